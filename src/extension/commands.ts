@@ -1,0 +1,134 @@
+import * as vscode from 'vscode';
+import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
+import type { ChatProvider } from '../streaming/provider';
+import { composeQuestion } from './askPrompt';
+import type { Settings } from './settings';
+
+export interface CommandDeps {
+  session: ChatSession;
+  settings: Settings;
+  log: vscode.LogOutputChannel;
+  secrets: vscode.SecretStorage;
+  providerFor(endpoint: EndpointConfig): ChatProvider;
+  revealChat(): Promise<void>;
+  onModelChanged(): void;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('modelChat.ask', () => ask(deps)),
+    vscode.commands.registerCommand('modelChat.newChat', async () => {
+      await deps.session.clear();
+      await deps.revealChat();
+    }),
+    vscode.commands.registerCommand('modelChat.stop', () => deps.session.stop()),
+    vscode.commands.registerCommand('modelChat.selectModel', () => selectModel(deps)),
+    vscode.commands.registerCommand('modelChat.setApiKey', () => setApiKey(deps)),
+    vscode.commands.registerCommand('modelChat.showLog', () => deps.log.show()),
+  ];
+}
+
+async function ask(deps: CommandDeps): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor && !editor.selection.isEmpty ? editor.selection : undefined;
+  const question = await vscode.window.showInputBox({
+    title: 'Ask model',
+    prompt: selection ? 'Ask about the selected code' : 'Ask a question',
+    placeHolder: 'Explain this code',
+    ignoreFocusOut: true,
+  });
+  if (!question?.trim()) return;
+  const text = composeQuestion(
+    question.trim(),
+    editor && selection
+      ? {
+          text: editor.document.getText(selection),
+          languageId: editor.document.languageId,
+          fileName: vscode.workspace.asRelativePath(editor.document.uri),
+          startLine: selection.start.line + 1,
+          // A selection that ends at the start of a line (Ctrl+A, whole-line drags) does not include that line.
+          endLine: selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line : selection.end.line + 1,
+        }
+      : undefined,
+  );
+  if (deps.session.busy) {
+    const choice = await vscode.window.showWarningMessage('Model Chat is still writing an answer.', 'Stop it and ask', 'Cancel');
+    if (choice !== 'Stop it and ask') {
+      await vscode.env.clipboard.writeText(question);
+      void vscode.window.showInformationMessage('Your question was copied to the clipboard.');
+      return;
+    }
+    deps.session.stop();
+    await deps.session.idle();
+  }
+  await deps.revealChat();
+  deps.session.send(text);
+}
+
+interface ModelItem extends vscode.QuickPickItem {
+  endpoint?: string;
+  model?: string;
+}
+
+async function selectModel(deps: CommandDeps): Promise<void> {
+  const endpoints = deps.settings.endpoints();
+  const current = deps.session.modelLabel();
+  const pick = vscode.window.createQuickPick<ModelItem>();
+  pick.title = 'Select model';
+  pick.placeholder = 'Models from every configured endpoint';
+  pick.busy = true;
+  pick.show();
+  const controller = new AbortController();
+  const timeout = setTimeout(() => controller.abort(), 8000);
+  const lists = await Promise.all(
+    endpoints.map(async (endpoint) => {
+      try {
+        return { endpoint, models: await deps.providerFor(endpoint).listModels(controller.signal) };
+      } catch (err) {
+        const message = (err as Error).message;
+        deps.log.warn(`Listing models at ${endpoint.name} (${endpoint.url}) failed: ${message}`);
+        return { endpoint, error: controller.signal.aborted ? `no answer from ${endpoint.url}` : message };
+      }
+    }),
+  );
+  clearTimeout(timeout);
+  const items: ModelItem[] = [];
+  for (const list of lists) {
+    items.push({ label: list.endpoint.name, kind: vscode.QuickPickItemKind.Separator });
+    if ('error' in list) items.push({ label: `$(error) ${list.endpoint.name} is not available`, detail: list.error });
+    else if (list.models.length === 0) items.push({ label: `$(info) No models on ${list.endpoint.name}`, detail: 'Download one with `ollama pull <model>`' });
+    for (const m of 'models' in list ? (list.models ?? []) : []) {
+      const active = current.endpoint === list.endpoint.name && current.model === m.name;
+      items.push({ label: `${active ? '$(check) ' : ''}${m.name}`, description: m.detail, endpoint: list.endpoint.name, model: m.name });
+    }
+  }
+  pick.items = items;
+  pick.busy = false;
+  const chosen = await new Promise<ModelItem | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    pick.onDidHide(() => resolve(undefined));
+  });
+  pick.dispose();
+  if (!chosen?.endpoint || !chosen.model) return;
+  await deps.settings.select({ endpoint: chosen.endpoint, model: chosen.model });
+  deps.log.info(`Selected model ${chosen.model} on ${chosen.endpoint}`);
+  deps.onModelChanged();
+}
+
+async function setApiKey(deps: CommandDeps): Promise<void> {
+  const endpoints = deps.settings.endpoints();
+  const chosen = await vscode.window.showQuickPick(
+    endpoints.map((e) => ({ label: e.name, description: e.url })),
+    { title: 'Set API key', placeHolder: 'Which endpoint is the key for?' },
+  );
+  if (!chosen) return;
+  const key = await vscode.window.showInputBox({ title: `API key for ${chosen.label}`, password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the key.' });
+  if (key === undefined) return;
+  if (key) await deps.secrets.store(apiKeySecretName(chosen.label), key);
+  else await deps.secrets.delete(apiKeySecretName(chosen.label));
+  deps.log.info(`API key for ${chosen.label} ${key ? 'stored' : 'removed'}`);
+}
+
+export function apiKeySecretName(endpointName: string): string {
+  return `modelChat.apiKey.${endpointName}`;
+}

@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import type { WebviewToHost } from '../shared/protocol';
+import { ChatSession } from '../streaming/chatSession';
+import { createProvider } from '../streaming/createProvider';
+import { ChatViewProvider } from './chatViewProvider';
+import { registerCommands } from './commands';
+import { Settings } from './settings';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Model Chat', { log: true });
+  const settings = new Settings(context.globalState, log);
+  let view: ChatViewProvider | undefined = undefined;
+  const session = new ChatSession({
+    config: () => settings.session(),
+    providerFor: createProvider,
+    post: (message) => view?.post(message),
+    log,
+  });
+
+  const revealChat = async () => {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+  };
+  const onModelChanged = () => {
+    view?.post({ type: 'model', model: session.modelLabel() });
+    void session.refreshModel();
+  };
+
+  const handle = (message: WebviewToHost): void => {
+    switch (message.type) {
+      case 'ready':
+        view?.post(session.snapshot());
+        void session.refreshModel();
+        return;
+      case 'send':
+        if (!session.send(message.text)) view?.post({ type: 'sendRefused', text: message.text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
+        return;
+      case 'stop':
+        return session.stop();
+      case 'newChat':
+        return void session.clear();
+      case 'selectModel':
+        return void vscode.commands.executeCommand('modelChat.selectModel');
+      case 'openLink':
+        return void openLink(message.href, log);
+      case 'errorAction':
+        return void runErrorAction(session, message.messageId, message.index, log);
+      case 'log':
+        return log[message.level](`[webview] ${message.message}`);
+    }
+  };
+
+  view = new ChatViewProvider(context.extensionUri, log, handle, () => view?.post(session.snapshot()));
+  context.subscriptions.push(
+    log,
+    view,
+    { dispose: () => session.dispose() },
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),
+    ...registerCommands({ session, settings, log, secrets: context.secrets, providerFor: createProvider, revealChat, onModelChanged }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('modelChat.endpoints') || e.affectsConfiguration('modelChat.defaultEndpoint') || e.affectsConfiguration('modelChat.defaultModel')) onModelChanged();
+    }),
+  );
+  log.info('Model Chat activated');
+}
+
+export function deactivate(): void {}
+
+/** Model output is untrusted: only web and mail links leave the editor, and only through VS Code. */
+async function openLink(href: string, log: vscode.LogOutputChannel): Promise<void> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(href, true);
+  } catch {
+    return log.warn(`Not opening a malformed link: ${href.slice(0, 200)}`);
+  }
+  if (uri.scheme === 'http' || uri.scheme === 'https' || uri.scheme === 'mailto') await vscode.env.openExternal(uri);
+  else log.warn(`Not opening a link with scheme '${uri.scheme}': ${href.slice(0, 200)}`);
+}
+
+async function runErrorAction(session: ChatSession, messageId: string, index: number, log: vscode.LogOutputChannel): Promise<void> {
+  const action = session.errorAction(messageId, index);
+  if (!action) return log.warn(`No error action ${index} on message ${messageId}`);
+  switch (action.kind) {
+    case 'retry':
+      session.retry(messageId);
+      return;
+    case 'showLog':
+      return log.show();
+    case 'selectModel':
+      await vscode.commands.executeCommand('modelChat.selectModel');
+      return;
+    case 'openSettings':
+      await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
+      return;
+    case 'pullModel': {
+      // The name came from the server or our own suggestion; still, it goes into a shell.
+      if (!/^[\w.:/-]+$/.test(action.model)) return log.warn(`Not running ollama pull for a suspicious model name: ${action.model}`);
+      const terminal = vscode.window.createTerminal({ name: 'Ollama' });
+      terminal.show();
+      terminal.sendText(`ollama pull ${action.model}`);
+      return;
+    }
+  }
+}

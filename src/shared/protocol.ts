@@ -1,0 +1,90 @@
+/**
+ * The host <-> webview message protocol, defined once and imported by both sides.
+ * Messages from the webview are untrusted: the host checks them with `parseWebviewMessage`.
+ */
+
+export type MessageRole = 'user' | 'assistant';
+export type MessageState = 'streaming' | 'done' | 'stopped' | 'error';
+
+/** Something the user can do about an error, shown as a button under it. */
+export type ErrorAction =
+  | { kind: 'openSettings'; label: string; setting: string }
+  | { kind: 'showLog'; label: string }
+  | { kind: 'pullModel'; label: string; model: string }
+  | { kind: 'selectModel'; label: string }
+  | { kind: 'retry'; label: string };
+
+export interface ChatErrorInfo {
+  /** One or two sentences a user can act on. */
+  message: string;
+  actions: ErrorAction[];
+}
+
+export interface MessageSnapshot {
+  id: string;
+  role: MessageRole;
+  text: string;
+  state: MessageState;
+  /** Sequence number of the last delta folded into `text` (assistant messages only). */
+  seq: number;
+  error?: ChatErrorInfo;
+  /** Shown while the model has not produced its first token yet (e.g. "Loading model…"). */
+  status?: string;
+}
+
+export interface ModelLabel {
+  endpoint: string;
+  model: string | undefined;
+}
+
+export type HostToWebview =
+  /** The whole conversation: sent when the view (re)loads or becomes visible, replacing what it shows. */
+  | { type: 'snapshot'; messages: MessageSnapshot[]; busy: boolean; model: ModelLabel }
+  | { type: 'messageAdded'; message: MessageSnapshot }
+  /** Only the text added since the previous delta for this message; `seq` increases by one each time. */
+  | { type: 'delta'; id: string; seq: number; text: string; end?: { state: MessageState; error?: ChatErrorInfo } }
+  | { type: 'status'; id: string; status: string | undefined }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'model'; model: ModelLabel }
+  | { type: 'focusInput' }
+  /** The host did not start a turn for this text (one is running): the webview puts it back. */
+  | { type: 'sendRefused'; text: string; reason: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'send'; text: string }
+  | { type: 'stop' }
+  | { type: 'newChat' }
+  | { type: 'selectModel' }
+  | { type: 'openLink'; href: string }
+  | { type: 'errorAction'; messageId: string; index: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** Larger messages than this are refused: nobody types 1 MB into a chat box. */
+export const MAX_WEBVIEW_TEXT = 1_000_000;
+
+type Check = (v: Record<string, unknown>) => boolean;
+const isStr = (v: unknown, max = MAX_WEBVIEW_TEXT): v is string => typeof v === 'string' && v.length <= max;
+
+const checks: Record<WebviewToHost['type'], Check> = {
+  ready: () => true,
+  send: (m) => isStr(m.text) && m.text.trim().length > 0,
+  stop: () => true,
+  newChat: () => true,
+  selectModel: () => true,
+  openLink: (m) => isStr(m.href, 8192),
+  errorAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
+  log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),
+};
+
+/** Returns the message when it has a known type and the right shape, otherwise a reason to log. */
+export function parseWebviewMessage(raw: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an object' };
+  const m = raw as Record<string, unknown>;
+  if (typeof m.type !== 'string' || !Object.prototype.hasOwnProperty.call(checks, m.type)) {
+    return { ok: false, reason: `unknown type ${JSON.stringify(String(m.type)).slice(0, 60)}` };
+  }
+  const type = m.type as WebviewToHost['type'];
+  if (!checks[type](m)) return { ok: false, reason: `malformed '${type}' message` };
+  return { ok: true, message: m as unknown as WebviewToHost };
+}

@@ -1,0 +1,44 @@
+import type { ProviderError, UsageStats } from './events';
+import type { ChatProvider, ChatRequest } from './provider';
+
+export interface TurnCallbacks {
+  onText(text: string): void;
+  onThinking?(text: string): void;
+}
+
+export type TurnOutcome =
+  | { state: 'done'; usage?: UsageStats }
+  | { state: 'stopped'; usage?: UsageStats }
+  | { state: 'error'; error: ProviderError; usage?: UsageStats };
+
+/**
+ * Runs one model response to its end. Abort is decided by the signal, not by what the provider said,
+ * because some SDKs end quietly on abort and a late `done` must not turn a Stop into "done".
+ */
+export async function runTurn(provider: ChatProvider, request: ChatRequest, signal: AbortSignal, cb: TurnCallbacks): Promise<TurnOutcome> {
+  let usage: UsageStats | undefined;
+  for await (const event of provider.chat(request, signal)) {
+    switch (event.type) {
+      case 'text':
+        cb.onText(event.text);
+        break;
+      case 'thinking':
+        cb.onThinking?.(event.text);
+        break;
+      case 'usage':
+        usage = event.usage;
+        break;
+      case 'toolCall':
+        // Tools are not offered to the model yet, so a call here is a model hallucination: ignore it.
+        break;
+      case 'error':
+        if (signal.aborted) return { state: 'stopped', usage };
+        return { state: 'error', error: event.error, usage };
+      case 'done':
+        return { state: signal.aborted || event.reason === 'aborted' ? 'stopped' : 'done', usage };
+    }
+  }
+  return signal.aborted
+    ? { state: 'stopped', usage }
+    : { state: 'error', error: { kind: 'dropped', message: `The answer from ${provider.url} ended without a proper end.` }, usage };
+}

@@ -1,0 +1,101 @@
+import { Ollama } from 'ollama';
+import type { ProviderError, StreamEvent } from './events';
+import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from './provider';
+
+/** Thrown by ollama-js when the body ends without a `done: true` line. */
+const NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
+
+export class OllamaProvider implements ChatProvider {
+  constructor(readonly url: string) {}
+
+  /**
+   * A client whose every fetch also listens to `signal`. ollama-js only creates its own AbortController
+   * once headers arrive; merging ours in is what lets Stop close the socket while a cold model is still
+   * loading (the `await chat()` has not resolved yet, so there is no iterator to abort).
+   */
+  private client(signal?: AbortSignal): Ollama {
+    const merged: typeof fetch = (input, init) =>
+      fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([init.signal, signal]) : (init?.signal ?? signal) });
+    return new Ollama({ host: this.url, fetch: merged });
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    try {
+      const { models } = await this.client(signal).list();
+      return models.map((m) => ({
+        name: m.name,
+        detail: [m.details?.parameter_size, m.details?.quantization_level].filter(Boolean).join(' · ') || undefined,
+      }));
+    } catch (err) {
+      throw new ProviderFailure(this.describe(err));
+    }
+  }
+
+  async *chat(request: ChatRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+    let sawToolCall = false;
+    try {
+      const stream = await this.client(signal).chat({ model: request.model, messages: request.messages, stream: true });
+      for await (const part of stream) {
+        const { message } = part;
+        if (message?.thinking) yield { type: 'thinking', text: message.thinking };
+        if (message?.content) yield { type: 'text', text: message.content };
+        for (const call of message?.tool_calls ?? []) {
+          sawToolCall = true;
+          yield { type: 'toolCall', call: { name: call.function.name, arguments: call.function.arguments } };
+        }
+        if (part.done) {
+          yield {
+            type: 'usage',
+            usage: {
+              promptTokens: part.prompt_eval_count,
+              completionTokens: part.eval_count,
+              loadDurationNs: part.load_duration,
+              evalDurationNs: part.eval_duration,
+            },
+          };
+          // Ollama keeps done_reason "stop" even when it asked for tools: decide by what arrived.
+          yield { type: 'done', reason: sawToolCall ? 'toolCalls' : part.done_reason === 'length' ? 'length' : 'stop' };
+          return;
+        }
+      }
+      yield { type: 'error', error: this.describe(new Error(NO_DONE_MESSAGE), request.model) };
+    } catch (err) {
+      if (signal.aborted) {
+        yield { type: 'done', reason: 'aborted' };
+        return;
+      }
+      yield { type: 'error', error: this.describe(err, request.model) };
+    }
+  }
+
+  /** Turns whatever ollama-js or fetch threw into a message a user can act on. */
+  describe(err: unknown, model?: string): ProviderError {
+    const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
+    const detail = String(e?.message ?? err);
+    const code = e?.cause?.code;
+    if (e?.name === 'TypeError' && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || detail === 'fetch failed')) {
+      return {
+        kind: 'unreachable',
+        url: this.url,
+        detail: `${detail}${code ? ` (${code})` : ''}`,
+        message: `Ollama is not running at ${this.url}. Start it with \`ollama serve\` (or open the Ollama app), or change the URL in the modelChat.endpoints setting.`,
+      };
+    }
+    if (e?.name === 'ResponseError') {
+      if (e.status_code === 404 && /not found/i.test(detail) && model) {
+        return {
+          kind: 'modelNotFound',
+          model,
+          detail,
+          message: `The model '${model}' is not installed on ${this.url}. Download it with \`ollama pull ${model}\`, or pick another model.`,
+        };
+      }
+      return { kind: 'server', detail, message: `Ollama at ${this.url} answered HTTP ${e.status_code}: ${detail}` };
+    }
+    if (detail === NO_DONE_MESSAGE || detail === 'terminated' || code === 'UND_ERR_SOCKET') {
+      return { kind: 'dropped', detail, message: `The connection to ${this.url} ended before the answer was complete.` };
+    }
+    // ollama-js rethrows an {"error": "…"} stream line as a plain Error with that text.
+    return { kind: 'server', detail, message: `Ollama reported an error: ${detail}` };
+  }
+}

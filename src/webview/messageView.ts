@@ -1,0 +1,108 @@
+import type { ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
+import { FullRenderMarkdownView, type Markdown, type MarkdownView } from './markdown';
+
+/** One message as an `<article>`, following the contract's accessible DOM. */
+export class MessageView {
+  readonly element: HTMLElement;
+  private readonly markdown: MarkdownView;
+  private readonly statusEl: HTMLElement;
+  private errorEl: HTMLElement | undefined;
+  seq: number;
+
+  constructor(
+    md: Markdown,
+    readonly id: string,
+    readonly role: MessageSnapshot['role'],
+    private readonly onErrorAction: (messageId: string, index: number) => void,
+  ) {
+    this.element = document.createElement('article');
+    this.element.dataset.role = role;
+    this.element.dataset.id = id;
+    this.element.setAttribute('aria-label', role === 'user' ? 'You' : 'Model');
+    const label = document.createElement('div');
+    label.className = 'role';
+    label.textContent = role === 'user' ? 'You' : 'Model';
+    const body = document.createElement('div');
+    body.className = 'markdown';
+    this.statusEl = document.createElement('div');
+    this.statusEl.className = 'status';
+    this.statusEl.hidden = true;
+    this.statusEl.setAttribute('role', 'status');
+    this.element.append(label, body, this.statusEl);
+    this.markdown = new FullRenderMarkdownView(md, body);
+    this.seq = 0;
+  }
+
+  static from(md: Markdown, snapshot: MessageSnapshot, onErrorAction: (messageId: string, index: number) => void): MessageView {
+    const view = new MessageView(md, snapshot.id, snapshot.role, onErrorAction);
+    view.markdown.append(snapshot.text);
+    view.seq = snapshot.seq;
+    view.setStatus(snapshot.status);
+    view.setState(snapshot.state, snapshot.error);
+    return view;
+  }
+
+  get state(): MessageState {
+    return this.element.dataset.state as MessageState;
+  }
+
+  append(text: string): void {
+    if (text) this.setStatus(undefined);
+    this.markdown.append(text);
+  }
+
+  setStatus(status: string | undefined): void {
+    this.statusEl.hidden = !status;
+    this.statusEl.innerHTML = status ? '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ' : '';
+    if (status) this.statusEl.append(document.createTextNode(status));
+  }
+
+  setState(state: MessageState, error?: ChatErrorInfo): void {
+    this.element.dataset.state = state;
+    if (state !== 'streaming') {
+      this.setStatus(undefined);
+      this.markdown.finish();
+    }
+    if (state === 'stopped') this.showNote('Stopped.');
+    if (error) this.showError(error);
+  }
+
+  private showNote(text: string): void {
+    const note = document.createElement('div');
+    note.className = 'note';
+    note.textContent = text;
+    this.element.append(note);
+  }
+
+  private showError(error: ChatErrorInfo): void {
+    this.errorEl?.remove();
+    const box = document.createElement('div');
+    box.className = 'error';
+    box.setAttribute('role', 'alert');
+    const message = document.createElement('p');
+    // Inline code spans (`ollama pull x`) are the only markup error messages use.
+    for (const [i, part] of error.message.split('`').entries()) {
+      const node = i % 2 ? document.createElement('code') : document.createElement('span');
+      node.textContent = part;
+      message.append(node);
+    }
+    const icon = document.createElement('span');
+    icon.className = 'codicon codicon-error';
+    icon.setAttribute('aria-hidden', 'true');
+    message.prepend(icon, ' ');
+    box.append(message);
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    error.actions.forEach((action, index) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = action.label;
+      button.addEventListener('click', () => this.onErrorAction(this.id, index));
+      actions.append(button);
+    });
+    box.append(actions);
+    this.errorEl = box;
+    this.element.append(box);
+  }
+}

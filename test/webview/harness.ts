@@ -1,0 +1,87 @@
+/**
+ * Serves the real webview bundle in the real page markup (same CSP) with a stand-in for VS Code's
+ * webview API that records what the page posts, and opens it in Debian's headless Chromium.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { pageHtml } from '../../src/extension/pageHtml';
+import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
+
+const root = join(__dirname, '..', '..');
+const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html', '.map': 'application/json' };
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** What the stand-in API keeps in the page. */
+const PRELUDE = `
+window.__posted = [];
+window.__state = JSON.parse(sessionStorage.getItem('state') || 'null');
+window.acquireVsCodeApi = () => ({
+  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+  getState: () => window.__state,
+  setState: (s) => { window.__state = s; sessionStorage.setItem('state', JSON.stringify(s)); },
+});`;
+
+export class WebviewHarness {
+  private server: Server | undefined;
+  private browser: Browser | undefined;
+  page!: Page;
+  /** Requests the page made for anything but the harness's own files. */
+  readonly foreignRequests: string[] = [];
+
+  async start(opts: { width?: number; height?: number; theme?: string } = {}): Promise<void> {
+    this.server = createServer(async (req, res) => {
+      const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
+      if (path === '/index.html') {
+        const origin = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return res.end(pageHtml({ cspSource: origin, nonce: 'test-nonce-123', codiconCss: '/dist/codicons/codicon.css', chatCss: '/media/chat.css', script: '/dist/webview.js', prelude: PRELUDE }).replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}">`).replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`));
+      }
+      if (!/^\/(dist|media|test\/webview)\//.test(path)) {
+        res.writeHead(404);
+        return res.end();
+      }
+      try {
+        const body = await readFile(join(root, path));
+        res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    this.page = await this.browser.newPage({ viewport: { width: opts.width ?? 420, height: opts.height ?? 640 } });
+    const origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.page.on('request', (r) => {
+      if (!r.url().startsWith(origin)) this.foreignRequests.push(r.url());
+    });
+    await this.page.goto(`${origin}/index.html`);
+    await this.page.waitForFunction(() => (window as any).__posted?.length > 0);
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** Delivers messages the way VS Code does: as `message` events on the page's window. */
+  async send(...messages: HostToWebview[]): Promise<void> {
+    await this.page.evaluate((ms) => {
+      for (const m of ms) window.dispatchEvent(new MessageEvent('message', { data: m }));
+    }, messages);
+  }
+
+  async posted(): Promise<WebviewToHost[]> {
+    return this.page.evaluate(() => (window as any).__posted);
+  }
+
+  async clearPosted(): Promise<void> {
+    await this.page.evaluate(() => ((window as any).__posted.length = 0));
+  }
+}
