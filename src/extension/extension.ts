@@ -44,6 +44,10 @@ export function activate(context: vscode.ExtensionContext): void {
         return void openLink(message.href, log);
       case 'errorAction':
         return void runErrorAction(session, message.messageId, message.index, log);
+      case 'copyText':
+        return void vscode.env.clipboard.writeText(message.text);
+      case 'insertCode':
+        return void insertAtCursor(message.text);
       case 'log':
         return log[message.level](`[webview] ${message.message}`);
     }
@@ -65,8 +69,12 @@ export function activate(context: vscode.ExtensionContext): void {
 
 export function deactivate(): void {}
 
-/** Model output is untrusted: only web and mail links leave the editor, and only through VS Code. */
+/**
+ * Model output is untrusted: only web and mail links leave the editor, and only through VS Code. A link
+ * without a scheme is a path in the workspace (`src/a.ts`, `src/a.ts#L12`): it opens in the editor.
+ */
 async function openLink(href: string, log: vscode.LogOutputChannel): Promise<void> {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(href)) return openWorkspacePath(href, log);
   let uri: vscode.Uri;
   try {
     uri = vscode.Uri.parse(href, true);
@@ -75,6 +83,38 @@ async function openLink(href: string, log: vscode.LogOutputChannel): Promise<voi
   }
   if (uri.scheme === 'http' || uri.scheme === 'https' || uri.scheme === 'mailto') await vscode.env.openExternal(uri);
   else log.warn(`Not opening a link with scheme '${uri.scheme}': ${href.slice(0, 200)}`);
+}
+
+async function openWorkspacePath(href: string, log: vscode.LogOutputChannel): Promise<void> {
+  const [pathPart, fragment = ''] = href.split('#', 2);
+  const path = decodeURIComponent(pathPart).replace(/^\.?\//, '');
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const uri = vscode.Uri.joinPath(folder.uri, path);
+    // joinPath normalises `..`: refuse anything that ends up outside the folder.
+    if (!uri.path.startsWith(folder.uri.path.replace(/\/?$/, '/'))) continue;
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      continue;
+    }
+    const line = Number(/^L(\d+)/.exec(fragment)?.[1] ?? 0);
+    const selection = line > 0 ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined;
+    await vscode.window.showTextDocument(uri, { selection, preview: true });
+    return;
+  }
+  log.warn(`Not opening a link that is neither a web address nor a file in the workspace: ${href.slice(0, 200)}`);
+}
+
+async function insertAtCursor(text: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage('Open a file to insert the code into.');
+    return;
+  }
+  await editor.edit((edit) => {
+    for (const selection of editor.selections) edit.replace(selection, text);
+  });
+  await vscode.window.showTextDocument(editor.document, editor.viewColumn);
 }
 
 async function runErrorAction(session: ChatSession, messageId: string, index: number, log: vscode.LogOutputChannel): Promise<void> {

@@ -58,6 +58,9 @@ export type WebviewToHost =
   | { type: 'selectModel' }
   | { type: 'openLink'; href: string }
   | { type: 'errorAction'; messageId: string; index: number }
+  /** Copy goes through the host: the clipboard API is not reliably available inside a webview. */
+  | { type: 'copyText'; text: string }
+  | { type: 'insertCode'; text: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
@@ -74,6 +77,8 @@ const checks: Record<WebviewToHost['type'], Check> = {
   selectModel: () => true,
   openLink: (m) => isStr(m.href, 8192),
   errorAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
+  copyText: (m) => isStr(m.text),
+  insertCode: (m) => isStr(m.text),
   log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),
 };
 

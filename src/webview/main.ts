@@ -17,8 +17,14 @@ modelButton.addEventListener('click', () => host.post({ type: 'selectModel' }));
 header.append(modelButton);
 
 const list = new MessageList(
-  md,
-  (messageId, index) => host.post({ type: 'errorAction', messageId, index }),
+  {
+    md,
+    onErrorAction: (messageId, index) => host.post({ type: 'errorAction', messageId, index }),
+    code: {
+      copy: (text) => host.post({ type: 'copyText', text }),
+      insert: (text) => host.post({ type: 'insertCode', text }),
+    },
+  },
   (detail) => {
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });
     host.post({ type: 'ready' });

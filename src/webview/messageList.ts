@@ -1,6 +1,5 @@
 import type { HostToWebview, MessageSnapshot } from '../shared/protocol';
-import type { Markdown } from './markdown';
-import { MessageView } from './messageView';
+import { MessageView, type MessageContext } from './messageView';
 
 type Delta = Extract<HostToWebview, { type: 'delta' }>;
 
@@ -15,8 +14,7 @@ export class MessageList {
   private readonly empty: HTMLElement;
 
   constructor(
-    private readonly md: Markdown,
-    private readonly onErrorAction: (messageId: string, index: number) => void,
+    private readonly ctx: MessageContext,
     /** Called when a delta does not follow the previous one: a host bug to report, not to hide. */
     private readonly onSequenceGap: (detail: string) => void,
   ) {
@@ -52,7 +50,7 @@ export class MessageList {
   }
 
   add(message: MessageSnapshot): void {
-    const view = MessageView.from(this.md, message, this.onErrorAction);
+    const view = MessageView.from(this.ctx, message);
     this.views.set(message.id, view);
     this.element.append(view.element);
     this.updateEmpty();

@@ -1,5 +1,14 @@
 import type { ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
-import { FullRenderMarkdownView, type Markdown, type MarkdownView } from './markdown';
+import { decorateCodeBlocks, type CodeActions } from './codeBlocks';
+import { IncrementalMarkdownView } from './incrementalView';
+import type { Markdown, MarkdownView } from './markdown';
+
+/** What every message view needs from the page. */
+export interface MessageContext {
+  md: Markdown;
+  onErrorAction(messageId: string, index: number): void;
+  code: CodeActions;
+}
 
 /** One message as an `<article>`, following the contract's accessible DOM. */
 export class MessageView {
@@ -10,10 +19,9 @@ export class MessageView {
   seq: number;
 
   constructor(
-    md: Markdown,
+    private readonly ctx: MessageContext,
     readonly id: string,
     readonly role: MessageSnapshot['role'],
-    private readonly onErrorAction: (messageId: string, index: number) => void,
   ) {
     this.element = document.createElement('article');
     this.element.dataset.role = role;
@@ -29,12 +37,12 @@ export class MessageView {
     this.statusEl.hidden = true;
     this.statusEl.setAttribute('role', 'status');
     this.element.append(label, body, this.statusEl);
-    this.markdown = new FullRenderMarkdownView(md, body);
+    this.markdown = new IncrementalMarkdownView(ctx.md, body, (elements) => decorateCodeBlocks(elements, ctx.code));
     this.seq = 0;
   }
 
-  static from(md: Markdown, snapshot: MessageSnapshot, onErrorAction: (messageId: string, index: number) => void): MessageView {
-    const view = new MessageView(md, snapshot.id, snapshot.role, onErrorAction);
+  static from(ctx: MessageContext, snapshot: MessageSnapshot): MessageView {
+    const view = new MessageView(ctx, snapshot.id, snapshot.role);
     view.markdown.append(snapshot.text);
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
@@ -98,7 +106,7 @@ export class MessageView {
       button.type = 'button';
       button.className = 'secondary';
       button.textContent = action.label;
-      button.addEventListener('click', () => this.onErrorAction(this.id, index));
+      button.addEventListener('click', () => this.ctx.onErrorAction(this.id, index));
       actions.append(button);
     });
     box.append(actions);

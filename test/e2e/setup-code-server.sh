@@ -12,6 +12,11 @@ if [ -f "$marker" ] && [ -x "$dir/node_modules/.bin/code-server" ]; then
   echo "$dir"; exit 0
 fi
 cd "$dir"
+# Run nested in `npm test`, we inherit npm_config_* variables that the inner npm reads as its own config;
+# code-server's postinstall then reads npm_config_user_agent, sees the outer Node 20 and refuses.
+while IFS='=' read -r name _; do
+  case "$name" in npm_*|NPM_*) unset "$name" ;; esac
+done < <(env)
 [ -f package.json ] || echo '{ "name": "model-chat-e2e-vscode", "private": true }' > package.json
 # code-server's native modules need kerberos headers; Debian's package provides them.
 if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then

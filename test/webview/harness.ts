@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { buildSync } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pageHtml } from '../../src/extension/pageHtml';
 import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
@@ -19,6 +20,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-backgr
 /** What the stand-in API keeps in the page. */
 const PRELUDE = `
 window.__posted = [];
+window.__name = (f) => f; // tsx keeps function names with a helper that page.evaluate callbacks lack
 window.__state = JSON.parse(sessionStorage.getItem('state') || 'null');
 window.acquireVsCodeApi = () => ({
   postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
@@ -33,13 +35,15 @@ export class WebviewHarness {
   /** Requests the page made for anything but the harness's own files. */
   readonly foreignRequests: string[] = [];
 
-  async start(opts: { width?: number; height?: number; theme?: string } = {}): Promise<void> {
+  async start(opts: { width?: number; height?: number; theme?: string; probe?: boolean; bodyData?: Record<string, string> } = {}): Promise<void> {
+    const probe = opts.probe ? buildSync({ entryPoints: [join(__dirname, 'probe.ts')], bundle: true, write: false, format: 'iife', platform: 'browser' }).outputFiles[0].text : '';
+    const bodyData = Object.entries(opts.bodyData ?? {}).map(([k, v]) => ` data-${k}="${v}"`).join('');
     this.server = createServer(async (req, res) => {
       const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
       if (path === '/index.html') {
         const origin = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
         res.writeHead(200, { 'Content-Type': 'text/html' });
-        return res.end(pageHtml({ cspSource: origin, nonce: 'test-nonce-123', codiconCss: '/dist/codicons/codicon.css', chatCss: '/media/chat.css', script: '/dist/webview.js', prelude: PRELUDE }).replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}">`).replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`));
+        return res.end(pageHtml({ cspSource: origin, nonce: 'test-nonce-123', codiconCss: '/dist/codicons/codicon.css', chatCss: '/media/chat.css', script: '/dist/webview.js', prelude: PRELUDE + probe }).replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}"${bodyData}>`).replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`));
       }
       if (!/^\/(dist|media|test\/webview)\//.test(path)) {
         res.writeHead(404);

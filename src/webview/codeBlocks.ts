@@ -1,0 +1,69 @@
+import { highlight } from './highlighter';
+
+export interface CodeActions {
+  copy(text: string): void;
+  insert(text: string): void;
+}
+
+/**
+ * Gives each closed code block its toolbar (language, Copy, Insert at cursor) and, when the browser is
+ * idle, its highlighting. Everything added carries `data-ui`, so the model's own text stays apart from
+ * the interface. Highlighting keeps the text and so the block's size: nothing on screen moves.
+ */
+export function decorateCodeBlocks(elements: Element[], actions: CodeActions): void {
+  for (const element of elements) {
+    const blocks = element.matches('pre') ? [element] : Array.from(element.querySelectorAll('pre'));
+    for (const pre of blocks) {
+      const code = pre.querySelector(':scope > code');
+      if (!code || pre.querySelector(':scope > [data-ui]')) continue;
+      const language = /(?:^|\s)language-([\w+#.-]+)/.exec(code.className)?.[1];
+      pre.prepend(toolbar(language, () => code.textContent ?? '', actions));
+      if (language) scheduleHighlight(code, language);
+    }
+  }
+}
+
+function toolbar(language: string | undefined, text: () => string, actions: CodeActions): HTMLElement {
+  const bar = document.createElement('span');
+  bar.dataset.ui = 'code-toolbar';
+  bar.className = 'code-toolbar';
+  if (language) {
+    const label = document.createElement('span');
+    label.dataset.ui = 'language';
+    label.className = 'code-language';
+    label.textContent = language;
+    bar.append(label);
+  }
+  bar.append(
+    button('copy', 'Copy code', 'copy', () => actions.copy(text())),
+    button('insert', 'Insert at cursor', 'insert', () => actions.insert(text())),
+  );
+  return bar;
+}
+
+function button(ui: string, label: string, icon: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.dataset.ui = ui;
+  b.className = 'icon-button code-action';
+  b.title = label;
+  b.setAttribute('aria-label', label);
+  b.innerHTML = `<span class="codicon codicon-${icon}" aria-hidden="true"></span>`;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const idle: (fn: () => void) => void = (fn) =>
+  typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0);
+
+function scheduleHighlight(code: Element, language: string): void {
+  idle(() => {
+    const text = code.textContent ?? '';
+    void highlight(text, language).then((html) => {
+      // The block may have been replaced or changed meanwhile: only highlight what is still the same.
+      if (html !== undefined && code.isConnected && code.textContent === text) {
+        code.innerHTML = html;
+      }
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { IncrementalMarkdown, type RenderUpdate } from './incrementalRenderer';
+import type { Markdown, MarkdownView } from './markdown';
+
+/**
+ * Puts `IncrementalMarkdown`'s updates into the DOM: committed blocks are inserted once and never
+ * touched again; the unfinished tail lives in one `.tail` element (which carries the streaming caret)
+ * and is replaced per update, or, inside an open code fence, only has text appended to its code.
+ * After `finish` the tail element is gone and the children are exactly markdown-it's render.
+ */
+export class IncrementalMarkdownView implements MarkdownView {
+  private readonly model: IncrementalMarkdown;
+  private tail: HTMLElement | undefined;
+  private finished = false;
+
+  constructor(
+    md: Markdown,
+    private readonly element: HTMLElement,
+    /** Called with the top-level elements of each batch of committed blocks (code blocks get decorated). */
+    private readonly onCommitted: (elements: Element[]) => void = () => {},
+  ) {
+    this.model = new IncrementalMarkdown(md);
+  }
+
+  get text(): string {
+    return this.model.text;
+  }
+
+  append(text: string): void {
+    if (!text || this.finished) return;
+    this.apply(this.model.append(text));
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.apply(this.model.finish());
+    this.tail?.remove();
+    this.tail = undefined;
+  }
+
+  private apply(update: RenderUpdate): void {
+    if (update.reset) for (const child of Array.from(this.element.childNodes)) if (child !== this.tail) child.remove();
+    if (update.commit) {
+      const template = document.createElement('template');
+      template.innerHTML = update.commit;
+      const elements = Array.from(template.content.children);
+      this.element.insertBefore(template.content, this.tail ?? null);
+      this.onCommitted(elements);
+    }
+    if (update.tail !== undefined && !this.finished) {
+      if (!this.tail) {
+        this.tail = document.createElement('div');
+        this.tail.className = 'tail';
+        this.element.append(this.tail);
+      }
+      this.tail.innerHTML = update.tail;
+    }
+    if (update.fenceText) {
+      const code = this.tail?.lastElementChild?.querySelector('code');
+      const last = code?.lastChild;
+      if (last instanceof Text) last.appendData(update.fenceText);
+      else code?.append(update.fenceText);
+    }
+  }
+}

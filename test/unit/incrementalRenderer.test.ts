@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IncrementalMarkdown, type RenderUpdate } from '../../src/webview/incrementalRenderer';
+import { createMarkdown } from '../../src/webview/markdown';
+import { fillIncomplete } from '../../src/webview/tailFill';
+import { longAnswer, realWorldDocs } from '../fixtures/markdownCorpus';
+
+const md = createMarkdown();
+const spec: Array<{ markdown: string; example: number }> = require('commonmark-spec').tests;
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const FENCE_END = '</code></pre>\n';
+
+/** A deterministic pseudo-random chunker, so failures can be replayed. */
+function chunks(text: string, size: number | 'random', seed = 1): string[] {
+  const out: string[] = [];
+  let s = seed;
+  for (let i = 0; i < text.length; ) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    const n = size === 'random' ? 1 + (s % 40) : size;
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/**
+ * Streams `text` and checks after every update: committed HTML + the unfilled tail render equals
+ * markdown-it on the prefix (every `fullEvery` steps: that check is O(text)); the tail the view would
+ * show equals markdown-it on the filled-in tail; and the final HTML equals markdown-it on the whole.
+ */
+function stream(text: string, parts: string[], fullEvery = 1): { fastPaths: number; maxTail: number } {
+  const r = new IncrementalMarkdown(md);
+  let committed = '';
+  let tail = '';
+  let prefix = '';
+  let fastPaths = 0;
+  let maxTail = 0;
+  const apply = (u: RenderUpdate) => {
+    if (u.reset) committed = '';
+    committed += u.commit;
+    if (u.fenceText !== undefined) {
+      assert.ok(tail.endsWith(FENCE_END), 'the fast path only runs when the tail ends in a fence');
+      tail = tail.slice(0, -FENCE_END.length) + escape(u.fenceText) + FENCE_END;
+      fastPaths++;
+    } else if (u.tail !== undefined) tail = u.tail;
+  };
+  parts.forEach((part, step) => {
+    prefix += part;
+    apply(r.append(part));
+    maxTail = Math.max(maxTail, r.tailText.length);
+    const where = `step ${step} of ${JSON.stringify(text.slice(0, 80))}…`;
+    // The model normalises line endings as markdown-it does, holding back a `\r` that may start `\r\n`.
+    const normalized = prefix.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
+    assert.ok(normalized.startsWith(r.text) && normalized.length - r.text.length <= 1, `text at ${where}`);
+    assert.equal(tail, md.render(fillIncomplete(r.tailText)), `tail at ${where}`);
+    if (step % fullEvery === 0 || step === parts.length - 1) assert.equal(committed + md.render(r.tailText), md.render(r.text), `committed + tail at ${where}`);
+  });
+  apply(r.finish());
+  assert.equal(tail, '', 'no tail after finish');
+  assert.equal(committed, md.render(text), 'final render equals markdown-it on the whole text');
+  return { fastPaths, maxTail };
+}
+
+describe('IncrementalMarkdown', () => {
+  for (const size of [1, 7, 'random'] as const) {
+    it(`matches markdown-it on all ${spec.length} CommonMark spec examples streamed in chunks of ${size}`, () => {
+      for (const ex of spec) {
+        try {
+          stream(ex.markdown, chunks(ex.markdown, size, ex.example));
+        } catch (err) {
+          (err as Error).message = `example ${ex.example}: ${(err as Error).message}`;
+          throw err;
+        }
+      }
+    });
+  }
+
+  // The first 60 KB of each: a cut anywhere is still markdown, and it keeps this suite under a minute.
+  for (const doc of realWorldDocs().map((d) => ({ ...d, text: d.text.slice(0, 60_000) }))) {
+    it(`matches markdown-it on ${doc.name} (${doc.text.length} chars) streamed in chunks of 7 and random`, () => {
+      // The full-prefix check is O(text): on long documents, about a hundred of them per pass.
+      for (const parts of [chunks(doc.text, 7), chunks(doc.text, 'random', 3)]) stream(doc.text, parts, Math.max(10, Math.ceil(parts.length / 100)));
+    });
+  }
+
+  it('keeps the tail short on a long mixed answer and extends a long code fence in place', () => {
+    const text = longAnswer(4000);
+    const { fastPaths, maxTail } = stream(text, chunks(text, 'random', 9), 200);
+    assert.ok(fastPaths > 100, `most updates inside the code block take the fast path (${fastPaths})`);
+    const codeBlock = 20_000;
+    assert.ok(maxTail < codeBlock + 3000, `the tail stays bounded by the biggest block, not the answer (${maxTail} of ${text.length})`);
+  });
+
+  it('takes the fast path from the first line inside a fence, also right after blocks were committed', () => {
+    const r = new IncrementalMarkdown(md);
+    r.append('# Title\n\nOne.\n\nTwo.\n\nThree.\n\n');
+    const opened = r.append('```ts\nconst a = 1;\n');
+    assert.ok(opened.commit.length > 0, 'blocks were committed in the same update');
+    assert.deepEqual(r.append('const b = 2;\n'), { commit: '', fenceText: 'const b = 2;\n' });
+  });
+
+  it('renders everything again once a reference definition appears', () => {
+    const r = new IncrementalMarkdown(md);
+    const parts = ['See [the docs][d].\n\n', 'Para two.\n\n', 'Para three.\n\n', 'Para four.\n\n', '[d]: https://example.com\n'];
+    let committed = '';
+    let sawReset = false;
+    for (const p of parts) {
+      const u = r.append(p);
+      if (u.reset) { committed = ''; sawReset = true; }
+      committed += u.commit;
+    }
+    const u = r.finish();
+    if (u.reset) committed = '';
+    committed += u.commit;
+    assert.ok(sawReset, 'the committed blocks were dropped');
+    assert.equal(committed, md.render(parts.join('')));
+    assert.match(committed, /<a href="https:\/\/example.com">the docs<\/a>/);
+  });
+
+  it('handles the bugs others shipped', () => {
+    const cases = [
+      '- item\n\n  ```js\n  const a = 1;\n  ```\n\n- next\n', // fenced code inside list items
+      '- **bold** start\n- ** \n', // `- **` at a line start
+      'snake_case and more_snake_case_here\n', // no closing `_`
+      '```\n$__x and **not bold\n```\n', // no closer inside a fence
+      '- a\n\nparagraph\n\n- b\n', // one item plus a paragraph until the next `- `
+      '````\ncode\n```\nstill code\n````\nafter\n', // a closing fence shorter than the opening one
+      '![img](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk)\n', // partial base64 image
+      'Title\n=====\n\ntext\n---\n', // setext headings arriving late
+      'a | b\n--|--\n1 | 2\n', // a table's separator row
+      '1. one\n2\n2. two\n', // `2` becoming `2.`
+      '#\n# Heading\n', // `#` growing into a heading
+    ];
+    for (const text of cases) {
+      stream(text, chunks(text, 1));
+      stream(text, chunks(text, 3));
+    }
+  });
+
+  it('parses a 200,000-character line of backslashes without stalling', () => {
+    const text = '\\'.repeat(200_000);
+    const started = performance.now();
+    stream(text, chunks(text, 20_000), 1);
+    // Not a timing assertion on a shared machine: a bound 100x above the measured time catches quadratic blow-ups.
+    assert.ok(performance.now() - started < 30_000);
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { endsInsideFence, fillIncomplete } from '../../src/webview/tailFill';
+
+const cases: Array<[string, string]> = [
+  ['Some **bold', 'Some **bold**'],
+  ['Some **bold ', 'Some **bold** '],
+  ['Some *it', 'Some *it*'],
+  ['_it', '_it_'],
+  ['~~gone', '~~gone~~'],
+  ['**bold and *it', '**bold and *it***'],
+  ['Use `code', 'Use `code`'],
+  ['Use ``co`de', 'Use ``co`de``'],
+  ['**bold `co', '**bold `co`**'],
+  ['text `', 'text '],
+  ['- **', '- '],
+  ['- item *', '- item '],
+  ['Trailing **', 'Trailing '],
+  ['**done** and *x', '**done** and *x*'],
+  ['See [docs](https://exa', 'See docs'],
+  ['See [**docs**](https://exa', 'See **docs**'],
+  ['Look ![chart](https://img.example/ch', 'Look '],
+  ['Look ![chart', 'Look '],
+  ['text <di', 'text '],
+  ['text </sp', 'text '],
+  ['first para **open\n\nsecond *it', 'first para **open\n\nsecond *it*'],
+];
+const untouched = [
+  'snake_case_name', 'a * b', '* item', '  * nested item', '***', '* * *', '___', '\\*not emphasis', '\\`not code',
+  '__init__ done', 'word_', '2 * 3 = 6', '~single', '```js\nconst a = `x', '```\n$__x', '~~~\n**no', '    indented **code',
+  '- ```js\n  const a = `x', 'plain text', '',
+];
+
+describe('fillIncomplete', () => {
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => assert.equal(fillIncomplete(input), expected));
+  }
+  for (const input of untouched) {
+    it(`leaves ${JSON.stringify(input)} alone`, () => assert.equal(fillIncomplete(input), input));
+  }
+});
+
+describe('endsInsideFence', () => {
+  it('tracks fences by character and length', () => {
+    assert.equal(endsInsideFence('```js\ncode'), true);
+    assert.equal(endsInsideFence('```js\ncode\n```'), false);
+    assert.equal(endsInsideFence('````\n```\nstill'), true, 'a shorter fence does not close a longer one');
+    assert.equal(endsInsideFence('~~~\n```\n'), true);
+    assert.equal(endsInsideFence('``` not `a fence`'), false, 'a backtick info string with a backtick is not a fence');
+    assert.equal(endsInsideFence('- item\n  ```py\n  x = 1'), true);
+  });
+});

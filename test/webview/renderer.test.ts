@@ -1,0 +1,160 @@
+/**
+ * The incremental renderer inside the real webview bundle, in headless Chromium, fed through the real
+ * message path. The string-level invariants are in test/unit/incrementalRenderer.test.ts; here the DOM.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { longAnswer } from '../fixtures/markdownCorpus';
+import { WebviewHarness } from './harness';
+
+const shots = join(__dirname, '..', '..', 'test-output', 'webview');
+mkdirSync(shots, { recursive: true });
+const spec: Array<{ markdown: string; example: number }> = require('commonmark-spec').tests;
+
+describe('incremental renderer in headless Chromium', () => {
+  const h = new WebviewHarness();
+  before(() => h.start({ probe: true }));
+  after(() => h.stop());
+  beforeEach(() => h.send({ type: 'snapshot', messages: [], busy: false, model: { endpoint: 'E', model: 'm' } }));
+
+  it('keeps the DOM equal to committed + tail at every step, and to markdown-it at the end, for every spec example', async () => {
+    const failures = await h.page.evaluate(
+      ({ examples, sizes }) => {
+        const probe = (window as any).__probe;
+        const md = probe.createMarkdown();
+        const errors: string[] = [];
+        const norm = (html: string) => {
+          const t = document.createElement('template');
+          t.innerHTML = html;
+          t.content.querySelectorAll('[data-ui]').forEach((e) => e.remove());
+          return t.innerHTML;
+        };
+        const send = (data: unknown) => window.dispatchEvent(new MessageEvent('message', { data }));
+        let n = 0;
+        for (const ex of examples) {
+          for (const size of sizes) {
+            const id = `m${n++}`;
+            send({ type: 'messageAdded', message: { id, role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+            const body = document.querySelector(`article[data-id="${id}"] .markdown`)!;
+            const model = new probe.IncrementalMarkdown(md);
+            let committed = '';
+            let tail = '';
+            const parts: string[] = [];
+            for (let i = 0; i < ex.markdown.length; i += size) parts.push(ex.markdown.slice(i, i + size));
+            parts.forEach((part, k) => {
+              const u = model.append(part);
+              if (u.reset) committed = '';
+              committed += u.commit;
+              if (u.fenceText !== undefined) tail = tail.replace(/<\/code><\/pre>\n$/, md.utils.escapeHtml(u.fenceText) + '</code></pre>\n');
+              else if (u.tail !== undefined) tail = u.tail;
+              send({ type: 'delta', id, seq: k + 1, text: part });
+              const tailEl = body.querySelector(':scope > .tail');
+              const committedHtml = Array.from(body.childNodes).filter((c) => c !== tailEl).map((c) => (c instanceof Element ? c.outerHTML : c.textContent)).join('');
+              if (norm(committedHtml) !== norm(committed)) errors.push(`example ${ex.example} size ${size} step ${k}: committed differs`);
+              if (norm(tailEl?.innerHTML ?? '') !== norm(tail)) errors.push(`example ${ex.example} size ${size} step ${k}: tail differs`);
+            });
+            send({ type: 'delta', id, seq: parts.length + 1, text: '', end: { state: 'done' } });
+            if (body.querySelector('.tail')) errors.push(`example ${ex.example}: tail left after the end`);
+            if (norm(body.innerHTML) !== norm(md.render(ex.markdown))) errors.push(`example ${ex.example} size ${size}: final DOM differs from markdown-it`);
+            document.querySelector(`article[data-id="${id}"]`)!.remove();
+            if (errors.length > 5) return errors;
+          }
+        }
+        return errors;
+      },
+      { examples: spec, sizes: [7, 3] },
+    );
+    assert.deepEqual(failures, []);
+  });
+
+  it('renders committed blocks once, extends an open code fence in place, and highlights closed blocks', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'a', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    let seq = 0;
+    const delta = (text: string) => h.send({ type: 'delta', id: 'a', seq: ++seq, text });
+    await delta('# Title\n\nFirst paragraph.\n\nSecond paragraph.\n\nThird.\n\n');
+    await h.page.evaluate(() => ((document.querySelector('article .markdown h1') as any).__mark = 'kept'));
+    await delta('```ts\nconst a = 1;\n');
+    await h.page.evaluate(() => ((document.querySelector('article .markdown .tail code') as any).__mark = 'same'));
+    for (let i = 0; i < 50; i++) await delta(`const v${i} = ${i};\n`);
+    const state = await h.page.evaluate(() => ({
+      h1: (document.querySelector('article .markdown h1') as any)?.__mark,
+      code: (document.querySelector('article .markdown .tail code') as any)?.__mark,
+      lines: document.querySelector('article .markdown .tail code')!.textContent!.split('\n').length,
+    }));
+    assert.deepEqual(state, { h1: 'kept', code: 'same', lines: 52 }, 'the heading node survived; the fence grew in the same <code>');
+    await delta('```\n\nAfter the code.\n\nMore.\n\nAnd more.\n');
+    await h.page.waitForFunction(() => document.querySelector('article .markdown pre code .hljs-keyword'), undefined, { timeout: 5000 });
+    const pre = h.page.locator('article .markdown > pre');
+    assert.equal(await pre.locator('[data-ui="language"]').textContent(), 'ts');
+    assert.equal(await pre.locator('button[aria-label="Copy code"][data-ui]').count(), 1);
+    assert.equal(await pre.locator('button[aria-label="Insert at cursor"][data-ui]').count(), 1);
+    await pre.hover();
+    await h.page.screenshot({ path: join(shots, 'code-block.png') });
+    await h.clearPosted();
+    await pre.locator('button[aria-label="Copy code"]').click();
+    await pre.locator('button[aria-label="Insert at cursor"]').click();
+    const posted = await h.posted();
+    const code = 'const a = 1;\n' + Array.from({ length: 50 }, (_, i) => `const v${i} = ${i};\n`).join('');
+    assert.deepEqual(posted, [{ type: 'copyText', text: code }, { type: 'insertCode', text: code }]);
+    assert.equal(await h.page.evaluate(() => (document.querySelector('article .markdown h1') as any).__mark), 'kept');
+  });
+
+  it('shows unfinished syntax as it will end up, and the caret on the tail only', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'b', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    await h.send({ type: 'delta', id: 'b', seq: 1, text: 'Some **bold and `code and [a link](https://exa' });
+    const tail = h.page.locator('article[data-id="b"] .markdown > .tail');
+    assert.equal(await tail.locator('strong').count(), 1);
+    assert.equal(await tail.locator('code').count(), 1);
+    assert.equal(await h.page.locator('article[data-id="b"]').evaluate((e) => e.className), '', 'nothing toggled on the root');
+    const caret = await tail.evaluate((t) => getComputedStyle(t.lastElementChild!, '::after').animationName);
+    assert.equal(caret, 'caret');
+    await h.send({ type: 'delta', id: 'b', seq: 2, text: 'mple.com) done**', end: { state: 'done' } });
+    assert.equal(await tail.count(), 0);
+    assert.equal(await h.page.locator('article[data-id="b"] .markdown a').getAttribute('href'), 'https://example.com');
+  });
+
+  it('never loads images or runs scripts from model output, and opens workspace links through the host', async () => {
+    const before = h.foreignRequests.length;
+    await h.send({ type: 'messageAdded', message: { id: 'c', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    await h.send({ type: 'delta', id: 'c', seq: 1, text: '![pixel](https://tracker.example/p.png) ![cut](https://img.example/very-long' });
+    await h.send({ type: 'delta', id: 'c', seq: 2, text: '.png) see [the file](src/app.ts#L3)\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n', end: { state: 'done' } });
+    await h.page.waitForTimeout(200);
+    assert.equal(await h.page.locator('article[data-id="c"] img').count(), 0);
+    assert.equal(h.foreignRequests.length, before, 'no request left the page');
+    assert.equal(await h.page.locator('article[data-id="c"] td.align-right').count(), 1, 'table alignment survives the CSP');
+    await h.clearPosted();
+    await h.page.locator('article[data-id="c"] a', { hasText: 'the file' }).click();
+    assert.deepEqual(await h.posted(), [{ type: 'openLink', href: 'src/app.ts#L3' }]);
+  });
+
+  it('stays pinned to the bottom while streaming until the user scrolls up, and re-pins at the bottom', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'd', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    const text = longAnswer(3000);
+    const parts = text.match(/[\s\S]{1,200}/g)!;
+    let seq = 0;
+    const list = h.page.locator('.messages');
+    const gap = () => list.evaluate((e) => e.scrollHeight - e.scrollTop - e.clientHeight);
+    for (const p of parts.slice(0, 20)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
+    assert.ok((await gap()) <= 2, 'pinned while streaming');
+    await list.hover();
+    await h.page.mouse.wheel(0, -600);
+    await h.page.waitForTimeout(100);
+    const scrolledTo = await list.evaluate((e) => e.scrollTop);
+    for (const p of parts.slice(20, 40)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
+    assert.equal(await list.evaluate((e) => e.scrollTop), scrolledTo, 'no jump while the user reads above');
+    await list.evaluate((e) => e.scrollTo({ top: e.scrollHeight }));
+    await h.page.mouse.wheel(0, 50);
+    await h.page.waitForTimeout(100);
+    for (const p of parts.slice(40, 60)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
+    assert.ok((await gap()) <= 2, 're-pinned after coming back to the bottom');
+    const css = await h.page.evaluate(() => ({
+      streaming: getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility,
+      committed: getComputedStyle(document.querySelector('article[data-id="d"] .markdown > :first-child')!).contain,
+    }));
+    assert.deepEqual(css, { streaming: 'visible', committed: 'layout style' });
+    await h.send({ type: 'delta', id: 'd', seq: ++seq, text: '', end: { state: 'done' } });
+    assert.equal(await h.page.evaluate(() => getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility), 'auto');
+  });
+});
