@@ -1,0 +1,160 @@
+/**
+ * Runs one tool call the model asked for. Never throws: every way a call can go wrong (unknown tool,
+ * unparsable arguments, a server that cannot start or dies mid-call, a timeout, a Stop) becomes a result
+ * whose text tells the model, and the user, what happened. Calls are independent, so several can run at once.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolCall } from '../streaming/events';
+import type { McpTool } from './toolNames';
+
+/** What runTool needs from McpConnections (an interface, so tests can stand in for it). */
+export interface ToolHost {
+  readonly tools: readonly McpTool[];
+  findTool(name: string): McpTool | undefined;
+  client(server: string): Promise<Client>;
+  describe(server: string): string | undefined;
+  markBroken(server: string, reason: string): void;
+}
+
+export interface ToolRunOptions {
+  /** Stop: cancels the call on the server (the SDK sends notifications/cancelled). */
+  signal?: AbortSignal;
+  /** Fails the call after this long without a result or a progress notification. Default 60 s. */
+  timeoutMs?: number;
+  onProgress?: (progress: number, total?: number, message?: string) => void;
+}
+
+export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
+
+export interface ToolImage {
+  mimeType: string;
+  /** Base64, as MCP sends it. */
+  data: string;
+}
+
+export interface ToolResult {
+  /** The tool ran and did not report an error. */
+  ok: boolean;
+  /** Whether the model should read `content` as an error; always !ok. */
+  isError: boolean;
+  /** Finer than ok, for the UI: a tool's own error, a failure around it, a timeout, a Stop. */
+  outcome: ToolOutcome;
+  /** Text for the model: the tool's text output, or what went wrong. */
+  content: string;
+  images?: ToolImage[];
+  durationMs: number;
+  /** The server that ran it, when the tool was found. */
+  server?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOptions = {}): Promise<ToolResult> {
+  const started = performance.now();
+  const result = (outcome: ToolOutcome, content: string, extra: Partial<ToolResult> = {}): ToolResult => ({
+    ok: outcome === 'done',
+    isError: outcome !== 'done',
+    outcome,
+    content,
+    durationMs: Math.round(performance.now() - started),
+    ...extra,
+  });
+  const cancelled = () => result('cancelled', `The tool call "${call.name}" was cancelled by the user.`);
+
+  const tool = host.findTool(call.name);
+  if (!tool) {
+    const known = host.tools.map((t) => t.name);
+    const list = known.length ? ` Available tools: ${known.slice(0, 30).join(', ')}${known.length > 30 ? ', …' : ''}.` : ' No tools are available.';
+    return result('failed', `There is no tool named "${call.name}".${list}`);
+  }
+  const server = tool.server;
+  const args = parseArguments(call.arguments);
+  if (typeof args === 'string') return result('failed', `The arguments for "${call.name}" are not a JSON object: ${args}`, { server });
+  if (options.signal?.aborted) return cancelled();
+
+  // A per-call signal: the SDK adds an abort listener it never removes, and aborting a signal shared by
+  // finished calls would send notifications/cancelled for requests that are long done.
+  const callAbort = new AbortController();
+  const forward = () => callAbort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', forward, { once: true });
+  try {
+    let client: Client;
+    try {
+      client = await untilAborted(host.client(server), callAbort.signal);
+    } catch (e) {
+      return callAbort.signal.aborted ? cancelled() : result('failed', (e as Error).message, { server });
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    try {
+      const output = (await client.callTool({ name: tool.originalName, arguments: args }, undefined, {
+        signal: callAbort.signal,
+        timeout: timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress: (p) => options.onProgress?.(p.progress, p.total, p.message),
+      })) as CallToolResult;
+      const { text, images } = contentOf(output);
+      const extra = images ? { server, images } : { server };
+      if (output.isError) return result('toolError', text || `The tool "${call.name}" reported an error without details.`, extra);
+      return result('done', text, extra);
+    } catch (e) {
+      // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
+      if (callAbort.signal.aborted) return cancelled();
+      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+        return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, { server });
+      }
+      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
+        const why = host.describe(server);
+        return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
+      }
+      if (e instanceof McpError) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
+      // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
+      host.markBroken(server, (e as Error).message);
+      return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
+
+/** An object, or why not. A string is what a provider hands over when the model wrote invalid JSON. */
+function parseArguments(raw: ToolCall['arguments']): Record<string, unknown> | string {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return {};
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      return `${(e as Error).message} in ${JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)}`;
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`;
+  return value as Record<string, unknown>;
+}
+
+function contentOf(output: CallToolResult): { text: string; images?: ToolImage[] } {
+  const texts: string[] = [];
+  const images: ToolImage[] = [];
+  for (const block of output.content ?? []) {
+    if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'image') images.push({ mimeType: block.mimeType, data: block.data });
+    else if (block.type === 'audio') texts.push(`[audio (${block.mimeType}) not shown]`);
+    else if (block.type === 'resource') texts.push('text' in block.resource ? block.resource.text : `[binary resource ${block.resource.uri}]`);
+    else if (block.type === 'resource_link') texts.push(`[resource ${block.name}: ${block.uri}]`);
+  }
+  // Tools that answer only with structuredContent still have something to say.
+  if (texts.length === 0 && output.structuredContent !== undefined) texts.push(JSON.stringify(output.structuredContent));
+  return { text: texts.join('\n'), images: images.length ? images : undefined };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
