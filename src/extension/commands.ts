@@ -9,7 +9,7 @@ export interface CommandDeps {
   settings: Settings;
   log: vscode.LogOutputChannel;
   secrets: vscode.SecretStorage;
-  providerFor(endpoint: EndpointConfig): ChatProvider;
+  providerFor(endpoint: EndpointConfig): Promise<ChatProvider>;
   revealChat(): Promise<void>;
   onModelChanged(): void;
 }
@@ -83,7 +83,7 @@ async function selectModel(deps: CommandDeps): Promise<void> {
   const lists = await Promise.all(
     endpoints.map(async (endpoint) => {
       try {
-        return { endpoint, models: await deps.providerFor(endpoint).listModels(controller.signal) };
+        return { endpoint, models: await (await deps.providerFor(endpoint)).listModels(controller.signal) };
       } catch (err) {
         const message = (err as Error).message;
         deps.log.warn(`Listing models at ${endpoint.name} (${endpoint.url}) failed: ${message}`);

@@ -1,18 +1,20 @@
 import * as vscode from 'vscode';
 import type { WebviewToHost } from '../shared/protocol';
-import { ChatSession } from '../streaming/chatSession';
+import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
-import { registerCommands } from './commands';
+import { apiKeySecretName, registerCommands } from './commands';
 import { Settings } from './settings';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Model Chat', { log: true });
   const settings = new Settings(context.globalState, log);
   let view: ChatViewProvider | undefined = undefined;
+  const providerFor = async (endpoint: EndpointConfig) =>
+    createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined);
   const session = new ChatSession({
     config: () => settings.session(),
-    providerFor: createProvider,
+    providerFor,
     post: (message) => view?.post(message),
     log,
   });
@@ -59,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
     view,
     { dispose: () => session.dispose() },
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),
-    ...registerCommands({ session, settings, log, secrets: context.secrets, providerFor: createProvider, revealChat, onModelChanged }),
+    ...registerCommands({ session, settings, log, secrets: context.secrets, providerFor, revealChat, onModelChanged }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('modelChat.endpoints') || e.affectsConfiguration('modelChat.defaultEndpoint') || e.affectsConfiguration('modelChat.defaultModel')) onModelChanged();
     }),
@@ -128,6 +130,9 @@ async function runErrorAction(session: ChatSession, messageId: string, index: nu
       return log.show();
     case 'selectModel':
       await vscode.commands.executeCommand('modelChat.selectModel');
+      return;
+    case 'setApiKey':
+      await vscode.commands.executeCommand('modelChat.setApiKey');
       return;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);

@@ -12,7 +12,8 @@ export type ErrorAction =
   | { kind: 'showLog'; label: string }
   | { kind: 'pullModel'; label: string; model: string }
   | { kind: 'selectModel'; label: string }
-  | { kind: 'retry'; label: string };
+  | { kind: 'retry'; label: string }
+  | { kind: 'setApiKey'; label: string };
 
 export interface ChatErrorInfo {
   /** One or two sentences a user can act on. */

@@ -26,7 +26,7 @@ export interface Logger {
 
 export interface SessionDeps {
   config(): SessionConfig;
-  providerFor(endpoint: EndpointConfig): ChatProvider;
+  providerFor(endpoint: EndpointConfig): ChatProvider | Promise<ChatProvider>;
   /** Delivers to the webview if it is there to listen; the session never assumes it was. */
   post(message: HostToWebview): void;
   log: Logger;
@@ -123,7 +123,7 @@ export class ChatSession {
     const { endpoint, model } = this.deps.config();
     if (!endpoint || model) return;
     try {
-      const models = await this.deps.providerFor(endpoint).listModels(signal);
+      const models = await (await this.deps.providerFor(endpoint)).listModels(signal);
       this.resolvedModel = models[0]?.name;
     } catch (err) {
       this.deps.log.warn(`Listing models at ${endpoint.url} failed: ${describe(err)}`);
@@ -172,8 +172,8 @@ export class ChatSession {
       end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
       return;
     }
-    const provider = this.deps.providerFor(endpoint);
     try {
+      const provider = await this.deps.providerFor(endpoint);
       const model = config.model || (await this.firstModel(provider, signal));
       if (signal.aborted) return end('stopped');
       if (!model) {
@@ -182,7 +182,13 @@ export class ChatSession {
       }
       const history = this.history(assistant.id);
       this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${history.length} messages`);
-      const outcome = await runTurn(provider, { model, messages: history }, signal, { onText: (t) => throttle.push(t) });
+      const outcome = await runTurn(provider, { model, messages: history }, signal, {
+        onText: (t) => throttle.push(t),
+        onRetry: (attempt, delayMs, error) => {
+          this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
+          this.setStatus(assistant, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
+        },
+      }, this.deps.clock ?? realClock);
       if (outcome.state === 'error') {
         this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
         end('error', toErrorInfo(outcome.error));
@@ -198,6 +204,11 @@ export class ChatSession {
         end('error', toErrorInfo(error));
       }
     }
+  }
+
+  private setStatus(message: MessageSnapshot, status: string | undefined): void {
+    message.status = status;
+    this.deps.post({ type: 'status', id: message.id, status });
   }
 
   private async firstModel(provider: ChatProvider, signal: AbortSignal): Promise<string | undefined> {
@@ -230,6 +241,9 @@ export function toErrorInfo(error: ProviderError): ChatErrorInfo {
     case 'modelNotFound':
       if (error.model) actions.push({ kind: 'pullModel', label: `Run ollama pull ${error.model}`, model: error.model });
       actions.push({ kind: 'selectModel', label: 'Select another model' });
+      break;
+    case 'auth':
+      actions.push({ kind: 'setApiKey', label: 'Set API key' });
       break;
     case 'noModels':
       actions.push({ kind: 'pullModel', label: `Run ollama pull ${SUGGESTED_MODEL}`, model: SUGGESTED_MODEL }, { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' });

@@ -1,9 +1,13 @@
 import type { ProviderError, UsageStats } from './events';
 import type { ChatProvider, ChatRequest } from './provider';
+import { retryDefaults, withRetry } from './retry';
+import { realClock, type Clock } from './throttle';
 
 export interface TurnCallbacks {
   onText(text: string): void;
   onThinking?(text: string): void;
+  /** A connection failure before the first token, about to be retried. */
+  onRetry?(attempt: number, delayMs: number, error: ProviderError): void;
 }
 
 export type TurnOutcome =
@@ -15,9 +19,11 @@ export type TurnOutcome =
  * Runs one model response to its end. Abort is decided by the signal, not by what the provider said,
  * because some SDKs end quietly on abort and a late `done` must not turn a Stop into "done".
  */
-export async function runTurn(provider: ChatProvider, request: ChatRequest, signal: AbortSignal, cb: TurnCallbacks): Promise<TurnOutcome> {
+export async function runTurn(provider: ChatProvider, request: ChatRequest, signal: AbortSignal, cb: TurnCallbacks, clock: Clock = realClock): Promise<TurnOutcome> {
   let usage: UsageStats | undefined;
-  for await (const event of provider.chat(request, signal)) {
+  // Only failures before the first event are retried: after it, a partial answer is on screen.
+  const events = withRetry(() => provider.chat(request, signal), { ...retryDefaults, clock, random: Math.random, signal, onRetry: cb.onRetry });
+  for await (const event of events) {
     switch (event.type) {
       case 'text':
         cb.onText(event.text);

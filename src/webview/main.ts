@@ -24,6 +24,7 @@ const list = new MessageList(
       copy: (text) => host.post({ type: 'copyText', text }),
       insert: (text) => host.post({ type: 'insertCode', text }),
     },
+    naive: document.body.dataset.renderer === 'naive',
   },
   (detail) => {
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });

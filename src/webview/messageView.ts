@@ -1,13 +1,15 @@
 import type { ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from './codeBlocks';
 import { IncrementalMarkdownView } from './incrementalView';
-import type { Markdown, MarkdownView } from './markdown';
+import { FullRenderMarkdownView, type Markdown, type MarkdownView } from './markdown';
 
 /** What every message view needs from the page. */
 export interface MessageContext {
   md: Markdown;
   onErrorAction(messageId: string, index: number): void;
   code: CodeActions;
+  /** The benchmark's baseline: re-render the whole answer per update, as most chat UIs do. */
+  naive?: boolean;
 }
 
 /** One message as an `<article>`, following the contract's accessible DOM. */
@@ -37,7 +39,9 @@ export class MessageView {
     this.statusEl.hidden = true;
     this.statusEl.setAttribute('role', 'status');
     this.element.append(label, body, this.statusEl);
-    this.markdown = new IncrementalMarkdownView(ctx.md, body, (elements) => decorateCodeBlocks(elements, ctx.code));
+    this.markdown = ctx.naive
+      ? new FullRenderMarkdownView(ctx.md, body)
+      : new IncrementalMarkdownView(ctx.md, body, (elements) => decorateCodeBlocks(elements, ctx.code));
     this.seq = 0;
   }
 

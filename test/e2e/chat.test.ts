@@ -41,7 +41,7 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     server.models = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }, { name: 'second-model:latest', parameter_size: '7B' }];
     await vscode.start(
       { 'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }] },
-      { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n' },
+      { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n', 'src/other.py': '# the other file\nVALUE = 42\n' },
     );
   });
   after(async () => {
@@ -167,11 +167,39 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await vscode.screenshot('06-ask-model');
   });
 
+  it('a code block inserts at the cursor in the editor, and a workspace link opens the file', T, async () => {
+    await newChat();
+    server.onChat = (body) => ({ steps: answerLines(body.model, ['Here:\n\n', '```python\n', 'def inserted():\n    return "from the chat"\n', '```\n\n', 'See [the other file](src/other.py#L2).\n']) });
+    await send('Give me code');
+    await waitState('done');
+    const pre = lastAnswer().locator('.markdown pre');
+    await pre.locator('code .hljs-keyword').first().waitFor({ timeout: 10_000 });
+    await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
+    await vscode.page.keyboard.press('Control+End');
+    await pre.hover();
+    await vscode.screenshot('07-code-block');
+    await pre.locator('button[aria-label="Insert at cursor"]').click();
+    await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def inserted' }).first().waitFor({ timeout: 10_000 });
+    await lastAnswer().locator('.markdown a', { hasText: 'the other file' }).click();
+    await vscode.page.locator('.tabs-container .tab.active', { hasText: 'other.py' }).waitFor({ timeout: 10_000 });
+    await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'VALUE = 42' }).first().waitFor();
+  });
+
+  it('Stop generating from the command palette stops the answer too', T, async () => {
+    server.onChat = (body) => ({ steps: paced(answerLines(body.model, Array.from({ length: 200 }, (_, i) => `x${i} `)), 50), hang: true });
+    server.closed.length = 0;
+    await send('Another long one');
+    await chat.waitForFunction(() => (document.querySelector('article[data-role="assistant"]:last-of-type .markdown')?.textContent ?? '').includes('x3 '));
+    await vscode.runCommand('Model Chat: Stop generating');
+    await server.until(() => server.closed.length > 0, 5000);
+    await waitState('stopped');
+  });
+
   it('Select model switches the model the next question goes to', T, async () => {
     await vscode.runCommand('Model Chat: Select model');
     const row = vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'second-model:latest' }).first();
     await row.waitFor();
-    await vscode.screenshot('07-select-model');
+    await vscode.screenshot('08-select-model');
     await row.click();
     await chat.locator('.model-picker', { hasText: 'second-model:latest' }).waitFor();
     server.onChat = (body) => ({ steps: answerLines(body.model, [`I am ${body.model}.`]) });
@@ -187,6 +215,6 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     const error = lastAnswer().locator('.error');
     assert.match((await error.textContent()) ?? '', /ollama pull second-model:latest/);
     assert.equal(await error.getByRole('button', { name: 'Run ollama pull second-model:latest' }).count(), 1);
-    await vscode.screenshot('08-error');
+    await vscode.screenshot('09-error');
   });
 });

@@ -51,12 +51,16 @@ describe('incremental renderer in headless Chromium', () => {
               else if (u.tail !== undefined) tail = u.tail;
               send({ type: 'delta', id, seq: k + 1, text: part });
               const tailEl = body.querySelector(':scope > .tail');
-              const committedHtml = Array.from(body.childNodes).filter((c) => c !== tailEl).map((c) => (c instanceof Element ? c.outerHTML : c.textContent)).join('');
+              // Committed blocks sit in .chunk groups while streaming: their contents are the render.
+              const committedHtml = Array.from(body.childNodes)
+                .filter((c) => c !== tailEl)
+                .map((c) => (c instanceof Element ? (c.classList.contains('chunk') ? c.innerHTML : c.outerHTML) : c.textContent))
+                .join('');
               if (norm(committedHtml) !== norm(committed)) errors.push(`example ${ex.example} size ${size} step ${k}: committed differs`);
               if (norm(tailEl?.innerHTML ?? '') !== norm(tail)) errors.push(`example ${ex.example} size ${size} step ${k}: tail differs`);
             });
             send({ type: 'delta', id, seq: parts.length + 1, text: '', end: { state: 'done' } });
-            if (body.querySelector('.tail')) errors.push(`example ${ex.example}: tail left after the end`);
+            if (body.querySelector('.tail, .chunk')) errors.push(`example ${ex.example}: tail or chunk left after the end`);
             if (norm(body.innerHTML) !== norm(md.render(ex.markdown))) errors.push(`example ${ex.example} size ${size}: final DOM differs from markdown-it`);
             document.querySelector(`article[data-id="${id}"]`)!.remove();
             if (errors.length > 5) return errors;
@@ -86,7 +90,7 @@ describe('incremental renderer in headless Chromium', () => {
     assert.deepEqual(state, { h1: 'kept', code: 'same', lines: 52 }, 'the heading node survived; the fence grew in the same <code>');
     await delta('```\n\nAfter the code.\n\nMore.\n\nAnd more.\n');
     await h.page.waitForFunction(() => document.querySelector('article .markdown pre code .hljs-keyword'), undefined, { timeout: 5000 });
-    const pre = h.page.locator('article .markdown > pre');
+    const pre = h.page.locator('article .markdown pre').first();
     assert.equal(await pre.locator('[data-ui="language"]').textContent(), 'ts');
     assert.equal(await pre.locator('button[aria-label="Copy code"][data-ui]').count(), 1);
     assert.equal(await pre.locator('button[aria-label="Insert at cursor"][data-ui]').count(), 1);
@@ -131,7 +135,7 @@ describe('incremental renderer in headless Chromium', () => {
 
   it('stays pinned to the bottom while streaming until the user scrolls up, and re-pins at the bottom', async () => {
     await h.send({ type: 'messageAdded', message: { id: 'd', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
-    const text = longAnswer(3000);
+    const text = longAnswer(12_000);
     const parts = text.match(/[\s\S]{1,200}/g)!;
     let seq = 0;
     const list = h.page.locator('.messages');
@@ -147,14 +151,17 @@ describe('incremental renderer in headless Chromium', () => {
     await list.evaluate((e) => e.scrollTo({ top: e.scrollHeight }));
     await h.page.mouse.wheel(0, 50);
     await h.page.waitForTimeout(100);
-    for (const p of parts.slice(40, 60)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
+    for (const p of parts.slice(40)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
     assert.ok((await gap()) <= 2, 're-pinned after coming back to the bottom');
     const css = await h.page.evaluate(() => ({
       streaming: getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility,
-      committed: getComputedStyle(document.querySelector('article[data-id="d"] .markdown > :first-child')!).contain,
+      committed: getComputedStyle(document.querySelector('article[data-id="d"] .markdown > .chunk > :first-child')!).contain,
+      chunks: document.querySelectorAll('article[data-id="d"] .markdown > .chunk').length,
     }));
-    assert.deepEqual(css, { streaming: 'visible', committed: 'layout style' });
+    assert.deepEqual(css, { streaming: 'visible', committed: 'layout style', chunks: css.chunks });
+    assert.ok(css.chunks >= 2, `committed blocks are grouped (${css.chunks} groups)`);
     await h.send({ type: 'delta', id: 'd', seq: ++seq, text: '', end: { state: 'done' } });
+    assert.equal(await h.page.locator('article[data-id="d"] .markdown > .chunk').count(), 0, 'groups unwrapped at the end');
     assert.equal(await h.page.evaluate(() => getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility), 'auto');
   });
 });

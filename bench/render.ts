@@ -1,0 +1,121 @@
+/**
+ * Render cost in the real webview bundle, in headless Chromium: a long answer (50,000 tokens: prose,
+ * lists, tables, code, one 20 KB code block) replayed at 20 updates a second, once with the incremental
+ * renderer and once with the naive full re-render, in the same run. Per update we time the message
+ * handling plus the layout it forces (the scroll pinning reads scrollHeight), from the page itself.
+ */
+import { longAnswer } from '../test/fixtures/markdownCorpus';
+import { WebviewHarness } from '../test/webview/harness';
+import { fmt, saveSection, summary, table } from './stats';
+
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 50_000);
+const UPDATES_PER_SECOND = 20;
+const TOKENS_PER_SECOND = 1000;
+const MARKS = [1_000, 10_000, TOKENS];
+
+/** Splits text into model-like tokens of about four characters. */
+function tokenize(text: string): string[] {
+  return text.match(/\s*\S{1,4}|\s+/g) ?? [];
+}
+
+interface RunResult {
+  renderer: string;
+  at: Record<string, { p50: number; p95: number; max: number; n: number }>;
+  longTasks: number;
+  heapBeforeMB: number;
+  heapAfter10kMB: number;
+  heapAfterMB: number;
+  totalMs: number;
+  /** The last update, which renders the final form (and, incremental, unwraps the chunk groups). */
+  finishMs: number;
+}
+
+async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise<RunResult> {
+  const h = new WebviewHarness();
+  await h.start({ bodyData: renderer === 'naive' ? { renderer: 'naive' } : {}, height: 800 });
+  const cdp = await h.page.context().newCDPSession(h.page);
+  const heapMB = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize / 1024 / 1024;
+  };
+  const perUpdate = TOKENS_PER_SECOND / UPDATES_PER_SECOND;
+  const updates: string[] = [];
+  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  await h.page.evaluate(() => {
+    const w = window as any;
+    w.__longTasks = 0;
+    new PerformanceObserver((list) => (w.__longTasks += list.getEntries().length)).observe({ type: 'longtask', buffered: false });
+    w.__timings = [];
+    w.__seq = 0;
+    window.dispatchEvent(new MessageEvent('message', { data: { type: 'messageAdded', message: { id: 'bench', role: 'assistant', text: '', state: 'streaming', seq: 0 } } }));
+  });
+  const heapBefore = await heapMB();
+  const play = (batch: string[], startToken: number) =>
+    h.page.evaluate(
+      async ({ batch, startToken, perUpdate, interval }) => {
+        const w = window as any;
+        let next = performance.now();
+        for (let i = 0; i < batch.length; i++) {
+          next += interval;
+          const t0 = performance.now();
+          window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'bench', seq: ++w.__seq, text: batch[i] } }));
+          w.__timings.push([startToken + (i + 1) * perUpdate, performance.now() - t0]);
+          await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+        }
+      },
+      { batch, startToken, perUpdate, interval: 1000 / UPDATES_PER_SECOND },
+    );
+  const started = Date.now();
+  const tenK = Math.round(10_000 / perUpdate);
+  await play(updates.slice(0, tenK), 0);
+  const heap10k = await heapMB();
+  await play(updates.slice(tenK), tenK * perUpdate);
+  const finishMs = await h.page.evaluate(() => {
+    const t0 = performance.now();
+    window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'bench', seq: ++(window as any).__seq, text: '', end: { state: 'done' } } }));
+    void document.querySelector('.messages')!.scrollHeight;
+    return performance.now() - t0;
+  });
+  const heapAfter = await heapMB();
+  const { timings, longTasks } = await h.page.evaluate(() => ({ timings: (window as any).__timings as Array<[number, number]>, longTasks: (window as any).__longTasks as number }));
+  await h.stop();
+  // Each mark: the updates around that many tokens (at least 20 of them: 1,000 tokens is 20 updates).
+  const at: RunResult['at'] = {};
+  for (const mark of MARKS) {
+    const lo = mark === TOKENS ? mark * 0.9 : mark === 1_000 ? 500 : mark * 0.9;
+    const hi = mark === TOKENS ? Infinity : mark === 1_000 ? 1_500 : mark * 1.1;
+    at[`${mark}`] = summary(timings.filter(([t]) => t >= lo && t <= hi).map(([, ms]) => ms));
+  }
+  return { renderer, at, longTasks, heapBeforeMB: heapBefore, heapAfter10kMB: heap10k, heapAfterMB: heapAfter, totalMs: Date.now() - started, finishMs };
+}
+
+async function main(): Promise<void> {
+  const text = longAnswer(TOKENS);
+  const tokens = tokenize(text);
+  console.log(`Render benchmark: ${tokens.length} tokens (${(text.length / 1024).toFixed(0)} KB), ${UPDATES_PER_SECOND} updates/s, headless Chromium`);
+  const incremental = await run('incremental', tokens);
+  if (process.env.BENCH_ONLY === 'incremental') {
+    console.log(JSON.stringify(incremental.at), 'finish', incremental.finishMs.toFixed(1), 'ms, long tasks', incremental.longTasks);
+    return;
+  }
+  const naive = await run('naive', tokens);
+  const rows = MARKS.map((m) => {
+    const a = incremental.at[m];
+    const b = naive.at[m];
+    return [`${m / 1000}k tokens`, `${fmt(a.p50)} / ${fmt(a.p95)} / ${fmt(a.max)}`, `${fmt(b.p50)} / ${fmt(b.p95)} / ${fmt(b.max)}`, `${fmt(b.p95 / a.p95, 1)}x`];
+  });
+  rows.push(['final update (end of answer)', `${fmt(incremental.finishMs)}`, `${fmt(naive.finishMs)}`, '']);
+  rows.push(['long tasks (>50 ms)', String(incremental.longTasks), String(naive.longTasks), '']);
+  rows.push(['heap growth, 10k tokens', `${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`, `${fmt(naive.heapAfter10kMB - naive.heapBeforeMB, 1)} MB`, '']);
+  rows.push(['heap after the stream', `${fmt(incremental.heapAfterMB, 1)} MB`, `${fmt(naive.heapAfterMB, 1)} MB`, '']);
+  console.log(table(['per update, ms (p50 / p95 / max)', 'incremental', 'naive full render', 'naive/ours p95'], rows));
+  const first = incremental.at[MARKS[0]].p95;
+  const last = incremental.at[TOKENS].p95;
+  console.log(`Targets: p95 at ${TOKENS / 1000}k < 4 ms: ${fmt(last)} ms; p95 at ${TOKENS / 1000}k <= 1.5x p95 at 1k: ${fmt(last / first, 2)}x; long tasks 0: ${incremental.longTasks}; heap growth for 10k < 20 MB: ${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`);
+  saveSection('render', { tokens: tokens.length, bytes: text.length, updatesPerSecond: UPDATES_PER_SECOND, incremental, naive });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
