@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WebviewToHost } from '../shared/protocol';
+import type { ModelLabel, WebviewToHost } from '../shared/protocol';
 import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
@@ -10,19 +10,32 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Model Chat', { log: true });
   const settings = new Settings(context.globalState, log);
   let view: ChatViewProvider | undefined = undefined;
+  const statusBar = vscode.window.createStatusBarItem('modelChat.model', vscode.StatusBarAlignment.Right, 100);
+  statusBar.name = 'Model Chat model';
+  statusBar.command = 'modelChat.selectModel';
+  const showModel = (model: ModelLabel) => {
+    statusBar.text = `$(sparkle) ${model.model ?? model.endpoint}`;
+    statusBar.tooltip = `Model Chat: ${model.endpoint} · ${model.model ?? 'no model yet'}. Click to select another model.`;
+    statusBar.show();
+  };
   const providerFor = async (endpoint: EndpointConfig) =>
     createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined);
   const session = new ChatSession({
     config: () => settings.session(),
     providerFor,
-    post: (message) => view?.post(message),
+    post: (message) => {
+      if (message.type === 'model' || message.type === 'snapshot') showModel(message.model);
+      view?.post(message);
+    },
     log,
   });
+  showModel(session.modelLabel());
 
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
   };
   const onModelChanged = () => {
+    showModel(session.modelLabel());
     view?.post({ type: 'model', model: session.modelLabel() });
     void session.refreshModel();
   };
@@ -58,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): void {
   view = new ChatViewProvider(context.extensionUri, log, handle, () => view?.post(session.snapshot()));
   context.subscriptions.push(
     log,
+    statusBar,
     view,
     { dispose: () => session.dispose() },
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),

@@ -21,6 +21,14 @@ export interface ChatErrorInfo {
   actions: ErrorAction[];
 }
 
+/** Shown under a finished answer. Token counts are the server's own, when it gives them. */
+export interface AnswerMetrics {
+  firstTokenMs?: number;
+  tokensPerSecond?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
 export interface MessageSnapshot {
   id: string;
   role: MessageRole;
@@ -31,6 +39,14 @@ export interface MessageSnapshot {
   error?: ChatErrorInfo;
   /** Shown while the model has not produced its first token yet (e.g. "Loading model…"). */
   status?: string;
+  metrics?: AnswerMetrics;
+}
+
+/** How a streamed message ends: carried by its last delta. */
+export interface MessageEnd {
+  state: MessageState;
+  error?: ChatErrorInfo;
+  metrics?: AnswerMetrics;
 }
 
 export interface ModelLabel {
@@ -43,7 +59,7 @@ export type HostToWebview =
   | { type: 'snapshot'; messages: MessageSnapshot[]; busy: boolean; model: ModelLabel }
   | { type: 'messageAdded'; message: MessageSnapshot }
   /** Only the text added since the previous delta for this message; `seq` increases by one each time. */
-  | { type: 'delta'; id: string; seq: number; text: string; end?: { state: MessageState; error?: ChatErrorInfo } }
+  | { type: 'delta'; id: string; seq: number; text: string; end?: MessageEnd }
   | { type: 'status'; id: string; status: string | undefined }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: ModelLabel }

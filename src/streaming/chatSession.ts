@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatErrorInfo, ErrorAction, HostToWebview, MessageSnapshot, MessageState, ModelLabel } from '../shared/protocol';
+import type { AnswerMetrics, ChatErrorInfo, ErrorAction, HostToWebview, MessageEnd, MessageSnapshot, MessageState, ModelLabel } from '../shared/protocol';
+import type { UsageStats } from './events';
 import type { ProviderError } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
@@ -38,7 +39,7 @@ export const SUGGESTED_MODEL = 'llama3.2';
 
 interface RunningTurn {
   controller: AbortController;
-  throttle: DeltaThrottle<{ state: MessageState; error?: ChatErrorInfo }>;
+  throttle: DeltaThrottle<MessageEnd>;
   /** Settles when the final post (the one that ends the message) has gone out. */
   ended: Promise<void>;
   markEnded(): void;
@@ -135,7 +136,7 @@ export class ChatSession {
     const controller = new AbortController();
     const assistant: MessageSnapshot = { id: randomUUID(), role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' };
     this.messages.push(assistant);
-    const throttle = new DeltaThrottle<{ state: MessageState; error?: ChatErrorInfo }>(
+    const throttle = new DeltaThrottle<MessageEnd>(
       this.deps.config().maxUpdatesPerSecond,
       (flush) => {
         assistant.text += flush.text;
@@ -144,6 +145,7 @@ export class ChatSession {
         if (flush.end) {
           assistant.state = flush.end.state;
           assistant.error = flush.end.error;
+          assistant.metrics = flush.end.metrics;
         }
         this.deps.post({ type: 'delta', id: assistant.id, seq: flush.seq, text: flush.text, ...(flush.end ? { end: flush.end } : {}) });
         if (flush.end) this.finishTurn();
@@ -166,7 +168,13 @@ export class ChatSession {
 
   private async runTurnBody(assistant: MessageSnapshot, signal: AbortSignal, throttle: RunningTurn['throttle']): Promise<void> {
     const config = this.deps.config();
-    const end = (state: MessageState, error?: ChatErrorInfo) => throttle.close(error ? { state, error } : { state });
+    const clock = this.deps.clock ?? realClock;
+    let sentAt: number | undefined;
+    let firstAt: number | undefined;
+    const end = (state: MessageState, error?: ChatErrorInfo, usage?: UsageStats) => {
+      const metrics = sentAt !== undefined ? answerMetrics(sentAt, firstAt, clock.now(), usage) : undefined;
+      throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
+    };
     const endpoint = config.endpoint;
     if (!endpoint) {
       end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
@@ -182,19 +190,23 @@ export class ChatSession {
       }
       const history = this.history(assistant.id);
       this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${history.length} messages`);
+      sentAt = clock.now();
       const outcome = await runTurn(provider, { model, messages: history }, signal, {
-        onText: (t) => throttle.push(t),
+        onText: (t) => {
+          firstAt ??= clock.now();
+          throttle.push(t);
+        },
         onRetry: (attempt, delayMs, error) => {
           this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
           this.setStatus(assistant, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
         },
-      }, this.deps.clock ?? realClock);
+      }, clock);
       if (outcome.state === 'error') {
         this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
-        end('error', toErrorInfo(outcome.error));
+        end('error', toErrorInfo(outcome.error), outcome.usage);
       } else {
         if (outcome.usage) this.deps.log.info(`Turn ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out`);
-        end(outcome.state);
+        end(outcome.state, undefined, outcome.usage);
       }
     } catch (err) {
       if (signal.aborted) end('stopped');
@@ -225,6 +237,22 @@ export class ChatSession {
       .filter((m) => m.id !== excludeId && m.text.length > 0)
       .map((m) => ({ role: m.role, content: m.text }));
   }
+}
+
+/**
+ * Time to first token from when the request went out; tokens per second from the server's own eval time
+ * when it reports one (Ollama), else from first to last token.
+ */
+export function answerMetrics(sentAt: number, firstAt: number | undefined, endAt: number, usage?: UsageStats): AnswerMetrics | undefined {
+  const metrics: AnswerMetrics = {};
+  if (firstAt !== undefined) metrics.firstTokenMs = Math.round(firstAt - sentAt);
+  if (usage?.promptTokens !== undefined) metrics.promptTokens = usage.promptTokens;
+  if (usage?.completionTokens !== undefined) {
+    metrics.completionTokens = usage.completionTokens;
+    const seconds = usage.evalDurationNs ? usage.evalDurationNs / 1e9 : firstAt !== undefined ? (endAt - firstAt) / 1000 : 0;
+    if (seconds > 0) metrics.tokensPerSecond = Math.round((usage.completionTokens / seconds) * 10) / 10;
+  }
+  return Object.keys(metrics).length ? metrics : undefined;
 }
 
 function describe(err: unknown): string {

@@ -70,7 +70,7 @@ export class MessageList {
     }
     view.seq = delta.seq;
     view.append(delta.text);
-    if (delta.end) view.setState(delta.end.state, delta.end.error);
+    if (delta.end) view.setState(delta.end.state, delta.end.error, delta.end.metrics);
     this.scrollIfPinned();
     return true;
   }

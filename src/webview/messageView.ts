@@ -1,4 +1,4 @@
-import type { ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
+import type { AnswerMetrics, ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from './codeBlocks';
 import { IncrementalMarkdownView } from './incrementalView';
 import { FullRenderMarkdownView, type Markdown, type MarkdownView } from './markdown';
@@ -50,7 +50,7 @@ export class MessageView {
     view.markdown.append(snapshot.text);
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
-    view.setState(snapshot.state, snapshot.error);
+    view.setState(snapshot.state, snapshot.error, snapshot.metrics);
     return view;
   }
 
@@ -69,7 +69,7 @@ export class MessageView {
     if (status) this.statusEl.append(document.createTextNode(status));
   }
 
-  setState(state: MessageState, error?: ChatErrorInfo): void {
+  setState(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): void {
     this.element.dataset.state = state;
     if (state !== 'streaming') {
       this.setStatus(undefined);
@@ -77,6 +77,19 @@ export class MessageView {
     }
     if (state === 'stopped') this.showNote('Stopped.');
     if (error) this.showError(error);
+    if (metrics) this.showMetrics(metrics);
+  }
+
+  private showMetrics(m: AnswerMetrics): void {
+    const parts: string[] = [];
+    if (m.firstTokenMs !== undefined) parts.push(`${(m.firstTokenMs / 1000).toFixed(m.firstTokenMs < 10_000 ? 2 : 1)} s to first token`);
+    if (m.tokensPerSecond !== undefined) parts.push(`${m.tokensPerSecond.toFixed(1)} tokens/s`);
+    if (m.promptTokens !== undefined || m.completionTokens !== undefined) parts.push(`${m.promptTokens ?? '?'} in · ${m.completionTokens ?? '?'} out`);
+    if (!parts.length) return;
+    const line = document.createElement('div');
+    line.className = 'metrics';
+    line.textContent = parts.join(' · ');
+    this.element.append(line);
   }
 
   private showNote(text: string): void {

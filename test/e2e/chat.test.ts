@@ -54,6 +54,7 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
   it('the installed .vsix adds a Model Chat view to the activity bar, naming the model in use', T, async () => {
     chat = await vscode.openChat();
     await chat.locator('.model-picker', { hasText: 'E2E Ollama · test-model:latest' }).waitFor({ timeout: 15_000 });
+    await vscode.page.locator('.statusbar-item', { hasText: 'test-model:latest' }).first().waitFor({ timeout: 10_000 });
     await vscode.screenshot('01-open');
   });
 
@@ -202,6 +203,7 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await vscode.screenshot('08-select-model');
     await row.click();
     await chat.locator('.model-picker', { hasText: 'second-model:latest' }).waitFor();
+    await vscode.page.locator('.statusbar-item', { hasText: 'second-model:latest' }).first().waitFor({ timeout: 10_000 });
     server.onChat = (body) => ({ steps: answerLines(body.model, [`I am ${body.model}.`]) });
     await send('Who are you?');
     await waitState('done');

@@ -30,7 +30,11 @@ describe('ChatSession against the fake Ollama server', () => {
     assert.equal(session.send('Hi'), true);
     await session.idle();
     assert.equal(deltas().map((d) => d.text).join(''), 'Hello, world!');
-    assert.deepEqual(deltas().at(-1)!.end, { state: 'done' });
+    const end = deltas().at(-1)!.end!;
+    assert.equal(end.state, 'done');
+    // The fake server reports 26 prompt tokens, 4 generated in an eval of 0.5 s.
+    assert.deepEqual({ ...end.metrics, firstTokenMs: undefined }, { firstTokenMs: undefined, promptTokens: 26, completionTokens: 4, tokensPerSecond: 8 });
+    assert.ok(end.metrics!.firstTokenMs! >= 0 && end.metrics!.firstTokenMs! < 5000);
     assert.equal(server.chatRequests[0].body.model, 'first:latest');
     const added = posted.filter((m) => m.type === 'messageAdded');
     assert.deepEqual(added.map((m) => m.type === 'messageAdded' && m.message.role), ['user', 'assistant']);
@@ -82,7 +86,8 @@ describe('ChatSession against the fake Ollama server', () => {
     await session.idle();
     await server.until(() => server.closed.length === 1, 2000);
     assert.equal(server.closed[0].headersSent, false);
-    assert.deepEqual(deltas().at(-1)!.end, { state: 'stopped' });
+    assert.equal(deltas().at(-1)!.end!.state, 'stopped');
+    assert.equal(deltas().at(-1)!.end!.metrics, undefined, 'no first token, no counts: nothing to show');
   });
 
   it('a snapshot taken mid-stream plus the deltas after it equal the whole answer', async () => {
