@@ -3,7 +3,7 @@
  * Messages from the webview are untrusted: the host checks them with `parseWebviewMessage`.
  */
 
-export type MessageRole = 'user' | 'assistant';
+export type MessageRole = 'user' | 'assistant' | 'tool';
 export type MessageState = 'streaming' | 'done' | 'stopped' | 'error';
 
 /** Something the user can do about an error, shown as a button under it. */
@@ -19,6 +19,24 @@ export interface ChatErrorInfo {
   /** One or two sentences a user can act on. */
   message: string;
   actions: ErrorAction[];
+}
+
+export type ToolState = 'pending' | 'running' | 'done' | 'error' | 'cancelled';
+
+/** One tool call as the chat shows it (a card between the answers of two rounds). */
+export interface ToolCallInfo {
+  name: string;
+  server?: string;
+  /** Pretty-printed JSON, or the model's raw text when it was not valid JSON. */
+  arguments: string;
+  state: ToolState;
+  /** Whether the tool says it only reads (readOnlyHint), shown on the approval card. */
+  readOnly?: boolean;
+  progress?: { progress: number; total?: number; message?: string };
+  result?: { text: string; isError: boolean; images?: Array<{ mimeType: string; data: string }> };
+  /** Epoch ms when it started running, for the elapsed time. */
+  startedAt?: number;
+  durationMs?: number;
 }
 
 /** Shown under a finished answer. Token counts are the server's own, when it gives them. */
@@ -40,6 +58,8 @@ export interface MessageSnapshot {
   /** Shown while the model has not produced its first token yet (e.g. "Loading model…"). */
   status?: string;
   metrics?: AnswerMetrics;
+  /** Set on role 'tool' items. */
+  tool?: ToolCallInfo;
 }
 
 /** How a streamed message ends: carried by its last delta. */
@@ -61,6 +81,7 @@ export type HostToWebview =
   /** Only the text added since the previous delta for this message; `seq` increases by one each time. */
   | { type: 'delta'; id: string; seq: number; text: string; end?: MessageEnd }
   | { type: 'status'; id: string; status: string | undefined }
+  | { type: 'toolUpdate'; id: string; tool: ToolCallInfo }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: ModelLabel }
   | { type: 'focusInput' }
@@ -76,6 +97,8 @@ export type WebviewToHost =
   | { type: 'openLink'; href: string }
   | { type: 'errorAction'; messageId: string; index: number }
   /** Copy goes through the host: the clipboard API is not reliably available inside a webview. */
+  | { type: 'toolApproval'; id: string; decision: 'allow' | 'deny' | 'always' }
+  | { type: 'cancelTool'; id: string }
   | { type: 'copyText'; text: string }
   | { type: 'insertCode'; text: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
@@ -94,6 +117,8 @@ const checks: Record<WebviewToHost['type'], Check> = {
   selectModel: () => true,
   openLink: (m) => isStr(m.href, 8192),
   errorAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
+  toolApproval: (m) => isStr(m.id, 200) && (m.decision === 'allow' || m.decision === 'deny' || m.decision === 'always'),
+  cancelTool: (m) => isStr(m.id, 200),
   copyText: (m) => isStr(m.text),
   insertCode: (m) => isStr(m.text),
   log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),

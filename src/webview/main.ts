@@ -25,6 +25,10 @@ const list = new MessageList(
       insert: (text) => host.post({ type: 'insertCode', text }),
     },
     naive: document.body.dataset.renderer === 'naive',
+    tools: {
+      approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
+      cancel: (id) => host.post({ type: 'cancelTool', id }),
+    },
   },
   (detail) => {
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });
@@ -71,6 +75,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       return;
     case 'status':
       return list.setStatus(message.id, message.status);
+    case 'toolUpdate':
+      return list.updateTool(message.id, message.tool);
     case 'busy':
       return composer.setBusy(message.busy);
     case 'model':

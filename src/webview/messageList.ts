@@ -1,5 +1,7 @@
 import type { HostToWebview, MessageSnapshot } from '../shared/protocol';
+import type { ToolCallInfo } from '../shared/protocol';
 import { MessageView, type MessageContext } from './messageView';
+import { ToolCard, type ToolCardActions } from './toolCard';
 
 type Delta = Extract<HostToWebview, { type: 'delta' }>;
 
@@ -10,11 +12,12 @@ type Delta = Extract<HostToWebview, { type: 'delta' }>;
 export class MessageList {
   readonly element: HTMLElement;
   private readonly views = new Map<string, MessageView>();
+  private readonly tools = new Map<string, ToolCard>();
   private pinned = true;
   private readonly empty: HTMLElement;
 
   constructor(
-    private readonly ctx: MessageContext,
+    private readonly ctx: MessageContext & { tools: ToolCardActions },
     /** Called when a delta does not follow the previous one: a host bug to report, not to hide. */
     private readonly onSequenceGap: (detail: string) => void,
   ) {
@@ -43,6 +46,11 @@ export class MessageList {
   reset(messages: MessageSnapshot[]): void {
     for (const view of this.views.values()) view.element.remove();
     this.views.clear();
+    for (const card of this.tools.values()) {
+      card.dispose();
+      card.element.remove();
+    }
+    this.tools.clear();
     for (const m of messages) this.add(m);
     this.updateEmpty();
     this.pinned = true;
@@ -50,6 +58,14 @@ export class MessageList {
   }
 
   add(message: MessageSnapshot): void {
+    if (message.role === 'tool' && message.tool) {
+      const card = new ToolCard(message.id, message.tool, this.ctx.tools);
+      this.tools.set(message.id, card);
+      this.element.append(card.element);
+      this.updateEmpty();
+      this.scrollIfPinned();
+      return;
+    }
     const view = MessageView.from(this.ctx, message);
     this.views.set(message.id, view);
     this.element.append(view.element);
@@ -75,6 +91,11 @@ export class MessageList {
     return true;
   }
 
+  updateTool(id: string, tool: ToolCallInfo): void {
+    this.tools.get(id)?.update(tool);
+    this.scrollIfPinned();
+  }
+
   setStatus(id: string, status: string | undefined): void {
     this.views.get(id)?.setStatus(status);
   }
@@ -88,6 +109,6 @@ export class MessageList {
   }
 
   private updateEmpty(): void {
-    this.empty.hidden = this.views.size > 0;
+    this.empty.hidden = this.views.size + this.tools.size > 0;
   }
 }
