@@ -3,6 +3,7 @@ import type { ModelLabel, WebviewToHost } from '../shared/protocol';
 import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
+import { McpHost } from './mcpHost';
 import { apiKeySecretName, registerCommands } from './commands';
 import { Settings } from './settings';
 
@@ -20,9 +21,11 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const providerFor = async (endpoint: EndpointConfig) =>
     createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined);
+  const mcp = new McpHost(context, log);
   const session = new ChatSession({
     config: () => settings.session(),
     providerFor,
+    tools: mcp.tools,
     post: (message) => {
       if (message.type === 'model' || message.type === 'snapshot') showModel(message.model);
       view?.post(message);
@@ -59,6 +62,10 @@ export function activate(context: vscode.ExtensionContext): void {
         return void openLink(message.href, log);
       case 'errorAction':
         return void runErrorAction(session, message.messageId, message.index, log);
+      case 'toolApproval':
+        return session.resolveApproval(message.id, message.decision);
+      case 'cancelTool':
+        return session.cancelTool(message.id);
       case 'copyText':
         return void vscode.env.clipboard.writeText(message.text);
       case 'insertCode':
@@ -72,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     statusBar,
+    mcp,
     view,
     { dispose: () => session.dispose() },
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerMetrics, ChatErrorInfo, ErrorAction, HostToWebview, MessageEnd, MessageSnapshot, MessageState, ModelLabel } from '../shared/protocol';
-import type { UsageStats } from './events';
+import type { AnswerMetrics, ChatErrorInfo, ErrorAction, HostToWebview, MessageEnd, MessageSnapshot, MessageState, ModelLabel, ToolCallInfo } from '../shared/protocol';
+import type { ToolCall, UsageStats } from './events';
+import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolSupport } from './toolSupport';
 import type { ProviderError } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
@@ -32,15 +33,25 @@ export interface SessionDeps {
   post(message: HostToWebview): void;
   log: Logger;
   clock?: Clock;
+  /** Tools from MCP servers; without it the model is offered none. */
+  tools?: ToolSupport;
 }
 
 /** Suggested when a server has no model at all: small, and it supports tools. */
 export const SUGGESTED_MODEL = 'llama3.2';
 
+interface Answer {
+  message: MessageSnapshot;
+  throttle: DeltaThrottle<MessageEnd>;
+  /** Settles when its last post (the one that ends it) has gone out. */
+  closed: Promise<void>;
+  markClosed(): void;
+}
+
 interface RunningTurn {
   controller: AbortController;
-  throttle: DeltaThrottle<MessageEnd>;
-  /** Settles when the final post (the one that ends the message) has gone out. */
+  /** The answer of the current round. */
+  answer: Answer;
   ended: Promise<void>;
   markEnded(): void;
 }
@@ -53,6 +64,8 @@ export class ChatSession {
   private messages: MessageSnapshot[] = [];
   private turn: RunningTurn | undefined;
   private resolvedModel: string | undefined;
+  private readonly approvals = new Map<string, (decision: 'allow' | 'deny' | 'always') => void>();
+  private readonly toolAborts = new Map<string, AbortController>();
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -112,10 +125,22 @@ export class ChatSession {
     await this.turn?.ended;
   }
 
+  /** The user's answer on an approval card. */
+  resolveApproval(id: string, decision: 'allow' | 'deny' | 'always'): void {
+    this.approvals.get(id)?.(decision);
+  }
+
+  /** Cancels one running tool call; the rest of the turn goes on. */
+  cancelTool(id: string): void {
+    this.toolAborts.get(id)?.abort();
+  }
+
   dispose(): void {
-    this.turn?.controller.abort();
-    this.turn?.throttle.dispose();
-    this.turn?.markEnded();
+    const turn = this.turn;
+    turn?.controller.abort();
+    turn?.answer.throttle.dispose();
+    turn?.answer.markClosed();
+    turn?.markEnded();
     this.turn = undefined;
   }
 
@@ -134,30 +159,37 @@ export class ChatSession {
 
   private startTurn(): void {
     const controller = new AbortController();
-    const assistant: MessageSnapshot = { id: randomUUID(), role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' };
-    this.messages.push(assistant);
+    let markEnded = () => {};
+    const ended = new Promise<void>((resolve) => (markEnded = resolve));
+    this.turn = { controller, ended, markEnded, answer: this.addAnswer() };
+    this.deps.post({ type: 'busy', busy: true });
+    void this.runTurnBody(controller.signal).finally(() => this.finishTurn());
+  }
+
+  /** A new answer message (one per round of a turn), with the throttle that streams it to the view. */
+  private addAnswer(): Answer {
+    const message: MessageSnapshot = { id: randomUUID(), role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' };
+    this.messages.push(message);
+    let markClosed = () => {};
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
     const throttle = new DeltaThrottle<MessageEnd>(
       this.deps.config().maxUpdatesPerSecond,
       (flush) => {
-        assistant.text += flush.text;
-        assistant.seq = flush.seq;
-        assistant.status = undefined;
+        message.text += flush.text;
+        message.seq = flush.seq;
+        message.status = undefined;
         if (flush.end) {
-          assistant.state = flush.end.state;
-          assistant.error = flush.end.error;
-          assistant.metrics = flush.end.metrics;
+          message.state = flush.end.state;
+          message.error = flush.end.error;
+          message.metrics = flush.end.metrics;
         }
-        this.deps.post({ type: 'delta', id: assistant.id, seq: flush.seq, text: flush.text, ...(flush.end ? { end: flush.end } : {}) });
-        if (flush.end) this.finishTurn();
+        this.deps.post({ type: 'delta', id: message.id, seq: flush.seq, text: flush.text, ...(flush.end ? { end: flush.end } : {}) });
+        if (flush.end) markClosed();
       },
       this.deps.clock ?? realClock,
     );
-    let markEnded = () => {};
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    this.turn = { controller, throttle, ended, markEnded };
-    this.deps.post({ type: 'messageAdded', message: { ...assistant } });
-    this.deps.post({ type: 'busy', busy: true });
-    void this.runTurnBody(assistant, controller.signal, throttle);
+    this.deps.post({ type: 'messageAdded', message: { ...message } });
+    return { message, throttle, closed, markClosed };
   }
 
   private finishTurn(): void {
@@ -166,56 +198,151 @@ export class ChatSession {
     this.deps.post({ type: 'busy', busy: false });
   }
 
-  private async runTurnBody(assistant: MessageSnapshot, signal: AbortSignal, throttle: RunningTurn['throttle']): Promise<void> {
+  /** Ends an answer and waits until its last post has gone out. */
+  private async endAnswer(answer: Answer, state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): Promise<void> {
+    answer.throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
+    await answer.closed;
+  }
+
+  /**
+   * One turn: the model answers; when it asks for tools, they run (concurrently, each shown as it
+   * completes), their results go back, and the model answers again, until it answers without tools.
+   */
+  private async runTurnBody(signal: AbortSignal): Promise<void> {
+    const turn = this.turn!;
     const config = this.deps.config();
     const clock = this.deps.clock ?? realClock;
-    let sentAt: number | undefined;
-    let firstAt: number | undefined;
-    const end = (state: MessageState, error?: ChatErrorInfo, usage?: UsageStats) => {
-      const metrics = sentAt !== undefined ? answerMetrics(sentAt, firstAt, clock.now(), usage) : undefined;
-      throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
-    };
     const endpoint = config.endpoint;
     if (!endpoint) {
-      end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
-      return;
+      return this.endAnswer(turn.answer, 'error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
     }
     try {
       const provider = await this.deps.providerFor(endpoint);
       const model = config.model || (await this.firstModel(provider, signal));
-      if (signal.aborted) return end('stopped');
+      if (signal.aborted) return this.endAnswer(turn.answer, 'stopped');
       if (!model) {
-        end('error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
-        return;
+        return this.endAnswer(turn.answer, 'error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
       }
-      const history = this.history(assistant.id);
-      this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${history.length} messages`);
-      sentAt = clock.now();
-      const outcome = await runTurn(provider, { model, messages: history }, signal, {
-        onText: (t) => {
-          firstAt ??= clock.now();
-          throttle.push(t);
-        },
-        onRetry: (attempt, delayMs, error) => {
-          this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
-          this.setStatus(assistant, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
-        },
-      }, clock);
-      if (outcome.state === 'error') {
-        this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
-        end('error', toErrorInfo(outcome.error), outcome.usage);
-      } else {
-        if (outcome.usage) this.deps.log.info(`Turn ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out`);
-        end(outcome.state, undefined, outcome.usage);
+      const tools = await this.toolsFor(provider, model, signal);
+      let messages = this.history();
+      this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
+      for (let round = 1; ; round++) {
+        const answer = turn.answer;
+        const calls: ToolCall[] = [];
+        const sentAt = clock.now();
+        let firstAt: number | undefined;
+        const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
+          onText: (t) => {
+            firstAt ??= clock.now();
+            answer.throttle.push(t);
+          },
+          // Some servers send no call ids: give each one, so results can name the call they answer.
+          onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
+          onRetry: (attempt, delayMs, error) => {
+            this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
+            this.setStatus(answer.message, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
+          },
+        }, clock);
+        const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage);
+        if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
+        if (outcome.state === 'error') {
+          this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
+          return this.endAnswer(answer, 'error', toErrorInfo(outcome.error), metrics);
+        }
+        if (outcome.state === 'stopped' || calls.length === 0) return this.endAnswer(answer, outcome.state, undefined, metrics);
+        if (round >= MAX_TOOL_ROUNDS) {
+          const message = `The model asked for tools ${MAX_TOOL_ROUNDS} rounds in a row, so the turn stopped here. Ask again to let it continue.`;
+          return this.endAnswer(answer, 'error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
+        }
+        await this.endAnswer(answer, 'done', undefined, metrics);
+        messages = [...messages, { role: 'assistant', content: answer.message.text, toolCalls: calls }];
+        messages.push(...(await Promise.all(calls.map((call) => this.runToolCall(call, tools, signal)))));
+        if (signal.aborted) return;
+        turn.answer = this.addAnswer();
       }
     } catch (err) {
-      if (signal.aborted) end('stopped');
-      else {
-        const error: ProviderError = err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
-        this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
-        end('error', toErrorInfo(error));
-      }
+      if (signal.aborted) return this.endAnswer(turn.answer, 'stopped');
+      const error: ProviderError = err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
+      this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
+      return this.endAnswer(turn.answer, 'error', toErrorInfo(error));
     }
+  }
+
+  /** The tools to offer: none without tool support, for a model that cannot use them, or on failure. */
+  private async toolsFor(provider: ChatProvider, model: string, signal: AbortSignal): Promise<ToolDescriptor[]> {
+    if (!this.deps.tools) return [];
+    try {
+      if (provider.supportsTools && !(await provider.supportsTools(model, signal))) {
+        this.deps.log.info(`${model} does not support tools: none offered`);
+        return [];
+      }
+      return await this.deps.tools.list(signal);
+    } catch (err) {
+      this.deps.log.warn(`Tools are not available for this turn: ${describe(err)}`);
+      return [];
+    }
+  }
+
+  /** Runs one tool call as a card: approval when needed, progress, result. Always answers the model. */
+  private async runToolCall(call: ToolCall, tools: ToolDescriptor[], signal: AbortSignal): Promise<ChatMessage> {
+    const support = this.deps.tools!;
+    const tool = tools.find((t) => t.name === call.name);
+    const runnable = tool !== undefined && typeof call.arguments !== 'string';
+    const ask = runnable && support.needsApproval(tool);
+    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments, null, 2);
+    const info: ToolCallInfo = { name: call.name, server: tool?.server, arguments: args, state: ask || !runnable ? 'pending' : 'running', readOnly: tool?.readOnly };
+    if (info.state === 'running') info.startedAt = Date.now();
+    const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };
+    this.messages.push(item);
+    this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
+    const update = (patch: Partial<ToolCallInfo>) => {
+      Object.assign(info, patch);
+      this.deps.post({ type: 'toolUpdate', id: item.id, tool: { ...info } });
+    };
+    const reply = (content: string): ChatMessage => ({ role: 'tool', content, toolName: call.name, ...(call.id ? { toolCallId: call.id } : {}) });
+    const fail = (state: 'error' | 'cancelled', text: string) => {
+      update({ state, result: { text, isError: true } });
+      return reply(`Error: ${text}`);
+    };
+    if (!tool) return fail('error', `There is no tool named '${call.name}'. Available tools: ${tools.map((t) => t.name).join(', ') || 'none'}.`);
+    if (typeof call.arguments === 'string') return fail('error', `The arguments are not valid JSON: ${call.arguments.slice(0, 500)}`);
+    if (ask) {
+      const decision = await this.awaitApproval(item.id, signal);
+      if (decision === 'cancelled') return fail('cancelled', 'The turn was stopped before the user decided.');
+      if (decision === 'deny') return fail('cancelled', 'The user denied this tool call.');
+      if (decision === 'always') support.alwaysAllow(tool);
+      if (!signal.aborted) update({ state: 'running', startedAt: Date.now() });
+    }
+    if (signal.aborted) return fail('cancelled', 'The turn was stopped.');
+    const own = new AbortController();
+    this.toolAborts.set(item.id, own);
+    try {
+      const result = await support.run(call, {
+        signal: AbortSignal.any([signal, own.signal]),
+        onProgress: (progress, total, message) => update({ progress: { progress, total, message } }),
+      });
+      const state = result.outcome === 'done' ? 'done' : result.outcome === 'cancelled' ? 'cancelled' : 'error';
+      update({ state, durationMs: result.durationMs, progress: undefined, result: { text: result.content, isError: state !== 'done', images: result.images } });
+      return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
+    } finally {
+      this.toolAborts.delete(item.id);
+    }
+  }
+
+  private awaitApproval(id: string, signal: AbortSignal): Promise<'allow' | 'deny' | 'always' | 'cancelled'> {
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.approvals.delete(id);
+        resolve('cancelled');
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.approvals.set(id, (decision) => {
+        signal.removeEventListener('abort', onAbort);
+        this.approvals.delete(id);
+        resolve(decision);
+      });
+    });
   }
 
   private setStatus(message: MessageSnapshot, status: string | undefined): void {
@@ -231,11 +358,14 @@ export class ChatSession {
     return this.resolvedModel;
   }
 
-  /** The conversation as the model sees it: everything before the answer being written. */
-  private history(excludeId: string): ChatMessage[] {
+  /**
+   * The conversation as the model sees it: questions and answers before the one being written. Tool
+   * cards stay out of later turns: the answer that followed them already says what they found.
+   */
+  private history(): ChatMessage[] {
     return this.messages
-      .filter((m) => m.id !== excludeId && m.text.length > 0)
-      .map((m) => ({ role: m.role, content: m.text }));
+      .filter((m) => m.role !== 'tool' && m.state !== 'streaming' && m.text.length > 0)
+      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.text }));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ProviderError, UsageStats } from './events';
+import type { ProviderError, ToolCall, UsageStats } from './events';
 import type { ChatProvider, ChatRequest } from './provider';
 import { retryDefaults, withRetry } from './retry';
 import { realClock, type Clock } from './throttle';
@@ -6,6 +6,7 @@ import { realClock, type Clock } from './throttle';
 export interface TurnCallbacks {
   onText(text: string): void;
   onThinking?(text: string): void;
+  onToolCall?(call: ToolCall): void;
   /** A connection failure before the first token, about to be retried. */
   onRetry?(attempt: number, delayMs: number, error: ProviderError): void;
 }
@@ -35,7 +36,7 @@ export async function runTurn(provider: ChatProvider, request: ChatRequest, sign
         usage = event.usage;
         break;
       case 'toolCall':
-        // Tools are not offered to the model yet, so a call here is a model hallucination: ignore it.
+        cb.onToolCall?.(event.call);
         break;
       case 'error':
         if (signal.aborted) return { state: 'stopped', usage };

@@ -1,6 +1,11 @@
 import { Ollama } from 'ollama';
 import type { ProviderError, StreamEvent } from './events';
+import { guardedFetch, protocolErrorOf } from './lineGuard';
+import { toOllamaMessages, toOllamaTools } from './ollamaMessages';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from './provider';
+
+/** Whether a model takes tools, per server and model: providers are made per turn, this outlives them. */
+const toolSupport = new Map<string, Promise<boolean>>();
 
 /** Thrown by ollama-js when the body ends without a `done: true` line. */
 const NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
@@ -12,11 +17,29 @@ export class OllamaProvider implements ChatProvider {
    * A client whose every fetch also listens to `signal`. ollama-js only creates its own AbortController
    * once headers arrive; merging ours in is what lets Stop close the socket while a cold model is still
    * loading (the `await chat()` has not resolved yet, so there is no iterator to abort).
+   *
+   * The chat stream's body also goes through the line guard: ollama-js drops a line that is not JSON with
+   * a console.warn, so without it a proxy's error page or a spliced body would vanish from the answer.
    */
   private client(signal?: AbortSignal): Ollama {
     const merged: typeof fetch = (input, init) =>
       fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([init.signal, signal]) : (init?.signal ?? signal) });
-    return new Ollama({ host: this.url, fetch: merged });
+    const guarded = guardedFetch(merged, { format: 'ndjson', url: this.url }, (path) => path.endsWith('/api/chat'));
+    return new Ollama({ host: this.url, fetch: guarded });
+  }
+
+  /** From /api/show's capabilities: a model without "tools" answers 400 when sent tools. Cached per server and model. */
+  supportsTools(model: string, signal?: AbortSignal): Promise<boolean> {
+    const key = `${this.url}\u0000${model}`;
+    let known = toolSupport.get(key);
+    if (!known) {
+      known = this.client(signal)
+        .show({ model })
+        .then((info) => (info as { capabilities?: string[] }).capabilities?.includes('tools') ?? true)
+        .catch(() => true); // an older server without capabilities: try, and report its error if it fails
+      toolSupport.set(key, known);
+    }
+    return known;
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -34,7 +57,8 @@ export class OllamaProvider implements ChatProvider {
   async *chat(request: ChatRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     let sawToolCall = false;
     try {
-      const stream = await this.client(signal).chat({ model: request.model, messages: request.messages, stream: true });
+      const tools = toOllamaTools(request.tools);
+      const stream = await this.client(signal).chat({ model: request.model, messages: toOllamaMessages(request.messages), stream: true, ...(tools ? { tools } : {}) });
       for await (const part of stream) {
         const { message } = part;
         if (message?.thinking) yield { type: 'thinking', text: message.thinking };
@@ -70,6 +94,15 @@ export class OllamaProvider implements ChatProvider {
 
   /** Turns whatever ollama-js or fetch threw into a message a user can act on. */
   describe(err: unknown, model?: string): ProviderError {
+    const garbage = protocolErrorOf(err);
+    if (garbage) {
+      return {
+        kind: 'protocol',
+        url: this.url,
+        detail: garbage.message,
+        message: `The server at ${this.url} sent something that is not Ollama's chat stream (${garbage.summary}), so the answer stops here. Check that the URL in the modelChat.endpoints setting points at Ollama itself, not at a proxy or another kind of server.`,
+      };
+    }
     const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
     const detail = String(e?.message ?? err);
     const code = e?.cause?.code;

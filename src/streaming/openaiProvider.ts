@@ -1,15 +1,10 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ProviderError, StreamEvent, UsageStats } from './events';
+import { guardedFetch, protocolErrorOf } from './lineGuard';
+import { toOpenAIMessages, toOpenAITools } from './openaiMessages';
 import { ToolCallAccumulator, type ToolCallFragment } from './openaiToolCalls';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from './provider';
-
-/** A tool offered to the model, in the shape MCP lists them. */
-export interface ToolSpec {
-  name: string;
-  description?: string;
-  parameters: Record<string, unknown>;
-}
 
 export interface OpenAIProviderOptions {
   /** Replaces the global fetch under the SDK (tests, proxies). */
@@ -49,7 +44,9 @@ export class OpenAIProvider implements ChatProvider {
       maxRetries: 0,
       // Failures come back as events with their own messages; the SDK's console output would only duplicate them.
       logLevel: 'off',
-      fetch: opts.fetch,
+      // The SDK skips SSE lines that are not a field it knows; the guard turns them into an error instead, so
+      // an HTML page or plain text spliced into the stream is reported rather than silently lost.
+      fetch: guardedFetch(opts.fetch ?? ((input, init) => fetch(input, init)), { format: 'sse', url }, (path) => path.endsWith('/chat/completions')),
     });
   }
 
@@ -63,24 +60,27 @@ export class OpenAIProvider implements ChatProvider {
     }
   }
 
-  async *chat(request: ChatRequest & { tools?: ToolSpec[] }, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+  async *chat(request: ChatRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     const toolCalls = new ToolCallAccumulator();
     let finishReason: string | null = null;
     let usage: UsageStats | undefined;
     try {
       const params: ChatCompletionCreateParamsStreaming = {
         model: request.model,
-        // Passed through as given, so fields the turn loop adds later (tool_call_id, tool_calls) reach the server.
-        messages: request.messages as ChatCompletionCreateParamsStreaming['messages'],
+        messages: toOpenAIMessages(request.messages),
         stream: true,
         stream_options: { include_usage: true },
       };
-      if (request.tools?.length) {
-        params.tools = request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
-      }
+      const tools = toOpenAITools(request.tools);
+      if (tools) params.tools = tools;
       // The SDK hands `signal` to fetch, so an abort before the headers closes the socket as well.
       const stream = await this.client.chat.completions.create(params, { signal });
       for await (const chunk of stream) {
+        // `data: null`, `data: 42`: valid JSON, but not a chunk (and `null.usage` would throw a TypeError).
+        if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
+          yield { type: 'error', error: this.describe(new SyntaxError(`a data: event holds ${String(JSON.stringify(chunk)).slice(0, 80)}, not a chat.completion.chunk object`)) };
+          return;
+        }
         // The usage chunk has `choices: []`; some servers put usage on every chunk: the last one wins.
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices?.[0];
@@ -126,6 +126,15 @@ export class OpenAIProvider implements ChatProvider {
 
   private describeRaw(err: unknown, model?: string): ProviderError {
     const url = this.url;
+    const garbage = protocolErrorOf(err);
+    if (garbage) {
+      return {
+        kind: 'protocol',
+        url,
+        detail: garbage.message,
+        message: `The server at ${url} sent something that is not an OpenAI-compatible event stream (${garbage.summary}), so the answer stops here. Check that the URL in the modelChat.endpoints setting points at the API itself (it usually ends in /v1), not at a web page or a proxy.`,
+      };
+    }
     if (err instanceof APIConnectionTimeoutError) {
       return { kind: 'server', url, detail: causeChain(err), message: `The server at ${url} did not start answering in time. It may be overloaded or still loading the model; try again.` };
     }

@@ -1,13 +1,17 @@
-import type { ProviderError, StreamEvent } from './events';
+import type { ProviderError, StreamEvent, ToolCall } from './events';
+import type { ToolDescriptor } from './toolSupport';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string;
-}
+/** A message as the model sees it; each provider maps it to its own wire format. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolName: string; toolCallId?: string };
 
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
+  /** Offered only when the model can use them (see ChatProvider.supportsTools). */
+  tools?: ToolDescriptor[];
 }
 
 export interface ModelInfo {
@@ -24,6 +28,8 @@ export interface ChatProvider {
   readonly url: string;
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<StreamEvent>;
+  /** Whether `model` accepts tools; servers that cannot say are assumed to. */
+  supportsTools?(model: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** A failure outside a stream (listing models), carrying the same user-facing description. */

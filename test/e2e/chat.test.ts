@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
+import { everythingBin } from '../fakes/mcpServers';
 import { answerLines, atRate, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
 
@@ -27,8 +28,9 @@ async function send(text: string): Promise<void> {
   await box.press('Enter');
 }
 async function waitState(state: string, timeout = 20_000): Promise<void> {
-  await chat.locator('article[data-role="assistant"]').nth(answersBefore).waitFor({ timeout });
-  await chat.locator(`article[data-role="assistant"]:last-of-type[data-state="${state}"]`).waitFor({ timeout });
+  // Attached, not visible: a round that only called tools has an empty answer, which is hidden.
+  await chat.locator('article[data-role="assistant"]').nth(answersBefore).waitFor({ timeout, state: 'attached' });
+  await chat.locator(`article[data-role="assistant"]:last-of-type[data-state="${state}"]`).waitFor({ timeout, state: 'attached' });
 }
 async function newChat(): Promise<void> {
   await vscode.runCommand('Model Chat: New chat');
@@ -40,7 +42,10 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await server.start();
     server.models = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }, { name: 'second-model:latest', parameter_size: '7B' }];
     await vscode.start(
-      { 'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }] },
+      {
+        'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }],
+        'modelChat.mcp.servers': { everything: { type: 'stdio', command: process.execPath, args: [everythingBin()] } },
+      },
       { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n', 'src/other.py': '# the other file\nVALUE = 42\n' },
     );
   });
@@ -194,6 +199,37 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await vscode.runCommand('Model Chat: Stop generating');
     await server.until(() => server.closed.length > 0, 5000);
     await waitState('stopped');
+  });
+
+  it('runs an MCP tool after the user allows it, with live progress, and answers with its result', T, async () => {
+    await newChat();
+    const op = { function: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 6 } } };
+    server.onChat = (body) =>
+      body.messages.at(-1).role === 'tool' ? { steps: answerLines(body.model, ['The operation finished in six steps.']) } : { steps: answerLines(body.model, [], { toolCalls: [op] }) };
+    await send('Run the long operation');
+    const card = chat.locator('[data-tool="trigger-long-running-operation"]');
+    await card.waitFor({ timeout: 60_000 });
+    assert.equal(await card.getAttribute('data-state'), 'pending', 'asks first (modelChat.tools.approval is "ask")');
+    await vscode.screenshot('10-tool-approval');
+    await card.locator('button[aria-label="Allow"]').click();
+    const bar = chat.locator('[data-tool="trigger-long-running-operation"][data-state="running"] progress');
+    await bar.waitFor({ timeout: 10_000 });
+    const seen: number[] = [];
+    for (let i = 0; i < 40 && (await card.getAttribute('data-state')) === 'running'; i++) {
+      const v = await bar.evaluate((b: HTMLProgressElement) => b.value).catch(() => undefined);
+      if (v !== undefined && v !== seen.at(-1)) seen.push(v);
+      if (seen.length === 3) await vscode.screenshot('11-tool-progress');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(seen.length >= 2, `the <progress> moved (${seen.join(', ')})`);
+    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'and only forward');
+    await chat.locator('[data-tool="trigger-long-running-operation"][data-state="done"]').waitFor({ timeout: 15_000 });
+    await waitState('done');
+    assert.equal((await lastAnswer().locator('.markdown').textContent())?.trim(), 'The operation finished in six steps.');
+    const toolMessage = server.chatRequests.at(-1)!.body.messages.at(-1);
+    assert.equal(toolMessage.role, 'tool');
+    assert.match(toolMessage.content, /Long running operation completed/i);
+    await vscode.screenshot('12-tool-done');
   });
 
   it('Select model switches the model the next question goes to', T, async () => {

@@ -86,6 +86,8 @@ export class FakeOllama {
   readonly requests: RecordedRequest[] = [];
   readonly closed: ClosedConnection[] = [];
   models: FakeModel[] = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }];
+  /** What /api/show says a model can do; models not in the map can do completion and tools. */
+  readonly capabilities = new Map<string, string[]>();
   /** Decides how each /api/chat request is answered. */
   onChat: (body: any, index: number) => ChatScript = (body) => ({ steps: answerLines(body.model, ['Hello', ', ', 'world', '!']) });
   private server: Server | undefined;
@@ -175,6 +177,11 @@ export class FakeOllama {
     if (req.method === 'GET' && (path === '/' || path === '/api/version')) {
       complete = true;
       return path === '/' ? void res.end('Ollama is running') : this.json(res, 200, { version: '0.12.0' });
+    }
+    if (req.method === 'POST' && path === '/api/show') {
+      complete = true;
+      const model = String(body?.model ?? '');
+      return this.json(res, 200, { modelfile: '', parameters: '', template: '', details: { family: 'test', parameter_size: '1B', quantization_level: 'Q4_K_M' }, model_info: {}, capabilities: this.capabilities.get(model) ?? ['completion', 'tools'] });
     }
     if (req.method !== 'POST' || path !== '/api/chat') {
       complete = true;

@@ -299,7 +299,7 @@ describe('OpenAIProvider with the real openai client', () => {
 
   it('sends tools in the function shape', async () => {
     const parameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
-    await collect(provider.chat({ model: 'm', messages, tools: [{ name: 'get_weather', description: 'Weather now', parameters }] }, new AbortController().signal));
+    await collect(provider.chat({ model: 'm', messages, tools: [{ name: 'get_weather', description: 'Weather now', inputSchema: parameters }] }, new AbortController().signal));
     assert.deepEqual(server.chatRequests[0].body.tools, [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters } }]);
   });
 
