@@ -1,14 +1,20 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelLabel, WebviewToHost } from '../shared/protocol';
 import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
+import { ConversationStore, type StoreProblem } from '../streaming/conversationStore';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
 import { McpHost } from './mcpHost';
 import { apiKeySecretName, registerCommands } from './commands';
 import { Settings } from './settings';
 
+let store: ConversationStore | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Model Chat', { log: true });
+  // Workspace-scoped when a folder is open, the global storage otherwise.
+  store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
   const settings = new Settings(context.globalState, log);
   let view: ChatViewProvider | undefined = undefined;
   const statusBar = vscode.window.createStatusBarItem('modelChat.model', vscode.StatusBarAlignment.Right, 100);
@@ -26,8 +32,9 @@ export function activate(context: vscode.ExtensionContext): void {
     config: () => settings.session(),
     providerFor,
     tools: mcp.tools,
+    persist: store,
     post: (message) => {
-      if (message.type === 'model' || message.type === 'snapshot') showModel(message.model);
+      if (typeof message !== 'string' && (message.type === 'model' || message.type === 'snapshot')) showModel(message.model);
       view?.post(message);
     },
     log,
@@ -88,10 +95,31 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('modelChat.endpoints') || e.affectsConfiguration('modelChat.defaultEndpoint') || e.affectsConfiguration('modelChat.defaultModel')) onModelChanged();
     }),
   );
+  void restoreLatest(store, session, log);
   log.info('Model Chat activated');
 }
 
-export function deactivate(): void {}
+/** Pending checkpoints are written before the extension host goes away. */
+export async function deactivate(): Promise<void> {
+  await store?.dispose();
+}
+
+/** Reopens the most recent conversation, unless the user has already started a new one. */
+async function restoreLatest(store: ConversationStore, session: ChatSession, log: vscode.LogOutputChannel): Promise<void> {
+  const { conversations, problems } = await store.list();
+  reportProblems(problems, log);
+  const latest = conversations[0];
+  if (!latest) return;
+  const { conversation, problems: more } = await store.load(latest.id);
+  reportProblems(more, log);
+  if (conversation && session.isEmpty) session.restore(conversation);
+}
+
+function reportProblems(problems: StoreProblem[], log: vscode.LogOutputChannel): void {
+  if (!problems.length) return;
+  for (const p of problems) log.error(`Conversation storage: ${p.file} ${p.reason}${p.movedTo ? ` (kept as ${p.movedTo})` : ''}`);
+  void vscode.window.showWarningMessage(`Model Chat could not read ${problems.length} saved conversation file(s); they were kept aside. See the log for details.`, 'Show log').then((c) => c && log.show());
+}
 
 /**
  * Model output is untrusted: only web and mail links leave the editor, and only through VS Code. A link

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerMetrics, ChatErrorInfo, ErrorAction, HostToWebview, MessageEnd, MessageSnapshot, MessageState, ModelLabel, ToolCallInfo } from '../shared/protocol';
+import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type ErrorAction, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState, type ModelLabel, type ToolCallInfo } from '../shared/protocol';
 import type { ToolCall, UsageStats } from './events';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolSupport } from './toolSupport';
+import type { Conversation } from './conversationStore';
 import type { ProviderError } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
@@ -35,7 +36,17 @@ export interface SessionDeps {
   clock?: Clock;
   /** Tools from MCP servers; without it the model is offered none. */
   tools?: ToolSupport;
+  /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */
+  persist?: Persistence;
 }
+
+export interface Persistence {
+  checkpoint(conversation: Conversation): void;
+  flush(conversation: Conversation): Promise<void>;
+}
+
+/** Shown on an answer that was still being written when the editor closed or crashed. */
+export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
 
 /** Suggested when a server has no model at all: small, and it supports tools. */
 export const SUGGESTED_MODEL = 'llama3.2';
@@ -64,6 +75,8 @@ export class ChatSession {
   private messages: MessageSnapshot[] = [];
   private turn: RunningTurn | undefined;
   private resolvedModel: string | undefined;
+  private conversationId: string = randomUUID();
+  private createdAt = Date.now();
   private readonly approvals = new Map<string, (decision: 'allow' | 'deny' | 'always') => void>();
   private readonly toolAborts = new Map<string, AbortController>();
 
@@ -74,7 +87,7 @@ export class ChatSession {
   }
 
   /** The conversation as the webview should show it. Text not yet flushed stays out: its delta follows. */
-  snapshot(): HostToWebview {
+  snapshot(): Extract<HostToWebview, { type: 'snapshot' }> {
     return { type: 'snapshot', messages: this.messages.map((m) => ({ ...m })), busy: this.busy, model: this.modelLabel() };
   }
 
@@ -90,6 +103,7 @@ export class ChatSession {
     this.messages.push(user);
     this.deps.post({ type: 'messageAdded', message: { ...user } });
     this.startTurn();
+    this.save('flush');
     return true;
   }
 
@@ -104,6 +118,7 @@ export class ChatSession {
     this.messages.pop();
     this.deps.post(this.snapshot());
     this.startTurn();
+    this.save('flush');
     return true;
   }
 
@@ -112,6 +127,8 @@ export class ChatSession {
     running?.controller.abort();
     await running?.ended;
     this.messages = [];
+    this.conversationId = randomUUID();
+    this.createdAt = Date.now();
     this.deps.post(this.snapshot());
   }
 
@@ -142,6 +159,58 @@ export class ChatSession {
     turn?.answer.markClosed();
     turn?.markEnded();
     this.turn = undefined;
+  }
+
+  /** Whether nothing has been said yet in this conversation. */
+  get isEmpty(): boolean {
+    return this.messages.length === 0;
+  }
+
+  /**
+   * Shows a stored conversation and continues it. An answer the editor was still writing when it closed
+   * comes back as an error that says so, with Retry; so does a tool call that was still running.
+   */
+  restore(conversation: Conversation): boolean {
+    if (this.turn) return false;
+    this.conversationId = conversation.id;
+    this.createdAt = conversation.createdAt;
+    this.messages = conversation.messages.map((m) => {
+      const message: MessageSnapshot = { id: m.id, role: m.role, text: m.text, state: m.state === 'interrupted' || m.state === 'streaming' ? 'error' : m.state, seq: 0 };
+      if (m.error) message.error = m.error;
+      if (m.tool) message.tool = m.tool;
+      if (m.metrics) message.metrics = m.metrics;
+      if (m.state === 'interrupted' || m.state === 'streaming') message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
+      return message;
+    });
+    this.deps.post(this.snapshot());
+    return true;
+  }
+
+  /** The conversation as it is stored. Text still in a throttle is at most one update behind. */
+  conversation(): Conversation {
+    const { endpoint, model } = this.modelLabel();
+    return {
+      id: this.conversationId,
+      createdAt: this.createdAt,
+      updatedAt: Date.now(),
+      model: { endpoint, model },
+      messages: this.messages.map((m) => ({
+        id: m.id,
+        role: m.role,
+        text: m.text,
+        state: m.state,
+        ...(m.error ? { error: m.error } : {}),
+        ...(m.tool ? { tool: { ...m.tool } } : {}),
+        ...(m.metrics ? { metrics: m.metrics } : {}),
+      })),
+    };
+  }
+
+  private save(how: 'checkpoint' | 'flush'): void {
+    const persist = this.deps.persist;
+    if (!persist || this.messages.length === 0) return;
+    if (how === 'checkpoint') persist.checkpoint(this.conversation());
+    else persist.flush(this.conversation()).catch((err) => this.deps.log.error(`Saving the conversation failed: ${describe(err)}`));
   }
 
   /** Asks the endpoint for its first model when none is configured, so the header can name it. */
@@ -183,7 +252,8 @@ export class ChatSession {
           message.error = flush.end.error;
           message.metrics = flush.end.metrics;
         }
-        this.deps.post({ type: 'delta', id: message.id, seq: flush.seq, text: flush.text, ...(flush.end ? { end: flush.end } : {}) });
+        this.deps.post(flush.end ? { type: 'delta', id: message.id, seq: flush.seq, text: flush.text, end: flush.end } : encodeDelta(flush.seq, flush.text));
+        this.save(flush.end ? 'flush' : 'checkpoint');
         if (flush.end) markClosed();
       },
       this.deps.clock ?? realClock,
@@ -223,7 +293,11 @@ export class ChatSession {
       if (!model) {
         return this.endAnswer(turn.answer, 'error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
       }
-      const tools = await this.toolsFor(provider, model, signal);
+      // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
+      const STARTING = 'Starting tools…';
+      const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
+      const tools = await this.toolsFor(provider, model, signal).finally(() => clock.clearTimeout(slow));
+      if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
       let messages = this.history();
       this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
       for (let round = 1; ; round++) {
@@ -295,9 +369,12 @@ export class ChatSession {
     const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };
     this.messages.push(item);
     this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
+    this.save('flush');
     const update = (patch: Partial<ToolCallInfo>) => {
+      const stateChanged = patch.state !== undefined && patch.state !== info.state;
       Object.assign(info, patch);
       this.deps.post({ type: 'toolUpdate', id: item.id, tool: { ...info } });
+      this.save(stateChanged ? 'flush' : 'checkpoint');
     };
     const reply = (content: string): ChatMessage => ({ role: 'tool', content, toolName: call.name, ...(call.id ? { toolCallId: call.id } : {}) });
     const fail = (state: 'error' | 'cancelled', text: string) => {

@@ -1,4 +1,4 @@
-import type { HostToWebview, ModelLabel } from '../shared/protocol';
+import { decodeDelta, type HostToWebview, type ModelLabel } from '../shared/protocol';
 import { Composer } from './composer';
 import { connectHost } from './hostApi';
 import { createMarkdown } from './markdown';
@@ -62,6 +62,11 @@ showModel({ endpoint: 'Model Chat', model: undefined });
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
+  if (typeof message === 'string') {
+    const delta = decodeDelta(message);
+    if (delta) list.applyStreamingDelta(delta);
+    return;
+  }
   switch (message?.type) {
     case 'snapshot':
       list.reset(message.messages);

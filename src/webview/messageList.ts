@@ -13,6 +13,8 @@ export class MessageList {
   readonly element: HTMLElement;
   private readonly views = new Map<string, MessageView>();
   private readonly tools = new Map<string, ToolCard>();
+  /** The answer being written, which compact deltas belong to. */
+  private streamingId: string | undefined;
   private pinned = true;
   private readonly empty: HTMLElement;
 
@@ -46,6 +48,7 @@ export class MessageList {
   reset(messages: MessageSnapshot[]): void {
     for (const view of this.views.values()) view.element.remove();
     this.views.clear();
+    this.streamingId = undefined;
     for (const card of this.tools.values()) {
       card.dispose();
       card.element.remove();
@@ -68,10 +71,20 @@ export class MessageList {
     }
     const view = MessageView.from(this.ctx, message);
     this.views.set(message.id, view);
+    if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
     this.element.append(view.element);
     this.updateEmpty();
     if (message.role === 'user') this.pinned = true;
     this.scrollIfPinned();
+  }
+
+  /** A compact update (`<seq>:<text>`) of the answer being written. */
+  applyStreamingDelta(delta: { seq: number; text: string }): boolean {
+    if (!this.streamingId) {
+      this.onSequenceGap(`update ${delta.seq} while no answer is being written`);
+      return false;
+    }
+    return this.applyDelta({ type: 'delta', id: this.streamingId, ...delta });
   }
 
   applyDelta(delta: Delta): boolean {
@@ -86,7 +99,10 @@ export class MessageList {
     }
     view.seq = delta.seq;
     view.append(delta.text);
-    if (delta.end) view.setState(delta.end.state, delta.end.error, delta.end.metrics);
+    if (delta.end) {
+      view.setState(delta.end.state, delta.end.error, delta.end.metrics);
+      if (this.streamingId === delta.id) this.streamingId = undefined;
+    }
     this.scrollIfPinned();
     return true;
   }

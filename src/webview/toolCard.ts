@@ -70,14 +70,17 @@ export class ToolCard {
     i.className = `codicon codicon-${icon}`;
     i.setAttribute('aria-hidden', 'true');
     const title = document.createElement('span');
-    title.className = 'tool-name';
-    title.textContent = name;
+    title.className = 'tool-title';
+    const label = document.createElement('span');
+    label.className = 'tool-name';
+    label.textContent = name;
+    title.append(i, label);
     const meta = document.createElement('span');
     meta.className = 'tool-meta';
     meta.textContent = [server, STATE_LABEL[state]].filter(Boolean).join(' · ');
     const elapsed = document.createElement('span');
     elapsed.className = 'tool-elapsed';
-    this.header.append(i, title, meta, elapsed);
+    this.header.append(title, meta, elapsed);
     if (state === 'running') {
       const cancel = document.createElement('button');
       cancel.type = 'button';

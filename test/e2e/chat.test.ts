@@ -255,4 +255,20 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     assert.equal(await error.getByRole('button', { name: 'Run ollama pull second-model:latest' }).count(), 1);
     await vscode.screenshot('09-error');
   });
+
+  it('reloading the window keeps the conversation', T, async () => {
+    const describe = () => chat.locator('article').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.role}/${(e as HTMLElement).dataset.state}: ${e.querySelector('.markdown')?.textContent?.trim()}`));
+    const before = await describe();
+    assert.ok(before.length >= 4, 'there is a conversation to keep');
+    // In code-server, Reload Window reloads the page: a new workbench and a new extension host.
+    await vscode.page.reload();
+    await vscode.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    chat = await vscode.openChat();
+    await chat.locator('article').nth(before.length - 1).waitFor({ timeout: 30_000, state: 'attached' }).catch(async (e) => {
+      await vscode.screenshot('13-after-reload-failed');
+      throw e;
+    });
+    assert.deepEqual(await describe(), before);
+    await vscode.screenshot('13-after-reload');
+  });
 });

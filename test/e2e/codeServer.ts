@@ -94,7 +94,11 @@ export class CodeServer {
     await icon.waitFor({ timeout: 30_000 });
     const expanded = await icon.getAttribute('aria-expanded').catch(() => null);
     if (expanded !== 'true') await icon.click();
-    return this.chatFrame();
+    // After a reload the icon can read as expanded while the sidebar stays collapsed: click once more.
+    return this.chatFrame(5_000).catch(async () => {
+      await icon.click();
+      return this.chatFrame();
+    });
   }
 
   /** The webview is an iframe in an iframe: find the frame that holds our message box. */
@@ -108,7 +112,8 @@ export class CodeServer {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`The chat webview did not appear.\n--- code-server output ---\n${this.log.slice(-3000)}`);
+    if (timeoutMs > 5_000) await this.screenshot('webview-missing').catch(() => {});
+    throw new Error(`The chat webview did not appear (see test-output/e2e/webview-missing.png).\n--- code-server output ---\n${this.log.slice(-3000)}`);
   }
 
   /** Runs a command from the palette by its title, as a user would. */

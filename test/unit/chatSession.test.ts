@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { HostToWebview } from '../../src/shared/protocol';
+import { decodeDelta, type HostToWebview } from '../../src/shared/protocol';
 import { ChatSession, type SessionConfig } from '../../src/streaming/chatSession';
 import { createProvider } from '../../src/streaming/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 
 const silent = { info() {}, warn() {}, error() {} };
+type Posted = Exclude<HostToWebview, string>;
+/** Compact streaming updates (`<seq>:<text>`) as delta objects, so assertions read the same for both. */
+const asObject = (m: HostToWebview): Posted => (typeof m === 'string' ? { type: 'delta', id: '(streaming)', ...decodeDelta(m)! } : structuredClone(m));
 
 describe('ChatSession against the fake Ollama server', () => {
   const server = new FakeOllama();
-  let posted: HostToWebview[];
+  let posted: Posted[];
   let config: SessionConfig;
   let session: ChatSession;
   before(() => server.start());
@@ -21,7 +24,7 @@ describe('ChatSession against the fake Ollama server', () => {
     server.onChat = (body) => ({ steps: answerLines(body.model, ['Hello', ', ', 'world', '!']) });
     posted = [];
     config = { endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: '', maxUpdatesPerSecond: 20 };
-    session = new ChatSession({ config: () => config, providerFor: createProvider, post: (m) => posted.push(structuredClone(m)), log: silent });
+    session = new ChatSession({ config: () => config, providerFor: createProvider, post: (m) => posted.push(asObject(m)), log: silent });
   });
 
   const deltas = () => posted.filter((m): m is Extract<HostToWebview, { type: 'delta' }> => m.type === 'delta');
@@ -117,7 +120,7 @@ describe('ChatSession against the fake Ollama server', () => {
 
     config.model = '';
     server.models = [];
-    session = new ChatSession({ config: () => config, providerFor: createProvider, post: (m) => posted.push(m), log: silent });
+    session = new ChatSession({ config: () => config, providerFor: createProvider, post: (m) => posted.push(asObject(m)), log: silent });
     session.send('Hi');
     await session.idle();
     end = deltas().at(-1)!.end!;

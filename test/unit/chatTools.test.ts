@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { HostToWebview, ToolCallInfo } from '../../src/shared/protocol';
+import { decodeDelta, type HostToWebview, type ToolCallInfo } from '../../src/shared/protocol';
 import { ChatSession } from '../../src/streaming/chatSession';
 import { createProvider } from '../../src/streaming/createProvider';
 import { McpConnections } from '../../src/tools/mcpConnections';
@@ -13,6 +13,9 @@ import { everythingBin, memoryLogger, nodeServer } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 
 const silent = { info() {}, warn() {}, error() {} };
+type Posted = Exclude<HostToWebview, string>;
+/** Compact streaming updates (`<seq>:<text>`) as delta objects, so assertions read the same for both. */
+const asObject = (m: HostToWebview): Posted => (typeof m === 'string' ? { type: 'delta', id: '(streaming)', ...decodeDelta(m)! } : structuredClone(m));
 const call = (name: string, args: Record<string, unknown>) => ({ function: { name, arguments: args } });
 
 describe('chat turns with MCP tools', { timeout: 60_000 }, () => {
@@ -20,7 +23,7 @@ describe('chat turns with MCP tools', { timeout: 60_000 }, () => {
   let connections: McpConnections;
   let approval = 'always';
   const allowed = new Set<string>();
-  let posted: HostToWebview[];
+  let posted: Posted[];
   let session: ChatSession;
 
   before(async () => {
@@ -40,7 +43,7 @@ describe('chat turns with MCP tools', { timeout: 60_000 }, () => {
     session = new ChatSession({
       config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'tool-model', maxUpdatesPerSecond: 20 }),
       providerFor: createProvider,
-      post: (m) => posted.push(structuredClone(m)),
+      post: (m) => posted.push(asObject(m)),
       log: silent,
       tools,
     });

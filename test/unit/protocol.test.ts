@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_WEBVIEW_TEXT, parseWebviewMessage } from '../../src/shared/protocol';
+import { decodeDelta, encodeDelta, MAX_WEBVIEW_TEXT, parseWebviewMessage } from '../../src/shared/protocol';
 
 describe('parseWebviewMessage', () => {
   it('accepts each well-formed message', () => {
@@ -25,5 +25,17 @@ describe('parseWebviewMessage', () => {
       assert.equal(r.ok, false, JSON.stringify(m)?.slice(0, 80));
       assert.ok(!r.ok && r.reason.length > 0);
     }
+  });
+});
+
+describe('compact deltas', () => {
+  it('round-trip any text, colons and newlines included, with a few bytes of overhead', () => {
+    for (const [seq, text] of [[1, ''], [2, 'a:b:c'], [1234, '```ts\nconst a = "x";\n'], [7, '🚀 ünïcode']] as const) {
+      assert.deepEqual(decodeDelta(encodeDelta(seq, text)), { seq, text });
+      assert.ok(JSON.stringify(encodeDelta(seq, text)).length - JSON.stringify(text).length <= 5);
+    }
+    assert.equal(decodeDelta('no seq'), undefined);
+    assert.equal(decodeDelta(':x'), undefined);
+    assert.equal(decodeDelta('1.5:x'), undefined);
   });
 });

@@ -103,6 +103,18 @@ describe('chat webview in headless Chromium', () => {
     await page().locator('textarea[aria-label="Message"]').fill('');
   });
 
+  it('applies compact string updates to the answer being written', async () => {
+    await h.send({ type: 'messageAdded', message: user('u1', 'Hi') }, { type: 'messageAdded', message: assistant('a1') }, '1:Hello, ', '2:**wor', '3:ld**: a:b');
+    const md = page().locator('article[data-id="a1"] .markdown');
+    assert.equal(((await md.textContent()) ?? '').trim(), 'Hello, world: a:b');
+    await h.send({ type: 'delta', id: 'a1', seq: 4, text: '!', end: { state: 'done' } });
+    assert.equal(await page().locator('article[data-id="a1"]').getAttribute('data-state'), 'done');
+    await h.send('5:late');
+    const posted = await h.posted();
+    assert.equal(posted.length, 2, 'an update with no answer being written is reported, not applied');
+    assert.match((posted[0] as { message: string }).message, /no answer is being written/);
+  });
+
   it('reports a gap in the delta sequence to the host and asks for a fresh snapshot', async () => {
     await h.send({ type: 'messageAdded', message: assistant('a1') }, { type: 'delta', id: 'a1', seq: 1, text: 'one ' }, { type: 'delta', id: 'a1', seq: 3, text: 'three' });
     const posted = await h.posted();

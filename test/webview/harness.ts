@@ -75,7 +75,7 @@ export class WebviewHarness {
   }
 
   /** Delivers messages the way VS Code does: as `message` events on the page's window. */
-  async send(...messages: HostToWebview[]): Promise<void> {
+  async send(...messages: Array<HostToWebview>): Promise<void> {
     await this.page.evaluate((ms) => {
       for (const m of ms) window.dispatchEvent(new MessageEvent('message', { data: m }));
     }, messages);
