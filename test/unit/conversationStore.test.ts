@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { build } from 'esbuild';
+import type { ToolCallInfo } from '../../src/shared/protocol';
 import {
-  ConversationStore, fileNameOf, migrate, titleOf, type Conversation, type ConversationV0, type StoredMessage, type WriteEvent,
+  ConversationStore, fileNameOf, migrate, titleOf, TOOL_INTERRUPTED, type Conversation, type ConversationV0, type StoredMessage, type WriteEvent,
 } from '../../src/streaming/conversationStore';
-import { conversationAt, GROWING_ID, stepOf } from '../fakes/growingConversation';
+import { GROWING_ID, interruptedAt, stepOf } from '../fakes/growingConversation';
 import { FakeClock } from './fakeClock';
 
 const root = path.join(tmpdir(), `conversation-store-test-${process.pid}`);
@@ -330,6 +331,145 @@ describe('ConversationStore', () => {
     });
   });
 
+  describe('tool cards and metrics', () => {
+    const tool = (state: ToolCallInfo['state'], extra: Partial<ToolCallInfo> = {}): ToolCallInfo => ({ name: 'read_file', server: 'filesystem', arguments: '{\n  "path": "/tmp/a.txt"\n}', state, ...extra });
+
+    function withTools(id: string): Conversation {
+      return {
+        id,
+        createdAt: 1000,
+        updatedAt: 1000,
+        messages: [
+          { id: 'u1', role: 'user', text: 'Read /tmp/a.txt and /tmp/b.png', state: 'done' },
+          { id: 'a1', role: 'assistant', text: '', state: 'done', metrics: { firstTokenMs: 812, tokensPerSecond: 41.5, promptTokens: 1200, completionTokens: 37 } },
+          {
+            id: 't1', role: 'tool', text: '', state: 'done',
+            tool: tool('done', { readOnly: true, startedAt: 1_700_000_000_000, durationMs: 42, result: { text: `a.txt: ${TRICKY}`, isError: false } }),
+          },
+          {
+            id: 't2', role: 'tool', text: '', state: 'done',
+            tool: tool('error', { startedAt: 1_700_000_000_050, durationMs: 7, result: { text: 'EACCES', isError: true, images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] } }),
+          },
+          { id: 't3', role: 'tool', text: '', state: 'done', tool: { name: 'rm', arguments: '{}', state: 'cancelled', readOnly: false, result: { text: 'The user denied this tool call.', isError: true } } },
+          { id: 'a2', role: 'assistant', text: 'Done.', state: 'done', metrics: {} },
+        ],
+      };
+    }
+
+    it('round-trips tool cards (every field) and answer metrics, and drops undefined and unknown keys', async () => {
+      const dir = await freshDir();
+      const store = new ConversationStore({ dir });
+      const c = withTools('tools');
+      const expected = structuredClone(c);
+      // What the chat session hands in: keys set to undefined, fields the store does not know.
+      Object.assign(c.messages[2].tool!, { server: 'filesystem', progress: undefined, images: undefined, extra: 'dropped' });
+      Object.assign(c.messages[4].tool!, { server: undefined, startedAt: undefined });
+      Object.assign(c.messages[1].metrics!, { promptTokens: 1200, cost: 3 });
+      await store.save(c);
+      const { conversation: loaded, problems } = await new ConversationStore({ dir }).load('tools');
+      assert.deepEqual(problems, []);
+      assert.deepEqual(loaded, { ...expected, updatedAt: c.updatedAt });
+      assert.deepEqual(Object.keys(loaded!.messages[4].tool!).sort(), ['arguments', 'name', 'readOnly', 'result', 'state']);
+      assert.deepEqual(migrate({ version: 1, conversation: loaded }), { ok: true, conversation: loaded, from: 1 }, 'still format version 1');
+      const file = JSON.parse(await fs.readFile(path.join(dir, fileNameOf('tools')), 'utf8'));
+      assert.equal(file.version, 1);
+      const [summary] = (await store.list()).conversations;
+      assert.equal(summary.title, 'Read /tmp/a.txt and /tmp/b.png', 'tool cards do not make the title');
+      assert.equal(summary.messageCount, 6);
+    });
+
+    it('cancels a tool call that was waiting or running when the editor died, but not while this process runs it', async () => {
+      const dir = await freshDir();
+      const store = new ConversationStore({ dir });
+      const c = withTools('mid-call');
+      c.messages.splice(3, 0, { id: 'run', role: 'tool', text: '', state: 'done', tool: tool('running', { startedAt: 5, progress: { progress: 3, total: 10, message: 'Reading…' } }) });
+      c.messages.splice(4, 0, { id: 'ask', role: 'tool', text: '', state: 'done', tool: tool('pending', { readOnly: false }) });
+      await store.flush(c);
+      const live = await store.load('mid-call');
+      assert.equal(live.conversation?.messages[3].tool?.state, 'running', 'this process is still running it');
+      assert.equal(live.conversation?.messages[4].tool?.state, 'pending');
+
+      const { conversation: afterRestart } = await new ConversationStore({ dir }).load('mid-call');
+      const cut = { state: 'cancelled', result: { text: TOOL_INTERRUPTED, isError: true } };
+      assert.deepEqual(afterRestart?.messages[3].tool, { ...tool('running', { startedAt: 5 }), ...cut }, 'progress goes, startedAt stays');
+      assert.deepEqual(afterRestart?.messages[4].tool, { ...tool('pending', { readOnly: false }), ...cut });
+      assert.deepEqual(afterRestart?.messages.filter((m) => m.id !== 'run' && m.id !== 'ask'), withTools('mid-call').messages, 'finished cards are left alone');
+      assert.equal(TOOL_INTERRUPTED, 'Interrupted: the editor closed while this tool call was running.');
+
+      // Once the call has ended, this process lets go of the live state; a reload sees it as it ended.
+      c.messages[3].tool = { ...c.messages[3].tool!, state: 'done', progress: undefined, durationMs: 9, result: { text: 'ok', isError: false } };
+      c.messages[4].tool = { ...c.messages[4].tool!, state: 'cancelled', result: { text: 'The user denied this tool call.', isError: true } };
+      await store.flush(c);
+      assert.equal((await store.load('mid-call')).conversation?.messages[3].tool?.state, 'done');
+      assert.equal((await new ConversationStore({ dir }).load('mid-call')).conversation?.messages[3].tool?.result?.text, 'ok');
+    });
+
+    it('treats a wrongly shaped tool card or metrics as a corrupt file', async () => {
+      const base = withTools('shapes');
+      const variants: Array<[string, (m: Record<string, any>[]) => void, RegExp]> = [
+        ['no tool on a tool message', (m) => delete m[2].tool, /message 2: a tool message without its tool call/],
+        ['tool on a user message', (m) => (m[0].tool = m[2].tool), /message 0: a tool call on a message of role "user"/],
+        ['unknown role', (m) => (m[2].role = 'function'), /unknown role "function"/],
+        ['tool not an object', (m) => (m[2].tool = 'read_file'), /message 2: malformed tool call/],
+        ['no name', (m) => delete m[2].tool.name, /malformed tool call \(no name\)/],
+        ['arguments not text', (m) => (m[2].tool.arguments = { path: '/tmp' }), /no arguments/],
+        ['unknown tool state', (m) => (m[2].tool.state = 'flying'), /unknown state "flying"/],
+        ['server not text', (m) => (m[2].tool.server = 7), /server/],
+        ['readOnly not a boolean', (m) => (m[2].tool.readOnly = 'yes'), /readOnly/],
+        ['startedAt not a time', (m) => (m[2].tool.startedAt = '2025-01-01'), /startedAt/],
+        ['durationMs null', (m) => (m[2].tool.durationMs = null), /durationMs/],
+        ['progress without a number', (m) => (m[2].tool.progress = { progress: 'half' }), /malformed progress/],
+        ['progress total not a number', (m) => (m[2].tool.progress = { progress: 1, total: '10' }), /malformed progress/],
+        ['result without isError', (m) => (m[2].tool.result = { text: 'x' }), /malformed result/],
+        ['result text not text', (m) => (m[2].tool.result = { text: null, isError: false }), /malformed result/],
+        ['images not an array', (m) => (m[3].tool.result.images = { mimeType: 'image/png', data: '' }), /malformed result images/],
+        ['image without data', (m) => (m[3].tool.result.images = [{ mimeType: 'image/png' }]), /malformed result images/],
+        ['metrics not an object', (m) => (m[1].metrics = 5), /message 1: malformed metrics/],
+        ['metric not a number', (m) => (m[1].metrics.firstTokenMs = '812'), /malformed metrics \(firstTokenMs is not a number\)/],
+        ['metric null', (m) => (m[1].metrics.completionTokens = null), /completionTokens is not a number/],
+      ];
+      for (const [what, spoil, reason] of variants) {
+        const raw = structuredClone(base) as unknown as { messages: Record<string, any>[] };
+        spoil(raw.messages);
+        const result = migrate(JSON.parse(JSON.stringify({ version: 1, conversation: raw })));
+        assert.ok(!result.ok, what);
+        assert.match(result.reason, reason, what);
+        assert.ok(!result.newer, what);
+      }
+
+      // As a file: moved aside and reported, the other conversations kept.
+      const dir = await freshDir();
+      const store = new ConversationStore({ dir });
+      await store.save(withTools('fine'));
+      const spoilt = structuredClone(base) as unknown as { messages: Record<string, any>[] };
+      spoilt.messages[2].tool.state = 'flying';
+      await fs.writeFile(path.join(dir, fileNameOf('shapes')), JSON.stringify({ version: 1, conversation: spoilt }));
+      const { conversations, problems } = await new ConversationStore({ dir }).list();
+      assert.deepEqual(conversations.map((x) => x.id), ['fine']);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0].kind, 'corrupt');
+      assert.match(problems[0].reason, /message 2: malformed tool call \(unknown state "flying"\)/);
+      assert.ok(problems[0].movedTo);
+    });
+
+    it('saves a conversation whose metrics hold a server\'s null, without it; refuses a tool card it could not read back', async () => {
+      const dir = await freshDir();
+      const errors: string[] = [];
+      const store = new ConversationStore({ dir, log: { info() {}, warn() {}, error: (m) => errors.push(m) } });
+      const c = withTools('lenient');
+      Object.assign(c.messages[1].metrics!, { promptTokens: null, tokensPerSecond: Number.NaN });
+      await store.save(c);
+      const { conversation: loaded } = await new ConversationStore({ dir }).load('lenient');
+      assert.deepEqual(loaded?.messages[1].metrics, { firstTokenMs: 812, completionTokens: 37 });
+
+      const bad = withTools('refused');
+      (bad.messages[2].tool as { state: string }).state = 'flying';
+      await assert.rejects(store.save(bad), /Cannot store conversation "refused": message 2: malformed tool call/);
+      assert.match(errors.join('\n'), /saving refused failed/);
+      await assert.rejects(fs.stat(path.join(dir, fileNameOf('refused'))), { code: 'ENOENT' });
+    });
+  });
+
   describe('migration', () => {
     const v0: ConversationV0 = {
       id: 'old-one',
@@ -581,9 +721,8 @@ describe('ConversationStore under SIGKILL', () => {
       assert.ok(loaded, `iteration ${i}: loads`);
       const step = stepOf(loaded);
       assert.ok(step >= lastReported, `iteration ${i}: step ${step} is not older than the last reported checkpoint ${lastReported}`);
-      // Exactly the state of that step, with the streaming answer marked interrupted.
-      const expected = conversationAt(step);
-      for (const m of expected.messages) if (m.state === 'streaming') m.state = 'interrupted';
+      // Exactly the state of that step, with the streaming answer marked interrupted and the running tool call cancelled.
+      const expected = interruptedAt(step);
       assert.deepEqual({ ...loaded, updatedAt: 0 }, { ...expected, updatedAt: 0 }, `iteration ${i}: step ${step}`);
       assert.equal(conversations[0].messageCount, loaded.messages.length, `iteration ${i}: the index agrees`);
       // Nothing left over: no temp file, nothing corrupt kept aside (none was reported).

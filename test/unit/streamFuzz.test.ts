@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ProviderError, StreamEvent } from '../../src/streaming/events';
-import { createScanner, guardStream, StreamProtocolError, type LineFormat } from '../../src/streaming/lineGuard';
+import { createScanner, guardedFetch, guardStream, protocolErrorOf, StreamProtocolError, type LineFormat } from '../../src/streaming/lineGuard';
 import { OllamaProvider } from '../../src/streaming/ollamaProvider';
 import { OpenAIProvider } from '../../src/streaming/openaiProvider';
 import type { ChatProvider } from '../../src/streaming/provider';
@@ -387,5 +387,25 @@ describe('line guard alone (deterministic chunking)', () => {
     const sse = createScanner({ format: 'sse', url: 'http://example.test', maxLineBytes: 1000 });
     assert.equal(sse.push(enc.encode('data: ' + 'x'.repeat(990))).error, undefined);
     assert.equal(sse.push(enc.encode('x'.repeat(10))).error?.problem, 'tooLong');
+  });
+
+  it('guardedFetch guards only the paths it is told to, keeps the url, and protocolErrorOf finds the error inside a wrapper', async () => {
+    const body = '{"a":1}\n<html>502 Bad Gateway</html>\n';
+    const base = (async (input: string | URL | Request) => {
+      const response = new Response(body, { status: 200, headers: { 'content-type': 'application/x-ndjson' } });
+      Object.defineProperty(response, 'url', { value: String(input) });
+      return response;
+    }) as typeof fetch;
+    const guarded = guardedFetch(base, { format: 'ndjson', url: 'http://example.test' }, (p) => p === '/api/chat');
+
+    assert.equal(await (await guarded('http://example.test/api/tags')).text(), body, 'other paths pass unguarded');
+    const response = await guarded('http://example.test/api/chat');
+    assert.equal(response.url, 'http://example.test/api/chat');
+    const err = await response.text().then(() => undefined, (e: unknown) => e);
+    const found = protocolErrorOf(new Error('the client failed', { cause: new Error('wrapped', { cause: err }) }));
+    assert.ok(found instanceof StreamProtocolError);
+    assert.equal(found.summary, 'line 2 is not JSON');
+    assert.equal(protocolErrorOf(new Error('ECONNRESET')), undefined);
+    assert.equal(protocolErrorOf(undefined), undefined);
   });
 });

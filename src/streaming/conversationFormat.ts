@@ -1,0 +1,172 @@
+/**
+ * A conversation as it is stored: the types, the file format (`{ "version": 1, "conversation": {…} }`),
+ * upgrading older formats (`migrate`), and what a conversation that was cut off looks like when it is
+ * read back. Field-by-field checks of a message live in `storedMessage.ts`.
+ */
+import type { MessageRole } from '../shared/protocol';
+import {
+  checkMessage, interruptMessage, isMessageUnfinished, isObject, isTime, type StoredMessage, type StoredMessageState,
+} from './storedMessage';
+
+export type { StoredMessage, StoredMessageState } from './storedMessage';
+
+export const CONVERSATION_FORMAT_VERSION = 1;
+
+export interface StoredModel {
+  endpoint: string;
+  model?: string;
+}
+
+export interface Conversation {
+  id: string;
+  /** Set when the user renamed the conversation; otherwise the list shows the first question. */
+  title?: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms; stamped by the store on checkpoint, flush and save. */
+  updatedAt: number;
+  model?: StoredModel;
+  messages: StoredMessage[];
+}
+
+export interface ConversationFileV1 {
+  version: 1;
+  conversation: Conversation;
+}
+
+/**
+ * The format before versioning (hypothetical: what a first release would have written): no `version`,
+ * dates as ISO strings, the endpoint and model as flat fields, messages without ids and with `content`
+ * and flags instead of a state.
+ */
+export interface ConversationV0 {
+  version?: 0;
+  id: string;
+  title?: string;
+  created: string;
+  updated?: string;
+  endpoint?: string;
+  model?: string;
+  messages: Array<{ role: MessageRole; content: string; done?: boolean; stopped?: boolean; error?: string }>;
+}
+
+export type MigrateResult =
+  | { ok: true; conversation: Conversation; /** The version the input was in. */ from: number }
+  | { ok: false; reason: string; /** Written by a newer version of the extension: leave it alone. */ newer?: boolean };
+
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function assertId(id: string): void {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new Error(`Invalid conversation id ${JSON.stringify(id)}: letters, digits, '-' and '_' only`);
+}
+
+/** Any version's parsed JSON to the current shape, checked field by field. */
+export function migrate(raw: unknown): MigrateResult {
+  if (!isObject(raw)) return { ok: false, reason: 'the file does not hold a JSON object' };
+  const version = raw.version ?? 0;
+  if (version === 0) {
+    const upgraded = fromV0(raw);
+    if (typeof upgraded === 'string') return { ok: false, reason: `version 0: ${upgraded}` };
+    const checked = checkConversation(upgraded);
+    return typeof checked === 'string' ? { ok: false, reason: `version 0: ${checked}` } : { ok: true, conversation: checked, from: 0 };
+  }
+  if (version === 1) {
+    const checked = checkConversation(raw.conversation);
+    return typeof checked === 'string' ? { ok: false, reason: checked } : { ok: true, conversation: checked, from: 1 };
+  }
+  if (typeof version === 'number' && Number.isInteger(version) && version > CONVERSATION_FORMAT_VERSION) {
+    return { ok: false, newer: true, reason: `written in format version ${version} by a newer version of the extension` };
+  }
+  return { ok: false, reason: `unknown format version ${JSON.stringify(version)}` };
+}
+
+function fromV0(raw: Record<string, unknown>): unknown {
+  if (typeof raw.id !== 'string') return 'no id';
+  if (typeof raw.created !== 'string' || Number.isNaN(Date.parse(raw.created))) return 'no valid "created" date';
+  if (!Array.isArray(raw.messages)) return 'no messages array';
+  const createdAt = Date.parse(raw.created);
+  const updated = typeof raw.updated === 'string' ? Date.parse(raw.updated) : NaN;
+  const messages: unknown[] = [];
+  for (const [i, m] of raw.messages.entries()) {
+    if (!isObject(m) || typeof m.content !== 'string') return `message ${i} has no content`;
+    const state: StoredMessageState = typeof m.error === 'string' ? 'error' : m.stopped === true ? 'stopped' : m.done === false ? 'streaming' : 'done';
+    messages.push({
+      id: `${raw.id}-m${i}`,
+      role: m.role,
+      text: m.content,
+      state,
+      ...(typeof m.error === 'string' ? { error: { message: m.error, actions: [] } } : {}),
+    });
+  }
+  return {
+    id: raw.id,
+    ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
+    createdAt,
+    updatedAt: Number.isNaN(updated) ? createdAt : updated,
+    ...(typeof raw.endpoint === 'string' || typeof raw.model === 'string'
+      ? { model: { endpoint: typeof raw.endpoint === 'string' ? raw.endpoint : '', ...(typeof raw.model === 'string' ? { model: raw.model } : {}) } }
+      : {}),
+    messages,
+  };
+}
+
+/**
+ * The conversation in canonical form (only known fields, no undefined keys), or why it is not one.
+ * `strict` for what was read from disk; see `checkMessage` for what a write lets through.
+ */
+function checkConversation(v: unknown, strict = true): Conversation | string {
+  if (!isObject(v)) return 'no conversation object';
+  if (typeof v.id !== 'string' || !ID_PATTERN.test(v.id)) return 'no valid id';
+  if (v.title !== undefined && typeof v.title !== 'string') return 'the title is not text';
+  if (!isTime(v.createdAt) || !isTime(v.updatedAt)) return 'no valid createdAt/updatedAt';
+  let model: StoredModel | undefined;
+  if (v.model !== undefined) {
+    if (!isObject(v.model) || typeof v.model.endpoint !== 'string' || (v.model.model !== undefined && typeof v.model.model !== 'string')) return 'the model is malformed';
+    model = { endpoint: v.model.endpoint, ...(typeof v.model.model === 'string' ? { model: v.model.model } : {}) };
+  }
+  if (!Array.isArray(v.messages)) return 'no messages array';
+  const messages: StoredMessage[] = [];
+  for (const [i, m] of v.messages.entries()) {
+    const checked = checkMessage(m, strict);
+    if (typeof checked === 'string') return `message ${i}: ${checked}`;
+    messages.push(checked);
+  }
+  return {
+    id: v.id,
+    ...(typeof v.title === 'string' ? { title: v.title } : {}),
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+    ...(model ? { model } : {}),
+    messages,
+  };
+}
+
+/** A deep, canonical copy of what the host handed in (drops fields the store does not know, like `seq`). */
+export function canonical(c: Conversation): Conversation {
+  const checked = checkConversation(c, false);
+  if (typeof checked === 'string') throw new Error(`Cannot store conversation ${JSON.stringify(c?.id)}: ${checked}`);
+  return checked;
+}
+
+/** The list's title: the user's, else the first line of the first question, shortened. */
+export function titleOf(c: Pick<Conversation, 'title' | 'messages'>): string {
+  const own = c.title?.trim();
+  if (own) return own;
+  const first = c.messages.find((m) => m.role === 'user' && m.text.trim() !== '');
+  if (!first) return 'New chat';
+  const line = first.text.trim().split('\n')[0].replace(/\s+/g, ' ').trim();
+  const chars = Array.from(line);
+  return chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : line;
+}
+
+/**
+ * What was under way when the editor stopped, as it is read back: a streaming answer becomes interrupted
+ * (its text so far kept), a tool call still waiting for approval or running becomes cancelled.
+ */
+export function markInterrupted(c: Conversation): Conversation {
+  for (const m of c.messages) interruptMessage(m);
+  return c;
+}
+
+/** Whether something in it is still under way (an answer streaming, a tool call waiting or running). */
+export const isUnfinished = (c: Conversation) => c.messages.some(isMessageUnfinished);

@@ -1,0 +1,216 @@
+/**
+ * The history index, `index.json`: `{ "version": 1, "conversations": [summary + file stamp, …] }`.
+ *
+ * It is a cache so the history list loads without reading every conversation: each entry carries the
+ * size, mtime and inode of the file it summarises, and `reconcile` re-reads only the files whose stamp
+ * differs (or that the index does not know), dropping entries whose file is gone. So a missing, corrupt
+ * or stale index (another window sharing global storage, a crash between a checkpoint and the index
+ * write) costs a few reads and is rewritten, never a lost conversation.
+ */
+import { promises as fs, type Stats } from 'node:fs';
+import { errorText, isMissing, sameStamp, stampOf, TEMP_FILE, type Stamp } from './atomicFile';
+import { ID_PATTERN, titleOf, type Conversation, type StoredModel } from './conversationFormat';
+import { CONVERSATION_FILE, INDEX_FILE, type ConversationFiles } from './conversationFiles';
+import { isObject, isTime } from './storedMessage';
+import { Coalescer } from './serial';
+import type { StoreLogger, StoreProblem } from './storeTypes';
+
+export const INDEX_FORMAT_VERSION = 1;
+
+/** What the history list shows, from the index. */
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  model?: StoredModel;
+  messageCount: number;
+  /** Size of the conversation's file. */
+  bytes: number;
+}
+
+interface IndexEntry extends ConversationSummary {
+  stamp: Stamp;
+}
+
+/** What `reconcile` must leave alone. */
+export interface ReconcileGuards {
+  /** Deleted in this process (its file may still be there for a moment): not listed. */
+  skip(id: string): boolean;
+  /** Being written by this process: its entry stays even if the file is not there yet. */
+  keep(id: string): boolean;
+}
+
+const NO_STAMP: Stamp = { size: 0, mtimeMs: 0, ino: 0 };
+
+function summarize(c: Conversation, stamp: Stamp): IndexEntry {
+  return {
+    id: c.id,
+    title: titleOf(c),
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    ...(c.model ? { model: { ...c.model } } : {}),
+    messageCount: c.messages.length,
+    bytes: stamp.size,
+    stamp,
+  };
+}
+
+function publicSummary(e: IndexEntry): ConversationSummary {
+  const { stamp: _stamp, ...summary } = e;
+  return summary;
+}
+
+function checkIndex(raw: unknown): IndexEntry[] | string {
+  if (!isObject(raw)) return 'not a JSON object';
+  if (raw.version !== INDEX_FORMAT_VERSION) return `unknown index version ${JSON.stringify(raw.version)}`;
+  if (!Array.isArray(raw.conversations)) return 'no conversations array';
+  const entries: IndexEntry[] = [];
+  for (const [i, e] of raw.conversations.entries()) {
+    if (
+      !isObject(e) || typeof e.id !== 'string' || !ID_PATTERN.test(e.id) || typeof e.title !== 'string' || !isTime(e.createdAt) || !isTime(e.updatedAt)
+      || !Number.isInteger(e.messageCount) || !isTime(e.bytes) || !isObject(e.stamp) || !isTime(e.stamp.size) || !isTime(e.stamp.mtimeMs) || !isTime(e.stamp.ino)
+      || (e.model !== undefined && (!isObject(e.model) || typeof e.model.endpoint !== 'string'))
+    ) {
+      return `entry ${i} is malformed`;
+    }
+    entries.push(e as unknown as IndexEntry);
+  }
+  return entries;
+}
+
+/** The index in memory (best knowledge of the files, by id) and on disk. */
+export class ConversationIndex {
+  private readonly known = new Map<string, IndexEntry>();
+  /** Whether `known` has been brought in line with the directory (then it is complete). */
+  reconciled = false;
+  private dirty = false;
+  /** Newer-format files already reported (reported once per process, left in place). */
+  private readonly reportedNewer = new Set<string>();
+  private readonly writer = new Coalescer(() => this.writeNow());
+
+  constructor(
+    private readonly files: ConversationFiles,
+    private readonly log: StoreLogger,
+  ) {}
+
+  ids(): string[] {
+    return [...this.known.keys()];
+  }
+
+  summary(id: string): ConversationSummary | undefined {
+    const entry = this.known.get(id);
+    return entry && publicSummary(entry);
+  }
+
+  /** A summary of `c` as it is now (its size as last written, if it was). */
+  summarize(c: Conversation): ConversationSummary {
+    return publicSummary(summarize(c, this.known.get(c.id)?.stamp ?? NO_STAMP));
+  }
+
+  /** `c` was just written as the file with this stamp. */
+  recordWrite(c: Conversation, stamp: Stamp): void {
+    this.known.set(c.id, summarize(c, stamp));
+    this.dirty = true;
+  }
+
+  /** Drops an entry (the file is gone or unreadable); whether there was one. */
+  forget(id: string): boolean {
+    if (!this.known.delete(id)) return false;
+    this.dirty = true;
+    return true;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  /** Brings the entries in line with the directory (see the header). Run under the store's mutex. */
+  async reconcile(problems: StoreProblem[], guards: ReconcileGuards): Promise<void> {
+    await this.files.ensureDir();
+    if (!this.reconciled) await this.read(problems);
+    const names = await fs.readdir(this.files.dir);
+    const present = new Set<string>();
+    for (const name of names) {
+      const temp = TEMP_FILE.exec(name);
+      if (temp) {
+        await this.files.removeStaleTemp(name, Number(temp[2]));
+        continue;
+      }
+      const match = CONVERSATION_FILE.exec(name);
+      if (!match) continue;
+      const id = match[1];
+      if (guards.skip(id)) continue;
+      let st: Stats;
+      try {
+        st = await fs.stat(this.files.pathOf(name));
+      } catch (err) {
+        if (!isMissing(err)) problems.push({ file: name, kind: 'unreadable', reason: `cannot be read: ${errorText(err)}` });
+        continue;
+      }
+      const entry = this.known.get(id);
+      if (entry && sameStamp(entry.stamp, stampOf(st))) {
+        present.add(id);
+        continue;
+      }
+      const { conversation, stamp, problem } = await this.files.readConversation(id);
+      if (problem) {
+        if (problem.kind !== 'newerVersion' || !this.reportedNewer.has(`${name}:${st.mtimeMs}`)) problems.push(problem);
+        if (problem.kind === 'newerVersion') this.reportedNewer.add(`${name}:${st.mtimeMs}`);
+        continue;
+      }
+      if (conversation && stamp) {
+        present.add(id);
+        this.recordWrite(conversation, stamp);
+      }
+    }
+    for (const id of [...this.known.keys()]) {
+      if (present.has(id) || guards.keep(id)) continue;
+      this.forget(id);
+    }
+    this.reconciled = true;
+  }
+
+  /** Writes the index if anything changed since the last write. A failure is logged, not thrown: the next list() repairs it. */
+  async save(): Promise<void> {
+    if (this.dirty && this.reconciled) await this.writer.run().catch(() => undefined);
+  }
+
+  private async read(problems: StoreProblem[]): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.files.pathOf(INDEX_FILE), 'utf8');
+    } catch (err) {
+      if (!isMissing(err)) problems.push({ file: INDEX_FILE, kind: 'unreadable', reason: `cannot be read: ${errorText(err)}; rebuilt from the conversation files` });
+      else this.log.info('Conversation store: no index yet; building it from the conversation files');
+      this.dirty = true;
+      return;
+    }
+    let entries: IndexEntry[] | string;
+    try {
+      entries = checkIndex(JSON.parse(text));
+    } catch (err) {
+      entries = `not valid JSON (${errorText(err)})`;
+    }
+    if (typeof entries === 'string') {
+      const problem = await this.files.moveAside(INDEX_FILE, `(the history index) is ${entries}; rebuilt from the conversation files`);
+      problems.push(problem);
+      this.dirty = true;
+      return;
+    }
+    for (const e of entries) if (!this.known.has(e.id)) this.known.set(e.id, e);
+  }
+
+  private async writeNow(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const conversations = [...this.known.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+    try {
+      await this.files.write(INDEX_FILE, JSON.stringify({ version: INDEX_FORMAT_VERSION, conversations }));
+    } catch (err) {
+      this.dirty = true;
+      this.log.error(`Conversation store: writing the index failed: ${errorText(err)}`);
+      throw err;
+    }
+  }
+}

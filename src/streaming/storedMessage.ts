@@ -1,0 +1,143 @@
+/**
+ * One message as it is stored, checked field by field: a question, an answer, or a tool call's card
+ * (role 'tool', with the call in `tool`). A wrong shape makes the whole file corrupt (the store moves it
+ * aside and says so) rather than half-loading it.
+ */
+import type { AnswerMetrics, ChatErrorInfo, ErrorAction, MessageRole, ToolCallInfo, ToolState } from '../shared/protocol';
+
+/** A message's state on disk: the webview's states plus `interrupted` (the editor died mid-answer). */
+export type StoredMessageState = 'streaming' | 'done' | 'stopped' | 'error' | 'interrupted';
+
+export interface StoredMessage {
+  id: string;
+  role: MessageRole;
+  text: string;
+  state: StoredMessageState;
+  error?: ChatErrorInfo;
+  /** The call a role 'tool' message shows (required there, absent on every other role). */
+  tool?: ToolCallInfo;
+  /** Timing and token counts shown under a finished answer. */
+  metrics?: AnswerMetrics;
+}
+
+/** The result a tool call gets when it was waiting or running as the editor closed. */
+export const TOOL_INTERRUPTED = 'Interrupted: the editor closed while this tool call was running.';
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isFlag = (v: unknown): v is boolean => typeof v === 'boolean';
+/** Absent (or undefined, which JSON drops) or passing `test`. */
+const optional = (v: unknown, test: (v: unknown) => boolean) => v === undefined || test(v);
+
+const ROLES: readonly MessageRole[] = ['user', 'assistant', 'tool'];
+const STATES: readonly StoredMessageState[] = ['streaming', 'done', 'stopped', 'error', 'interrupted'];
+const TOOL_STATES: readonly ToolState[] = ['pending', 'running', 'done', 'error', 'cancelled'];
+const METRICS = ['firstTokenMs', 'tokensPerSecond', 'promptTokens', 'completionTokens'] as const;
+
+/**
+ * The message in canonical form (only known fields, no undefined keys), or why it is not one.
+ * `strict` is for what was read from disk. A write (not strict) drops a metric that is not a finite number
+ * instead (a server's null token count must not stop the conversation from being saved); every other
+ * field is checked the same either way.
+ */
+export function checkMessage(m: unknown, strict = true): StoredMessage | string {
+  if (!isObject(m)) return 'not an object';
+  if (typeof m.id !== 'string' || m.id.length === 0) return 'no id';
+  if (!ROLES.includes(m.role as MessageRole)) return `unknown role ${JSON.stringify(m.role)}`;
+  if (typeof m.text !== 'string') return 'no text';
+  if (!STATES.includes(m.state as StoredMessageState)) return `unknown state ${JSON.stringify(m.state)}`;
+  let error: ChatErrorInfo | undefined;
+  if (m.error !== undefined) {
+    if (!isObject(m.error) || typeof m.error.message !== 'string') return 'malformed error';
+    // Actions are conveniences: one this version does not know is dropped, not a reason to lose the conversation.
+    const actions = Array.isArray(m.error.actions)
+      ? (m.error.actions.filter((a) => isObject(a) && typeof a.kind === 'string' && typeof a.label === 'string') as unknown as ErrorAction[]).map((a) => ({ ...a }))
+      : [];
+    error = { message: m.error.message, actions };
+  }
+  let tool: ToolCallInfo | undefined;
+  if (m.role === 'tool') {
+    if (m.tool === undefined) return 'a tool message without its tool call';
+    const checked = checkTool(m.tool);
+    if (typeof checked === 'string') return `malformed tool call (${checked})`;
+    tool = checked;
+  } else if (m.tool !== undefined) {
+    return `a tool call on a message of role ${JSON.stringify(m.role)}`;
+  }
+  let metrics: AnswerMetrics | undefined;
+  if (m.metrics !== undefined) {
+    const checked = checkMetrics(m.metrics, strict);
+    if (typeof checked === 'string') return `malformed metrics (${checked})`;
+    metrics = checked;
+  }
+  return {
+    id: m.id,
+    role: m.role as MessageRole,
+    text: m.text,
+    state: m.state as StoredMessageState,
+    ...(error ? { error } : {}),
+    ...(tool ? { tool } : {}),
+    ...(metrics ? { metrics } : {}),
+  };
+}
+
+function checkTool(t: unknown): ToolCallInfo | string {
+  if (!isObject(t)) return 'not an object';
+  if (!isText(t.name)) return 'no name';
+  if (!optional(t.server, isText)) return 'the server is not text';
+  if (!isText(t.arguments)) return 'no arguments';
+  if (!TOOL_STATES.includes(t.state as ToolState)) return `unknown state ${JSON.stringify(t.state)}`;
+  if (!optional(t.readOnly, isFlag)) return 'readOnly is not a boolean';
+  if (!optional(t.startedAt, isTime)) return 'startedAt is not a time';
+  if (!optional(t.durationMs, isTime)) return 'durationMs is not a number';
+  let progress: ToolCallInfo['progress'];
+  if (t.progress !== undefined) {
+    const p = t.progress;
+    if (!isObject(p) || !isTime(p.progress) || !optional(p.total, isTime) || !optional(p.message, isText)) return 'malformed progress';
+    progress = { progress: p.progress, ...(isTime(p.total) ? { total: p.total } : {}), ...(isText(p.message) ? { message: p.message } : {}) };
+  }
+  let result: ToolCallInfo['result'];
+  if (t.result !== undefined) {
+    const r = t.result;
+    if (!isObject(r) || !isText(r.text) || !isFlag(r.isError)) return 'malformed result';
+    if (!optional(r.images, (v) => Array.isArray(v) && v.every((i) => isObject(i) && isText(i.mimeType) && isText(i.data)))) return 'malformed result images';
+    const images = (r.images as Array<{ mimeType: string; data: string }> | undefined)?.map((i) => ({ mimeType: i.mimeType, data: i.data }));
+    result = { text: r.text, isError: r.isError, ...(images ? { images } : {}) };
+  }
+  return {
+    name: t.name,
+    ...(isText(t.server) ? { server: t.server } : {}),
+    arguments: t.arguments,
+    state: t.state as ToolState,
+    ...(isFlag(t.readOnly) ? { readOnly: t.readOnly } : {}),
+    ...(progress ? { progress } : {}),
+    ...(result ? { result } : {}),
+    ...(isTime(t.startedAt) ? { startedAt: t.startedAt } : {}),
+    ...(isTime(t.durationMs) ? { durationMs: t.durationMs } : {}),
+  };
+}
+
+function checkMetrics(v: unknown, strict: boolean): AnswerMetrics | string {
+  if (!isObject(v)) return 'not an object';
+  const metrics: AnswerMetrics = {};
+  for (const key of METRICS) {
+    const value = v[key];
+    if (isTime(value)) metrics[key] = value;
+    else if (value !== undefined && strict) return `${key} is not a number`;
+  }
+  return metrics;
+}
+
+/** Whether the message is still under way: an answer streaming, a tool call waiting for approval or running. */
+export const isMessageUnfinished = (m: StoredMessage) => m.state === 'streaming' || m.tool?.state === 'pending' || m.tool?.state === 'running';
+
+/** Marks a message that was under way when the editor stopped (see `isMessageUnfinished`) as cut off. */
+export function interruptMessage(m: StoredMessage): void {
+  if (m.state === 'streaming') m.state = 'interrupted';
+  if (m.tool && (m.tool.state === 'pending' || m.tool.state === 'running')) {
+    m.tool.state = 'cancelled';
+    delete m.tool.progress;
+    m.tool.result = { text: TOOL_INTERRUPTED, isError: true };
+  }
+}
