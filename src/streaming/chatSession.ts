@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type ErrorAction, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState, type ModelLabel, type ToolCallInfo } from '../shared/protocol';
-import type { ToolCall, UsageStats } from './events';
+import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type ErrorAction, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState, type ModelLabel } from '../shared/protocol';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolSupport } from './toolSupport';
 import type { Conversation } from './conversationStore';
-import type { ProviderError } from './events';
+import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
 import { DeltaThrottle, realClock, type Clock } from './throttle';
+import { answerMetrics, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
+import { ToolCalls, type Decision } from './toolCalls';
+
+export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
 
 export interface EndpointConfig {
   name: string;
@@ -48,8 +51,6 @@ export interface Persistence {
 /** Shown on an answer that was still being written when the editor closed or crashed. */
 export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
 
-/** Suggested when a server has no model at all: small, and it supports tools. */
-export const SUGGESTED_MODEL = 'llama3.2';
 
 interface Answer {
   message: MessageSnapshot;
@@ -77,10 +78,23 @@ export class ChatSession {
   private resolvedModel: string | undefined;
   private conversationId: string = randomUUID();
   private createdAt = Date.now();
-  private readonly approvals = new Map<string, (decision: 'allow' | 'deny' | 'always') => void>();
-  private readonly toolAborts = new Map<string, AbortController>();
+  private readonly toolCalls: ToolCalls | undefined;
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.toolCalls = deps.tools
+      ? new ToolCalls(deps.tools, {
+          added: (item) => {
+            this.messages.push(item);
+            this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
+            this.save('flush');
+          },
+          updated: (id, tool, stateChanged) => {
+            this.deps.post({ type: 'toolUpdate', id, tool: { ...tool } });
+            this.save(stateChanged ? 'flush' : 'checkpoint');
+          },
+        })
+      : undefined;
+  }
 
   get busy(): boolean {
     return this.turn !== undefined;
@@ -143,13 +157,13 @@ export class ChatSession {
   }
 
   /** The user's answer on an approval card. */
-  resolveApproval(id: string, decision: 'allow' | 'deny' | 'always'): void {
-    this.approvals.get(id)?.(decision);
+  resolveApproval(id: string, decision: Decision): void {
+    this.toolCalls?.resolveApproval(id, decision);
   }
 
   /** Cancels one running tool call; the rest of the turn goes on. */
   cancelTool(id: string): void {
-    this.toolAborts.get(id)?.abort();
+    this.toolCalls?.cancel(id);
   }
 
   dispose(): void {
@@ -330,7 +344,7 @@ export class ChatSession {
         }
         await this.endAnswer(answer, 'done', undefined, metrics);
         messages = [...messages, { role: 'assistant', content: answer.message.text, toolCalls: calls }];
-        messages.push(...(await Promise.all(calls.map((call) => this.runToolCall(call, tools, signal)))));
+        messages.push(...(await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal)))));
         if (signal.aborted) return;
         turn.answer = this.addAnswer();
       }
@@ -344,7 +358,7 @@ export class ChatSession {
 
   /** The tools to offer: none without tool support, for a model that cannot use them, or on failure. */
   private async toolsFor(provider: ChatProvider, model: string, signal: AbortSignal): Promise<ToolDescriptor[]> {
-    if (!this.deps.tools) return [];
+    if (!this.deps.tools || !this.toolCalls) return [];
     try {
       if (provider.supportsTools && !(await provider.supportsTools(model, signal))) {
         this.deps.log.info(`${model} does not support tools: none offered`);
@@ -355,71 +369,6 @@ export class ChatSession {
       this.deps.log.warn(`Tools are not available for this turn: ${describe(err)}`);
       return [];
     }
-  }
-
-  /** Runs one tool call as a card: approval when needed, progress, result. Always answers the model. */
-  private async runToolCall(call: ToolCall, tools: ToolDescriptor[], signal: AbortSignal): Promise<ChatMessage> {
-    const support = this.deps.tools!;
-    const tool = tools.find((t) => t.name === call.name);
-    const runnable = tool !== undefined && typeof call.arguments !== 'string';
-    const ask = runnable && support.needsApproval(tool);
-    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments, null, 2);
-    const info: ToolCallInfo = { name: call.name, server: tool?.server, arguments: args, state: ask || !runnable ? 'pending' : 'running', readOnly: tool?.readOnly };
-    if (info.state === 'running') info.startedAt = Date.now();
-    const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };
-    this.messages.push(item);
-    this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
-    this.save('flush');
-    const update = (patch: Partial<ToolCallInfo>) => {
-      const stateChanged = patch.state !== undefined && patch.state !== info.state;
-      Object.assign(info, patch);
-      this.deps.post({ type: 'toolUpdate', id: item.id, tool: { ...info } });
-      this.save(stateChanged ? 'flush' : 'checkpoint');
-    };
-    const reply = (content: string): ChatMessage => ({ role: 'tool', content, toolName: call.name, ...(call.id ? { toolCallId: call.id } : {}) });
-    const fail = (state: 'error' | 'cancelled', text: string) => {
-      update({ state, result: { text, isError: true } });
-      return reply(`Error: ${text}`);
-    };
-    if (!tool) return fail('error', `There is no tool named '${call.name}'. Available tools: ${tools.map((t) => t.name).join(', ') || 'none'}.`);
-    if (typeof call.arguments === 'string') return fail('error', `The arguments are not valid JSON: ${call.arguments.slice(0, 500)}`);
-    if (ask) {
-      const decision = await this.awaitApproval(item.id, signal);
-      if (decision === 'cancelled') return fail('cancelled', 'The turn was stopped before the user decided.');
-      if (decision === 'deny') return fail('cancelled', 'The user denied this tool call.');
-      if (decision === 'always') support.alwaysAllow(tool);
-      if (!signal.aborted) update({ state: 'running', startedAt: Date.now() });
-    }
-    if (signal.aborted) return fail('cancelled', 'The turn was stopped.');
-    const own = new AbortController();
-    this.toolAborts.set(item.id, own);
-    try {
-      const result = await support.run(call, {
-        signal: AbortSignal.any([signal, own.signal]),
-        onProgress: (progress, total, message) => update({ progress: { progress, total, message } }),
-      });
-      const state = result.outcome === 'done' ? 'done' : result.outcome === 'cancelled' ? 'cancelled' : 'error';
-      update({ state, durationMs: result.durationMs, progress: undefined, result: { text: result.content, isError: state !== 'done', images: result.images } });
-      return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
-    } finally {
-      this.toolAborts.delete(item.id);
-    }
-  }
-
-  private awaitApproval(id: string, signal: AbortSignal): Promise<'allow' | 'deny' | 'always' | 'cancelled'> {
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        this.approvals.delete(id);
-        resolve('cancelled');
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.approvals.set(id, (decision) => {
-        signal.removeEventListener('abort', onAbort);
-        this.approvals.delete(id);
-        resolve(decision);
-      });
-    });
   }
 
   private setStatus(message: MessageSnapshot, status: string | undefined): void {
@@ -446,46 +395,3 @@ export class ChatSession {
   }
 }
 
-/**
- * Time to first token from when the request went out; tokens per second from the server's own eval time
- * when it reports one (Ollama), else from first to last token.
- */
-export function answerMetrics(sentAt: number, firstAt: number | undefined, endAt: number, usage?: UsageStats): AnswerMetrics | undefined {
-  const metrics: AnswerMetrics = {};
-  if (firstAt !== undefined) metrics.firstTokenMs = Math.round(firstAt - sentAt);
-  if (usage?.promptTokens !== undefined) metrics.promptTokens = usage.promptTokens;
-  if (usage?.completionTokens !== undefined) {
-    metrics.completionTokens = usage.completionTokens;
-    const seconds = usage.evalDurationNs ? usage.evalDurationNs / 1e9 : firstAt !== undefined ? (endAt - firstAt) / 1000 : 0;
-    if (seconds > 0) metrics.tokensPerSecond = Math.round((usage.completionTokens / seconds) * 10) / 10;
-  }
-  return Object.keys(metrics).length ? metrics : undefined;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** What the user can do about each kind of failure. */
-export function toErrorInfo(error: ProviderError): ChatErrorInfo {
-  const actions: ErrorAction[] = [];
-  switch (error.kind) {
-    case 'unreachable':
-      actions.push({ kind: 'retry', label: 'Retry' }, { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' });
-      break;
-    case 'modelNotFound':
-      if (error.model) actions.push({ kind: 'pullModel', label: `Run ollama pull ${error.model}`, model: error.model });
-      actions.push({ kind: 'selectModel', label: 'Select another model' });
-      break;
-    case 'auth':
-      actions.push({ kind: 'setApiKey', label: 'Set API key' });
-      break;
-    case 'noModels':
-      actions.push({ kind: 'pullModel', label: `Run ollama pull ${SUGGESTED_MODEL}`, model: SUGGESTED_MODEL }, { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' });
-      break;
-    default:
-      actions.push({ kind: 'retry', label: 'Retry' });
-  }
-  actions.push({ kind: 'showLog', label: 'Show log' });
-  return { message: error.message, actions };
-}
