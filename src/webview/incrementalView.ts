@@ -10,9 +10,21 @@ import type { Markdown, MarkdownView } from './markdown';
  * While streaming, committed blocks sit in plain `div.chunk` groups of CHUNK_SIZE: with thousands of
  * top-level children, the parent's layout walk alone cost 1.5 ms per update (3,000 blocks, Chromium),
  * 0.1 ms once grouped. The groups have no styling or containment, so margins collapse through them as if
- * they were not there; `finish` unwraps them.
+ * they were not there. `finish` unwraps them: at once when there are a few, otherwise one group per idle
+ * slice (unwrapping a 50k-token answer in one go took 22-56 ms, a long task, at the very end).
  */
 const CHUNK_SIZE = 64;
+const UNWRAP_AT_ONCE = 4;
+
+function unwrapWhenIdle(chunks: Element[], unwrap: (chunk: Element) => void): void {
+  const idle = (fn: (deadline?: IdleDeadline) => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0));
+  const step = (deadline?: IdleDeadline) => {
+    do unwrap(chunks.shift()!);
+    while (chunks.length && (deadline?.timeRemaining() ?? 0) > 4);
+    if (chunks.length) idle(step);
+  };
+  idle(step);
+}
 
 export class IncrementalMarkdownView implements MarkdownView {
   private readonly model: IncrementalMarkdown;
@@ -44,8 +56,11 @@ export class IncrementalMarkdownView implements MarkdownView {
     this.apply(this.model.finish());
     this.tail?.remove();
     this.tail = undefined;
-    for (const chunk of Array.from(this.element.querySelectorAll(':scope > .chunk'))) chunk.replaceWith(...Array.from(chunk.childNodes));
     this.chunk = undefined;
+    const chunks = Array.from(this.element.querySelectorAll(':scope > .chunk'));
+    const unwrap = (chunk: Element) => chunk.replaceWith(...Array.from(chunk.childNodes));
+    if (chunks.length <= UNWRAP_AT_ONCE) chunks.forEach(unwrap);
+    else unwrapWhenIdle(chunks, unwrap);
   }
 
   private apply(update: RenderUpdate): void {
