@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
 import type { ChatProvider } from '../streaming/provider';
+import { listAllModels } from '../streaming/modelCatalog';
 import { composeQuestion } from './askPrompt';
 import type { Settings } from './settings';
 
@@ -78,20 +79,8 @@ async function selectModel(deps: CommandDeps): Promise<void> {
   pick.placeholder = 'Models from every configured endpoint';
   pick.busy = true;
   pick.show();
-  const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(), 8000);
-  const lists = await Promise.all(
-    endpoints.map(async (endpoint) => {
-      try {
-        return { endpoint, models: await (await deps.providerFor(endpoint)).listModels(controller.signal) };
-      } catch (err) {
-        const message = (err as Error).message;
-        deps.log.warn(`Listing models at ${endpoint.name} (${endpoint.url}) failed: ${message}`);
-        return { endpoint, error: controller.signal.aborted ? `no answer from ${endpoint.url}` : message };
-      }
-    }),
-  );
-  clearTimeout(timeout);
+  const lists = await listAllModels(endpoints, deps.providerFor);
+  for (const list of lists) if ('error' in list) deps.log.warn(`Listing models at ${list.endpoint.name} (${list.endpoint.url}) failed: ${list.error}`);
   const items: ModelItem[] = [];
   for (const list of lists) {
     items.push({ label: list.endpoint.name, kind: vscode.QuickPickItemKind.Separator });

@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar.show();
   };
   const providerFor = async (endpoint: EndpointConfig) =>
-    createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined);
+    createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined, settings.ollama());
   const mcp = new McpHost(context, log);
   const session = new ChatSession({
     config: () => settings.session(),

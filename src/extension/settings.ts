@@ -49,7 +49,14 @@ export class Settings {
     const endpoint = pickedEndpoint ?? endpoints.find((e) => e.name === defaultName) ?? endpoints[0];
     if (defaultName && !endpoints.some((e) => e.name === defaultName)) this.warnOnce(`modelChat.defaultEndpoint names '${defaultName}', which is not in modelChat.endpoints; using '${endpoint?.name}'.`);
     const model = pickedEndpoint ? picked.model : config.get<string>('defaultModel', '');
-    return { endpoint, model, maxUpdatesPerSecond: config.get<number>('maxUpdatesPerSecond', 20) };
+    const contextTokens = endpoint?.type === 'ollama' ? this.ollama().numCtx : undefined;
+    return { endpoint, model, maxUpdatesPerSecond: config.get<number>('maxUpdatesPerSecond', 20), contextTokens };
+  }
+
+  ollama(): { numCtx: number; keepAlive?: string } {
+    const config = vscode.workspace.getConfiguration('modelChat');
+    const keepAlive = config.get<string>('ollama.keepAlive', '').trim();
+    return { numCtx: Math.max(512, Math.floor(config.get<number>('ollama.numCtx', 8192))), ...(keepAlive ? { keepAlive } : {}) };
   }
 
   private warnOnce(message: string): void {

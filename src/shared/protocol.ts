@@ -45,6 +45,8 @@ export interface AnswerMetrics {
   tokensPerSecond?: number;
   promptTokens?: number;
   completionTokens?: number;
+  /** Prompt and answer tokens as a share of the context the server was asked to use (0..1). */
+  contextUsed?: number;
 }
 
 export interface MessageSnapshot {
@@ -60,6 +62,8 @@ export interface MessageSnapshot {
   metrics?: AnswerMetrics;
   /** Set on role 'tool' items. */
   tool?: ToolCallInfo;
+  /** Shown above an answer whose prompt likely no longer fits the model's context. */
+  warning?: string;
 }
 
 /** How a streamed message ends: carried by its last delta. */
@@ -102,6 +106,7 @@ export type HostToWebview =
   | { type: 'delta'; id: string; seq: number; text: string; end?: MessageEnd }
   | { type: 'status'; id: string; status: string | undefined }
   | { type: 'toolUpdate'; id: string; tool: ToolCallInfo }
+  | { type: 'warning'; id: string; warning: string }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: ModelLabel }
   | { type: 'focusInput' }

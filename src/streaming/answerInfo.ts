@@ -1,5 +1,6 @@
 import type { AnswerMetrics, ChatErrorInfo, ErrorAction } from '../shared/protocol';
 import type { ProviderError, UsageStats } from './events';
+import type { ChatMessage } from './provider';
 
 /** Suggested when a server has no model at all: small, and it supports tools. */
 export const SUGGESTED_MODEL = 'llama3.2';
@@ -8,8 +9,9 @@ export const SUGGESTED_MODEL = 'llama3.2';
  * Time to first token from when the request went out; tokens per second from the server's own eval time
  * when it reports one (Ollama), else from first to last token.
  */
-export function answerMetrics(sentAt: number, firstAt: number | undefined, endAt: number, usage?: UsageStats): AnswerMetrics | undefined {
+export function answerMetrics(sentAt: number, firstAt: number | undefined, endAt: number, usage?: UsageStats, contextTokens?: number): AnswerMetrics | undefined {
   const metrics: AnswerMetrics = {};
+  if (contextTokens && usage?.promptTokens !== undefined) metrics.contextUsed = Math.min(1, (usage.promptTokens + (usage.completionTokens ?? 0)) / contextTokens);
   if (firstAt !== undefined) metrics.firstTokenMs = Math.round(firstAt - sentAt);
   if (usage?.promptTokens !== undefined) metrics.promptTokens = usage.promptTokens;
   if (usage?.completionTokens !== undefined) {
@@ -46,4 +48,20 @@ export function toErrorInfo(error: ProviderError): ChatErrorInfo {
   }
   actions.push({ kind: 'showLog', label: 'Show log' });
   return { message: error.message, actions };
+}
+
+/** About four characters a token: enough to warn, not to count. */
+export function estimateTokens(messages: ChatMessage[]): number {
+  return Math.ceil(messages.reduce((n, m) => n + m.content.length + 8, 0) / 4);
+}
+
+/**
+ * A warning when the conversation likely no longer fits the context: Ollama then silently drops its start,
+ * so the model forgets the beginning without saying so.
+ */
+export function contextWarning(messages: ChatMessage[], contextTokens: number | undefined): string | undefined {
+  if (!contextTokens) return undefined;
+  const estimate = estimateTokens(messages);
+  if (estimate < contextTokens * 0.9) return undefined;
+  return `This conversation is about ${estimate.toLocaleString('en-US')} tokens, close to or over the model's context of ${contextTokens.toLocaleString('en-US')}: the server may cut its beginning. Start a new chat, or raise modelChat.ollama.numCtx.`;
 }

@@ -6,7 +6,7 @@ import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
 import { DeltaThrottle, realClock, type Clock } from './throttle';
-import { answerMetrics, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
+import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
 import { ToolCalls, type Decision } from './toolCalls';
 
 export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
@@ -22,6 +22,8 @@ export interface SessionConfig {
   /** "" means the first model the endpoint lists. */
   model: string;
   maxUpdatesPerSecond: number;
+  /** The context the server is asked to use (Ollama's num_ctx), for the fullness shown and the warning. */
+  contextTokens?: number;
 }
 
 export interface Logger {
@@ -313,6 +315,12 @@ export class ChatSession {
       const tools = await this.toolsFor(provider, model, signal).finally(() => clock.clearTimeout(slow));
       if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
       let messages = this.history();
+      const warning = contextWarning(messages, config.contextTokens);
+      if (warning) {
+        this.deps.log.warn(warning);
+        turn.answer.message.warning = warning;
+        this.deps.post({ type: 'warning', id: turn.answer.message.id, warning });
+      }
       this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
       for (let round = 1; ; round++) {
         const answer = turn.answer;
@@ -331,7 +339,7 @@ export class ChatSession {
             this.setStatus(answer.message, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
           },
         }, clock);
-        const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage);
+        const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, config.contextTokens);
         if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
         if (outcome.state === 'error') {
           this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);

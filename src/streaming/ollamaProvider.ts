@@ -4,6 +4,12 @@ import { guardedFetch, protocolErrorOf } from './lineGuard';
 import { toOllamaMessages, toOllamaTools } from './ollamaMessages';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from './provider';
 
+export interface OllamaOptions {
+  numCtx?: number;
+  /** How long the server keeps the model loaded after a request, e.g. "10m" or "-1" (Ollama's own default when unset). */
+  keepAlive?: string;
+}
+
 /** Whether a model takes tools, per server and model: providers are made per turn, this outlives them. */
 const toolSupport = new Map<string, Promise<boolean>>();
 
@@ -11,7 +17,11 @@ const toolSupport = new Map<string, Promise<boolean>>();
 const NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
 
 export class OllamaProvider implements ChatProvider {
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    /** Sent on every request: Ollama's default context is small (4096 on many builds) and silently cuts the prompt. */
+    private readonly options: OllamaOptions = {},
+  ) {}
 
   /**
    * A client whose every fetch also listens to `signal`. ollama-js only creates its own AbortController
@@ -58,7 +68,15 @@ export class OllamaProvider implements ChatProvider {
     let sawToolCall = false;
     try {
       const tools = toOllamaTools(request.tools);
-      const stream = await this.client(signal).chat({ model: request.model, messages: toOllamaMessages(request.messages), stream: true, ...(tools ? { tools } : {}) });
+      const { numCtx, keepAlive } = this.options;
+      const stream = await this.client(signal).chat({
+        model: request.model,
+        messages: toOllamaMessages(request.messages),
+        stream: true,
+        ...(tools ? { tools } : {}),
+        ...(numCtx ? { options: { num_ctx: numCtx } } : {}),
+        ...(keepAlive ? { keep_alive: keepAlive } : {}),
+      });
       for await (const part of stream) {
         const { message } = part;
         if (message?.thinking) yield { type: 'thinking', text: message.thinking };

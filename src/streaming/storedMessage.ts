@@ -33,7 +33,7 @@ const optional = (v: unknown, test: (v: unknown) => boolean) => v === undefined 
 const ROLES: readonly MessageRole[] = ['user', 'assistant', 'tool'];
 const STATES: readonly StoredMessageState[] = ['streaming', 'done', 'stopped', 'error', 'interrupted'];
 const TOOL_STATES: readonly ToolState[] = ['pending', 'running', 'done', 'error', 'cancelled'];
-const METRICS = ['firstTokenMs', 'tokensPerSecond', 'promptTokens', 'completionTokens'] as const;
+const METRICS = ['firstTokenMs', 'tokensPerSecond', 'promptTokens', 'completionTokens', 'contextUsed'] as const;
 
 /**
  * The message in canonical form (only known fields, no undefined keys), or why it is not one.

@@ -82,6 +82,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       return list.setStatus(message.id, message.status);
     case 'toolUpdate':
       return list.updateTool(message.id, message.tool);
+    case 'warning':
+      return list.setWarning(message.id, message.warning);
     case 'busy':
       return composer.setBusy(message.busy);
     case 'model':

@@ -107,6 +107,10 @@ export class MessageList {
     return true;
   }
 
+  setWarning(id: string, warning: string): void {
+    this.views.get(id)?.showWarning(warning);
+  }
+
   updateTool(id: string, tool: ToolCallInfo): void {
     this.tools.get(id)?.update(tool);
     this.scrollIfPinned();

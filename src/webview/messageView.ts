@@ -50,6 +50,7 @@ export class MessageView {
     view.markdown.append(snapshot.text);
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
+    if (snapshot.warning) view.showWarning(snapshot.warning);
     view.setState(snapshot.state, snapshot.error, snapshot.metrics);
     return view;
   }
@@ -85,11 +86,24 @@ export class MessageView {
     if (m.firstTokenMs !== undefined) parts.push(`${(m.firstTokenMs / 1000).toFixed(m.firstTokenMs < 10_000 ? 2 : 1)} s to first token`);
     if (m.tokensPerSecond !== undefined) parts.push(`${m.tokensPerSecond.toFixed(1)} tokens/s`);
     if (m.promptTokens !== undefined || m.completionTokens !== undefined) parts.push(`${m.promptTokens ?? '?'} in · ${m.completionTokens ?? '?'} out`);
+    if (m.contextUsed !== undefined) parts.push(`${Math.round(m.contextUsed * 100)}% of context`);
     if (!parts.length) return;
     const line = document.createElement('div');
     line.className = 'metrics';
     line.textContent = parts.join(' · ');
     this.element.append(line);
+  }
+
+  showWarning(text: string): void {
+    this.element.querySelector(':scope > .warning')?.remove();
+    const box = document.createElement('div');
+    box.className = 'warning';
+    box.setAttribute('role', 'note');
+    const icon = document.createElement('span');
+    icon.className = 'codicon codicon-warning';
+    icon.setAttribute('aria-hidden', 'true');
+    box.append(icon, ' ', text);
+    this.element.querySelector(':scope > .role')!.after(box);
   }
 
   private showNote(text: string): void {

@@ -44,6 +44,20 @@ describe('ChatSession against the fake Ollama server', () => {
     assert.deepEqual(posted.filter((m) => m.type === 'busy'), [{ type: 'busy', busy: true }, { type: 'busy', busy: false }]);
   });
 
+  it('shows how full the context is, and warns before a prompt that likely does not fit', async () => {
+    config.contextTokens = 100;
+    session.send('Hi');
+    await session.idle();
+    assert.equal(deltas().at(-1)!.end!.metrics!.contextUsed, 0.3, '26 prompt + 4 answer tokens of 100');
+    assert.equal(posted.filter((m) => m.type === 'warning').length, 0);
+    session.send('x'.repeat(400));
+    await session.idle();
+    const warning = posted.find((m) => m.type === 'warning');
+    assert.ok(warning && warning.type === 'warning');
+    assert.match(warning.warning, /about 1\d\d tokens, close to or over the model's context of 100/);
+    assert.match(session.snapshot().messages.at(-1)!.warning!, /modelChat\.ollama\.numCtx/);
+  });
+
   it('carries the conversation into follow-up questions and uses the configured model', async () => {
     config.model = 'second:latest';
     session.send('Hi');

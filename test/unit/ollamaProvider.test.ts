@@ -141,6 +141,17 @@ describe('OllamaProvider with the real ollama client', () => {
     assert.ok(server.closed[0].at - stoppedAt < 1000, 'the server saw the close promptly');
   });
 
+  it('sends num_ctx and keep_alive on every request when set, and neither when not', async () => {
+    server.onChat = (body) => ({ steps: answerLines(body.model, ['ok']) });
+    await collect(new OllamaProvider(server.url, { numCtx: 16384, keepAlive: '10m' }).chat({ model: 'm', messages }, new AbortController().signal));
+    await collect(provider.chat({ model: 'm', messages }, new AbortController().signal));
+    const [withOptions, without] = server.chatRequests.slice(-2).map((r) => r.body);
+    assert.deepEqual(withOptions.options, { num_ctx: 16384 });
+    assert.equal(withOptions.keep_alive, '10m');
+    assert.equal(without.options, undefined);
+    assert.equal(without.keep_alive, undefined);
+  });
+
   it('lists models with parameter size and quantization', async () => {
     server.models = [{ name: 'llama3.2:latest', parameter_size: '3.2B', quantization_level: 'Q4_K_M' }, { name: 'bare:latest' }];
     assert.deepEqual(await provider.listModels(), [

@@ -55,13 +55,15 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await answer.locator('.markdown li').count(), 2);
     await page().screenshot({ path: join(shots, 'streaming.png') });
 
-    await h.send({ type: 'delta', id: 'a1', seq: parts.length + 1, text: 'Done.', end: { state: 'done', metrics: { firstTokenMs: 420, tokensPerSecond: 41.5, promptTokens: 26, completionTokens: 298 } } }, { type: 'busy', busy: false });
+    await h.send({ type: 'warning', id: 'a1', warning: 'This conversation is about 9,000 tokens, close to or over the model\'s context of 8,192.' });
+    assert.match((await answer.locator('.warning').textContent()) ?? '', /about 9,000 tokens/);
+    await h.send({ type: 'delta', id: 'a1', seq: parts.length + 1, text: 'Done.', end: { state: 'done', metrics: { firstTokenMs: 420, tokensPerSecond: 41.5, promptTokens: 26, completionTokens: 298, contextUsed: 0.04 } } }, { type: 'busy', busy: false });
     assert.equal(await answer.getAttribute('data-state'), 'done');
     await frames();
     assert.equal(await visible('Send'), true);
     assert.equal(await visible('Stop'), false);
     assert.match(await answer.locator('.markdown').innerText(), /Done\.$/);
-    assert.equal(await answer.locator('.metrics').textContent(), '0.42 s to first token · 41.5 tokens/s · 26 in · 298 out');
+    assert.equal(await answer.locator('.metrics').textContent(), '0.42 s to first token · 41.5 tokens/s · 26 in · 298 out · 4% of context');
     assert.equal(await page().locator('article[data-role="user"] .markdown strong').innerText(), 'markdown');
     await page().screenshot({ path: join(shots, 'done.png') });
   });
