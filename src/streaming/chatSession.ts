@@ -50,6 +50,10 @@ export interface Persistence {
   flush(conversation: Conversation): Promise<void>;
 }
 
+/** Shown when the first token takes longer than LOADING_AFTER_MS. */
+export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
+const LOADING_AFTER_MS = 1500;
+
 /** Shown on an answer that was still being written when the editor closed or crashed. */
 export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
 
@@ -327,6 +331,10 @@ export class ChatSession {
         const calls: ToolCall[] = [];
         const sentAt = clock.now();
         let firstAt: number | undefined;
+        // Ollama holds back the first token while it loads a cold model, which can take a while: say so.
+        const loading = clock.setTimeout(() => {
+          if (firstAt === undefined && !signal.aborted && answer.message.status) this.setStatus(answer.message, LOADING);
+        }, LOADING_AFTER_MS);
         const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
           onText: (t) => {
             firstAt ??= clock.now();
@@ -339,6 +347,7 @@ export class ChatSession {
             this.setStatus(answer.message, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
           },
         }, clock);
+        clock.clearTimeout(loading);
         const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, config.contextTokens);
         if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
         if (outcome.state === 'error') {

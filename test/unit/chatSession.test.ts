@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeDelta, type HostToWebview } from '../../src/shared/protocol';
-import { ChatSession, type SessionConfig } from '../../src/streaming/chatSession';
+import { ChatSession, LOADING, type SessionConfig } from '../../src/streaming/chatSession';
 import { createProvider } from '../../src/streaming/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 
@@ -56,6 +56,17 @@ describe('ChatSession against the fake Ollama server', () => {
     assert.ok(warning && warning.type === 'warning');
     assert.match(warning.warning, /about 1\d\d tokens, close to or over the model's context of 100/);
     assert.match(session.snapshot().messages.at(-1)!.warning!, /modelChat\.ollama\.numCtx/);
+  });
+
+  it('says the model is loading while the server holds back the first token, and clears it with the text', async () => {
+    config.model = 'm';
+    server.onChat = (body) => ({ holdHeadersMs: 1800, steps: answerLines(body.model, ['Warm now.']) });
+    session.send('Hi');
+    await session.idle();
+    const statuses = posted.filter((m) => m.type === 'status').map((m) => m.type === 'status' && m.status);
+    assert.deepEqual(statuses, [LOADING]);
+    assert.equal(deltas().map((d) => d.text).join(''), 'Warm now.');
+    assert.equal(session.snapshot().messages.at(-1)!.status, undefined);
   });
 
   it('carries the conversation into follow-up questions and uses the configured model', async () => {
