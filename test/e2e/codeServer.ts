@@ -4,11 +4,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../webview/harness';
+import { freePort } from '../fakes/ports';
 
 const repo = join(__dirname, '..', '..');
 
@@ -16,14 +16,6 @@ export function packagedVsix(): string {
   const found = readdirSync(repo).filter((f) => /^model-chat-.*\.vsix$/.test(f)).sort();
   if (!found.length) throw new Error('No model-chat-*.vsix in the repo root: run `npm run package` first.');
   return join(repo, found[found.length - 1]);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export class CodeServer {

@@ -1,9 +1,9 @@
 /** Where the MCP servers the tests run live, and small helpers around them. */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../src/tools/logger';
 import type { StdioServerConfig } from '../../src/tools/mcpResolve';
+export { freePort } from './ports';
 
 /** A published server's entry script, from its package.json "bin" (run with process.execPath, no npx). */
 export function binOf(pkg: string): string {
@@ -32,14 +32,6 @@ export function memoryLogger(): MemoryLogger {
     if (process.env.MCP_TEST_LOG) console.log(`${level} ${message}`);
   };
   return { lines, info: put('info'), warn: put('warn'), error: put('error') };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** Resolves when `check` holds, polling; rejects after `ms`. */

@@ -16,7 +16,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../webview/harness';
@@ -24,16 +23,9 @@ import { buildSuite, repoRoot } from './build';
 import { CONTROL_ENV, RESULTS_ENV } from './controlProtocol';
 import { FakeWithControl } from './fakeControl';
 import { createProfile, readResult, report } from './profile';
+import { freePort } from '../fakes/ports';
 
 const TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 5 * 60_000);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Runs in the page before the workbench: adds the development extension and the tests to its configuration. */
 function amendConfiguration(extensionPath: string, testsPath: string): string {

@@ -5,14 +5,7 @@ import { createProvider } from '../../src/streaming/createProvider';
 import { listAllModels } from '../../src/streaming/modelCatalog';
 import { FakeOllama } from '../fakes/ollamaServer';
 import { FakeOpenAI } from '../fakes/openaiServer';
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { closedPort } from '../fakes/ports';
 
 describe('listAllModels', () => {
   const ollama = new FakeOllama();

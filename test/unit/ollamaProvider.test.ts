@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/streaming/events';
 import { OllamaProvider } from '../../src/streaming/ollamaProvider';
 import { ProviderFailure } from '../../src/streaming/provider';
 import { answerLines, FakeOllama, splitWrites } from '../fakes/ollamaServer';
+import { closedPort } from '../fakes/ports';
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
 
@@ -14,15 +14,6 @@ async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[
   return events;
 }
 const textOf = (events: StreamEvent[]) => events.map((e) => (e.type === 'text' ? e.text : '')).join('');
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('OllamaProvider with the real ollama client', () => {
   const server = new FakeOllama();

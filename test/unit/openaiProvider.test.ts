@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ProviderError, StreamEvent } from '../../src/streaming/events';
 import { OpenAIProvider } from '../../src/streaming/openaiProvider';
@@ -7,6 +6,7 @@ import { ProviderFailure } from '../../src/streaming/provider';
 import {
   answerLines, DONE, FakeOpenAI, finishLine, roleLine, splitWrites, textLine, toolCallLine, usageLine,
 } from '../fakes/openaiServer';
+import { closedPort } from '../fakes/ports';
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
 const KEY = 'sk-test-SECRET-0123456789abcdef';
@@ -25,15 +25,6 @@ function onlyError(events: StreamEvent[]): ProviderError {
   return events[0].error;
 }
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('OpenAIProvider with the real openai client', () => {
   const server = new FakeOpenAI();
