@@ -164,5 +164,8 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await page().locator('article[data-role="assistant"] .markdown').innerText(), 'Already here.');
     assert.equal(await visible('Stop'), true);
     assert.match(await page().locator('.model-picker').innerText(), /Ollama · llama3\.2:latest/);
+    await h.clearPosted();
+    await page().locator('.model-picker').click();
+    assert.deepEqual(await h.posted(), [{ type: 'selectModel' }], 'the header opens Select model');
   });
 });
