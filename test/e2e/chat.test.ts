@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { everythingBin } from '../fakes/mcpServers';
+import { everythingBin, fakeServerScript } from '../fakes/mcpServers';
 import { answerLines, atRate, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
 
@@ -46,7 +46,12 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
         'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }],
         'modelChat.mcp.servers': { everything: { type: 'stdio', command: process.execPath, args: [everythingBin()] } },
       },
-      { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n', 'src/other.py': '# the other file\nVALUE = 42\n' },
+      {
+        'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n',
+        'src/other.py': '# the other file\nVALUE = 42\n',
+        // A workspace server: trusted here (test/e2e/trust.test.ts opens the same in Restricted Mode).
+        '.vscode/mcp.json': JSON.stringify({ servers: { fake: { type: 'stdio', command: process.execPath, args: [fakeServerScript] } } }),
+      },
     );
   });
   after(async () => {
@@ -211,6 +216,8 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await card.waitFor({ timeout: 60_000 });
     assert.equal(await card.getAttribute('data-state'), 'pending', 'asks first (modelChat.tools.approval is "ask")');
     await vscode.screenshot('10-tool-approval');
+    const offered = server.chatRequests.at(-1)!.body.tools.map((t: { function: { name: string } }) => t.function.name);
+    assert.ok(offered.includes('trigger-long-running-operation') && offered.includes('whoami'), 'tools from the settings and from the trusted workspace\'s .vscode/mcp.json');
     await card.locator('button[aria-label="Allow"]').click();
     const bar = chat.locator('[data-tool="trigger-long-running-operation"][data-state="running"] progress');
     await bar.waitFor({ timeout: 10_000 });

