@@ -221,6 +221,9 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await card.locator('button[aria-label="Allow"]').click();
     const bar = chat.locator('[data-tool="trigger-long-running-operation"][data-state="running"] progress');
     await bar.waitFor({ timeout: 10_000 });
+    // A call still running after 1.5 s also shows in VS Code's own progress UI, with Cancel.
+    const toast = vscode.page.locator('.notification-toast', { hasText: 'Model Chat: trigger-long-running-operation' });
+    const toastSeen = toast.first().waitFor({ timeout: 5_000 }).then(() => toast.first().getByRole('button', { name: 'Cancel' }).count());
     const seen: number[] = [];
     for (let i = 0; i < 40 && (await card.getAttribute('data-state')) === 'running'; i++) {
       const v = await bar.evaluate((b: HTMLProgressElement) => b.value).catch(() => undefined);
@@ -229,6 +232,7 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(seen.length >= 2, `the <progress> moved (${seen.join(', ')})`);
+    assert.equal(await toastSeen, 1, 'the progress notification appeared, cancellable');
     assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'and only forward');
     await chat.locator('[data-tool="trigger-long-running-operation"][data-state="done"]').waitFor({ timeout: 15_000 });
     await waitState('done');

@@ -4,7 +4,8 @@
  * server next to the fake lets the suite choose how /api/chat answers and read what the fake saw.
  *
  *   GET  /state  -> FakeState
- *   POST /plan   <- ChatPlan   (how every following /api/chat request is answered)
+ *   POST /plan   <- ChatPlan   (how every following /api/chat request is answered; a `toolCalls` plan
+ *                              answers only the next one, then hands over to its `then`)
  *   POST /reset               (forget requests and closed connections; plan back to a short answer)
  */
 
@@ -17,7 +18,15 @@ export type ChatPlan =
   /** No response headers for `ms` (a cold model loading), unless the client gives up first. */
   | { kind: 'holdHeaders'; ms: number }
   /** A non-200 answer the way Ollama writes it: `{"error": "…"}`. */
-  | { kind: 'error'; status: number; error: string };
+  | { kind: 'error'; status: number; error: string }
+  /**
+   * The next request only: these tokens (none by default), then one line asking for these tool calls (as
+   * Ollama writes `message.tool_calls`), then the done line. Every request after it is answered by `then`
+   * (the default short answer when left out), e.g. the request that carries the tool results back.
+   */
+  | { kind: 'toolCalls'; calls: Array<{ name: string; arguments?: Record<string, unknown> }>; tokens?: string[]; then?: ChatPlan };
+
+export const PLAN_KINDS: ReadonlyArray<ChatPlan['kind']> = ['answer', 'hang', 'holdHeaders', 'error', 'toolCalls'];
 
 export interface FakeRequest {
   path: string;

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerLines, FakeOllama, paced, type ChatScript } from '../fakes/ollamaServer';
-import type { ChatPlan, FakeState } from './controlProtocol';
+import { PLAN_KINDS, type ChatPlan, type FakeState } from './controlProtocol';
 
 const DEFAULT_PLAN: ChatPlan = { kind: 'answer', tokens: ['Hello', ', ', 'world', '!'] };
 
@@ -21,6 +21,8 @@ export function scriptFor(plan: ChatPlan, model: string): ChatScript {
       return { holdHeadersMs: plan.ms, steps: answerLines(model, ['(loaded)']) };
     case 'error':
       return { status: plan.status, error: plan.error };
+    case 'toolCalls':
+      return { steps: answerLines(model, plan.tokens ?? [], { toolCalls: plan.calls.map((c) => ({ function: { name: c.name, arguments: c.arguments ?? {} } })) }) };
   }
 }
 
@@ -36,7 +38,12 @@ export class FakeWithControl {
   }
 
   async start(): Promise<void> {
-    this.fake.onChat = (body) => scriptFor(this.plan, typeof body?.model === 'string' ? body.model : 'unknown');
+    this.fake.onChat = (body) => {
+      const plan = this.plan;
+      // A toolCalls plan answers one request: the next (the tool results going back) follows its `then`.
+      if (plan.kind === 'toolCalls') this.plan = plan.then ?? DEFAULT_PLAN;
+      return scriptFor(plan, typeof body?.model === 'string' ? body.model : 'unknown');
+    };
     await this.fake.start();
     this.control = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -57,7 +64,7 @@ export class FakeWithControl {
           }
           if (req.method === 'POST' && path === '/plan') {
             const plan = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatPlan;
-            if (!['answer', 'hang', 'holdHeaders', 'error'].includes(plan?.kind)) return reply(400, { error: `unknown plan ${JSON.stringify(plan)}` });
+            if (!PLAN_KINDS.includes(plan?.kind)) return reply(400, { error: `unknown plan ${JSON.stringify(plan)}` });
             this.plan = plan;
             return reply(200, { ok: true });
           }

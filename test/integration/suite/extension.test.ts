@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { chatRequests, FakeControl, sleep } from './control';
 import type { FakeRequest } from '../controlProtocol';
+import { withWindow } from './window';
 
 const EXTENSION_ID = 'model-chat.model-chat';
 
@@ -28,32 +29,6 @@ const CONTRACT_DEFAULTS: Record<string, unknown> = {
   'tools.timeoutSeconds': 60,
 };
 const FAKE_MODEL = 'test-model:latest';
-
-// ---------------------------------------------------------------------------------------------------------
-// Replacing a `vscode.window` function for one call (shared API object: see the top of this file).
-
-type WindowFn = 'showInputBox' | 'showWarningMessage' | 'showInformationMessage' | 'showQuickPick' | 'createQuickPick';
-
-function replaceWindowFn(name: WindowFn, impl: (...args: any[]) => unknown): () => void {
-  const win = vscode.window as unknown as Record<string, unknown>;
-  const original = win[name];
-  win[name] = impl;
-  if (win[name] !== impl) throw new Error(`vscode.window.${name} cannot be replaced in this VS Code: the suite needs a test hook to drive modelChat.ask.`);
-  return () => {
-    win[name] = original;
-  };
-}
-
-async function withWindow<T>(fns: Partial<Record<WindowFn, (...args: any[]) => unknown>>, body: () => Promise<T>): Promise<T> {
-  const restores = Object.entries(fns).map(([name, impl]) => replaceWindowFn(name as WindowFn, impl!));
-  try {
-    return await body();
-  } finally {
-    for (const restore of restores.reverse()) restore();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
 
 describe('Model Chat in the extension host of a real VS Code', function () {
   let fake: FakeControl;
