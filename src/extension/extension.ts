@@ -5,6 +5,7 @@ import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
 import { ConversationStore, type StoreProblem } from '../streaming/conversationStore';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
+import { readInstructions } from './instructionFiles';
 import { McpHost } from './mcpHost';
 import { apiKeySecretName, registerCommands } from './commands';
 import { Settings } from './settings';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     providerFor,
     tools: mcp.tools,
     persist: store,
+    instructions: readInstructions,
     post: (message) => {
       if (typeof message !== 'string' && (message.type === 'model' || message.type === 'snapshot')) showModel(message.model);
       view?.post(message);

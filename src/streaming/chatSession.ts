@@ -8,6 +8,7 @@ import { runTurn } from './chatTurn';
 import { DeltaThrottle, realClock, type Clock } from './throttle';
 import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
 import { ToolCalls, type Decision } from './toolCalls';
+import { systemPrompt, type InstructionPart } from './instructions';
 
 export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
 
@@ -43,6 +44,8 @@ export interface SessionDeps {
   tools?: ToolSupport;
   /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */
   persist?: Persistence;
+  /** Standing instructions, read for every turn (the setting and the workspace's instructions file). */
+  instructions?(): Promise<InstructionPart[]>;
 }
 
 export interface Persistence {
@@ -318,7 +321,11 @@ export class ChatSession {
       const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
       const tools = await this.toolsFor(provider, model, signal).finally(() => clock.clearTimeout(slow));
       if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
-      let messages = this.history();
+      const system = systemPrompt((await this.deps.instructions?.().catch((err) => {
+        this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
+        return [];
+      })) ?? []);
+      let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
       const warning = contextWarning(messages, config.contextTokens);
       if (warning) {
         this.deps.log.warn(warning);

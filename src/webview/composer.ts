@@ -8,10 +8,14 @@ export class Composer {
   private readonly sendButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
   private busy = false;
+  /** Position while stepping through earlier questions with Up/Down; undefined when not recalling. */
+  private recalled: number | undefined;
 
   constructor(
-    private readonly handlers: { send(text: string): void; stop(): void; draftChanged(text: string): void },
+    private readonly handlers: { send(text: string): void; stop(): void; draftChanged(text: string): void; sentChanged(sent: string[]): void },
     draft = '',
+    /** Questions sent before, oldest first (kept in the page state, so they survive a reload). */
+    private readonly sent: string[] = [],
   ) {
     this.element = document.createElement('form');
     this.element.className = 'composer';
@@ -41,6 +45,8 @@ export class Composer {
       } else if (e.key === 'Escape' && this.busy) {
         e.preventDefault();
         this.handlers.stop();
+      } else if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && !e.shiftKey && this.recall(e.key === 'ArrowUp' ? -1 : 1)) {
+        e.preventDefault();
       }
     });
     this.input.addEventListener('input', () => {
@@ -72,9 +78,30 @@ export class Composer {
     this.input.focus();
   }
 
+  /**
+   * Up in an empty box brings back the last question, and further Ups older ones; Down goes back toward
+   * the empty box. Only while the box is empty or shows a recalled question, so editing text is never lost.
+   */
+  private recall(step: -1 | 1): boolean {
+    const showingRecalled = this.recalled !== undefined && this.input.value === this.sent[this.recalled];
+    if (!showingRecalled && this.input.value !== '') return false;
+    const from = showingRecalled ? this.recalled! : this.sent.length;
+    const to = from + step;
+    if (to < 0 || (!showingRecalled && step > 0)) return false;
+    this.recalled = to < this.sent.length ? to : undefined;
+    this.input.value = this.recalled === undefined ? '' : this.sent[this.recalled];
+    this.autosize();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+    return true;
+  }
+
   private trySend(): void {
     const text = this.input.value;
     if (this.busy || text.trim() === '') return;
+    this.recalled = undefined;
+    if (this.sent[this.sent.length - 1] !== text) this.sent.push(text);
+    if (this.sent.length > 50) this.sent.splice(0, this.sent.length - 50);
+    this.handlers.sentChanged([...this.sent]);
     this.handlers.send(text);
     this.input.value = '';
     this.autosize();

@@ -10,6 +10,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 /** What the page keeps across reloads of the webview (the draft the user is typing). */
 export interface PageState {
   draft?: string;
+  /** Questions sent, oldest first, for Up-arrow recall. */
+  sent?: string[];
 }
 
 export interface HostApi {

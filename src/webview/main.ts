@@ -41,8 +41,10 @@ const composer = new Composer(
     send: (text) => host.post({ type: 'send', text }),
     stop: () => host.post({ type: 'stop' }),
     draftChanged: (draft) => host.saveState({ ...host.state(), draft }),
+    sentChanged: (sent) => host.saveState({ ...host.state(), sent }),
   },
   host.state().draft ?? '',
+  host.state().sent ?? [],
 );
 
 app.append(header, list.element, composer.element);

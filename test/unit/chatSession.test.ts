@@ -69,6 +69,24 @@ describe('ChatSession against the fake Ollama server', () => {
     assert.equal(session.snapshot().messages.at(-1)!.status, undefined);
   });
 
+  it('sends exactly the standing instructions as the system message, before the conversation', async () => {
+    session = new ChatSession({
+      config: () => config,
+      providerFor: createProvider,
+      post: (m) => posted.push(asObject(m)),
+      log: silent,
+      instructions: async () => [{ source: 'modelChat.systemPrompt', text: '  Be brief.\n' }, { source: 'AGENTS.md', text: 'Use tabs.' }],
+    });
+    session.send('Hi');
+    await session.idle();
+    session.send('Again');
+    await session.idle();
+    const system = { role: 'system', content: 'Be brief.\n\nInstructions from AGENTS.md:\n\nUse tabs.' };
+    assert.deepEqual(server.chatRequests[0].body.messages, [system, { role: 'user', content: 'Hi' }]);
+    assert.deepEqual(server.chatRequests[1].body.messages[0], system);
+    assert.equal(server.chatRequests[1].body.messages.filter((m: { role: string }) => m.role === 'system').length, 1);
+  });
+
   it('carries the conversation into follow-up questions and uses the configured model', async () => {
     config.model = 'second:latest';
     session.send('Hi');

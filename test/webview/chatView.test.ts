@@ -97,6 +97,26 @@ describe('chat webview in headless Chromium', () => {
     assert.deepEqual(await h.posted(), [], 'blank text is not sent');
   });
 
+  it('Up in an empty box recalls earlier questions, Down goes back; typed text is never replaced', async () => {
+    const box = page().locator('textarea[aria-label="Message"]');
+    for (const q of ['first question', 'second question']) {
+      await box.fill(q);
+      await box.press('Enter');
+    }
+    await box.press('ArrowUp');
+    assert.equal(await box.inputValue(), 'second question');
+    await box.press('ArrowUp');
+    assert.equal(await box.inputValue(), 'first question');
+    await box.press('ArrowDown');
+    assert.equal(await box.inputValue(), 'second question');
+    await box.press('ArrowDown');
+    assert.equal(await box.inputValue(), '');
+    await box.fill('my own text');
+    await box.press('ArrowUp');
+    assert.equal(await box.inputValue(), 'my own text');
+    await box.fill('');
+  });
+
   it('keeps the draft across a reload of the page', async () => {
     await page().locator('textarea[aria-label="Message"]').fill('half-typed question');
     await page().reload();
