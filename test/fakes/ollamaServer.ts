@@ -2,8 +2,8 @@
  * A local server that speaks Ollama's HTTP API byte for byte (NDJSON on /api/chat, JSON on /api/tags),
  * scripted per request, recording what it received and when a client closed the connection early.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody } from './loopbackServer';
 
 export type Step = string | Uint8Array | { delayMs: number };
 
@@ -82,7 +82,7 @@ export function atRate(lines: string[], perSecond: number): Step[] {
   return steps;
 }
 
-export class FakeOllama {
+export class FakeOllama extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly closed: ClosedConnection[] = [];
   models: FakeModel[] = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }];
@@ -90,70 +90,12 @@ export class FakeOllama {
   readonly capabilities = new Map<string, string[]>();
   /** Decides how each /api/chat request is answered. */
   onChat: (body: any, index: number) => ChatScript = (body) => ({ steps: answerLines(body.model, ['Hello', ', ', 'world', '!']) });
-  private server: Server | undefined;
-  private readonly sockets = new Set<import('node:net').Socket>();
-  private waiters: Array<() => void> = [];
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | undefined;
-    if (!address) throw new Error('FakeOllama is not started');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
   get chatRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path === '/api/chat');
   }
 
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-
-  /** Resolves when something matching `predicate` has happened (checked after every request and close). */
-  until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('FakeOllama.until timed out')), timeoutMs);
-      const check = () => {
-        if (!predicate()) return false;
-        clearTimeout(timer);
-        resolve();
-        return true;
-      };
-      const waiter = () => {
-        if (!check()) this.waiters.push(waiter);
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: any = undefined;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0];
     this.requests.push({ path, body, at: performance.now() });
     let complete = false;

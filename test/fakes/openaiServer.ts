@@ -4,8 +4,8 @@
  * in OpenAI's `{"error": {message, type, param, code}}` shape. Scripted per request, recording what it
  * received (the Authorization header included) and when a client closed the connection early.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody } from './loopbackServer';
 import type { Step } from './ollamaServer';
 
 // The byte-level step helpers are wire-format neutral: share them rather than copy them.
@@ -115,7 +115,7 @@ export function answerLines(model: string, tokens: string[], opts: { reasoning?:
   ];
 }
 
-export class FakeOpenAI {
+export class FakeOpenAI extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly closed: ClosedConnection[] = [];
   models: string[] = ['test-model'];
@@ -123,35 +123,11 @@ export class FakeOpenAI {
   onModels: () => ChatScript | undefined = () => undefined;
   /** Decides how each POST /v1/chat/completions request is answered. */
   onChat: (body: any, index: number) => ChatScript = (body) => ({ steps: answerLines(body.model, ['Hello', ', ', 'world', '!']) });
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private waiters: Array<() => void> = [];
-
-  /** The base URL a client is configured with, `/v1` included. */
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | undefined;
-    if (!address) throw new Error('FakeOpenAI is not started');
-    return `http://127.0.0.1:${address.port}/v1`;
-  }
+  /** The base URL a client is configured with includes `/v1`. */
+  protected override readonly urlPath = '/v1';
 
   get chatRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path === '/v1/chat/completions');
-  }
-
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
   }
 
   reset(): void {
@@ -159,36 +135,8 @@ export class FakeOpenAI {
     this.closed.length = 0;
   }
 
-  /** Resolves when something matching `predicate` has happened (checked after every request and close). */
-  until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('FakeOpenAI.until timed out')), timeoutMs);
-      const waiter = () => {
-        if (!predicate()) return void this.waiters.push(waiter);
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: any = undefined;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0];
     this.requests.push({ method: req.method ?? 'GET', path, body, authorization: req.headers.authorization, headers: req.headers, at: performance.now() });
     let complete = false;

@@ -8,9 +8,9 @@
  * Run it as its own process (so its CPU is not the host's): `node --import tsx test/fakes/pacedOllama.ts`
  * prints `{"url": "http://127.0.0.1:PORT"}` on stdout, then serves until killed.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { longAnswer } from '../fixtures/markdownCorpus';
+import { LoopbackServer, readBody } from './loopbackServer';
 import { answerLines } from './ollamaServer';
 
 export interface PaceSpec {
@@ -64,57 +64,29 @@ export function proseTokens(n: number): string[] {
   return Array.from({ length: n }, (_, i) => (i === 0 ? words[0] : ` ${words[i % words.length]}`));
 }
 
-export class PacedOllama {
+export class PacedOllama extends LoopbackServer {
   readonly streams: StreamRecord[] = [];
   /** Decides what to stream for a request; by default it reads the spec from the last user message. */
   specFor: (body: any) => PaceSpec = (body) => JSON.parse(body.messages.filter((m: any) => m.role === 'user').at(-1).content);
-  private server: Server | undefined;
-  private readonly sockets = new Set<import('node:net').Socket>();
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | undefined;
-    if (!address) throw new Error('PacedOllama is not started');
-    return `http://127.0.0.1:${address.port}`;
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/bench/streams') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify(this.streams));
+    }
+    if (req.method === 'GET' && path === '/api/tags') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify({ models: [{ name: 'bench:latest', model: 'bench:latest', modified_at: '2026-11-23T10:00:00Z', size: 1, digest: 'sha256:0', details: {} }] }));
+    }
+    if (req.method !== 'POST' || path !== '/api/chat') {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      return void res.end('{"error":"404 page not found"}');
+    }
+    this.stream(body, res);
   }
 
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (req.method === 'GET' && path === '/bench/streams') {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          return res.end(JSON.stringify(this.streams));
-        }
-        if (req.method === 'GET' && path === '/api/tags') {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          return res.end(JSON.stringify({ models: [{ name: 'bench:latest', model: 'bench:latest', modified_at: '2026-11-23T10:00:00Z', size: 1, digest: 'sha256:0', details: {} }] }));
-        }
-        if (req.method !== 'POST' || path !== '/api/chat') {
-          res.writeHead(404, { 'Content-Type': 'application/json' });
-          return res.end('{"error":"404 page not found"}');
-        }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        this.stream(body, res);
-      });
-    });
-    this.server.on('connection', (s) => {
-      s.setNoDelay(true);
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-
-  private stream(body: any, res: import('node:http').ServerResponse): void {
+  private stream(body: any, res: ServerResponse): void {
     const spec = this.specFor(body);
     const record: StreamRecord = { spec, requestAt: epochNow(), complete: false, maxLagMs: 0, writes: 0 };
     this.streams.push(record);
