@@ -158,15 +158,14 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
   it('Ask model from the command palette sends the question with the editor selection', T, async () => {
     await newChat();
     server.onChat = (body) => ({ steps: answerLines(body.model, ['It adds ', 'two numbers.']) });
-    await vscode.page.keyboard.press('Control+P');
-    await vscode.page.locator('.quick-input-widget input').fill('sample.py');
-    await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'sample.py' }).first().waitFor();
+    await vscode.quickOpen('sample.py');
     await vscode.page.keyboard.press('Enter');
     await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
     await vscode.page.keyboard.press('Control+A');
     answersBefore = 0;
     await vscode.runCommand('Model Chat: Ask model');
-    await vscode.page.locator('.quick-input-widget input').fill('What does this do?');
+    // The Ask model box itself (by its placeholder), not the palette that is closing.
+    await vscode.page.locator('.quick-input-widget input[placeholder="Explain this code"]').fill('What does this do?');
     await vscode.page.keyboard.press('Enter');
     chat = await vscode.chatFrame();
     await waitState('done');

@@ -112,12 +112,35 @@ export class CodeServer {
 
   /** Runs a command from the palette by its title, as a user would. */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
+    await this.quickInput('F1', `>${title}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
     await this.page.keyboard.press('Enter');
+  }
+
+  /** Quick open (Ctrl+P) with a file name typed in, its row shown. */
+  async quickOpen(fileName: string): Promise<void> {
+    await this.quickInput('Control+P', fileName);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+  }
+
+  /**
+   * Opens the quick input with `key` and types `text`. A palette from the step before may still be closing
+   * (its input inert, then hidden: seen once in CI), so wait for that first and retry the opening.
+   */
+  private async quickInput(key: string, text: string): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    const input = widget.locator('input').first();
+    for (let attempt = 1; ; attempt++) {
+      await widget.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+      await this.page.keyboard.press(key);
+      try {
+        await input.fill(text, { timeout: 5_000 });
+        if ((await input.inputValue()) === text) return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+      await this.page.keyboard.press('Escape');
+    }
   }
 
   async screenshot(name: string): Promise<void> {
