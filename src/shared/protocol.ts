@@ -64,7 +64,64 @@ export interface MessageSnapshot {
   tool?: ToolCallInfo;
   /** Shown above an answer whose prompt likely no longer fits the model's context. */
   warning?: string;
+  /** The model's reasoning before its answer (assistant messages), shown collapsed. */
+  thinking?: string;
+  /** What was attached to a question (user messages): shown as chips under it. */
+  context?: ContextChipLabel[];
 }
+
+/** The kinds of context a question can carry. */
+export type ContextKind = 'selection' | 'activeFile' | 'file' | 'problems' | 'instructions';
+
+/** How an attached piece of context is shown under the question it went with. */
+export interface ContextChipLabel {
+  kind: ContextKind;
+  label: string;
+  tokens: number;
+}
+
+/** A chip above the message box: something the next question will carry (or could, when disabled). */
+export interface ContextChip extends ContextChipLabel {
+  /** Stable while the chip exists; what toggle and remove name. */
+  id: string;
+  /** Longer description for the tooltip (the path and line range). */
+  detail?: string;
+  /** Whether it goes with the next question. Selection, active file and instructions can be off. */
+  enabled: boolean;
+  /** Whether the chip has an × (attached files and problems); the others are toggled instead. */
+  removable: boolean;
+  /** Said on the chip when the content was cut, e.g. "first 2,000 of 9,100 lines". */
+  note?: string;
+}
+
+/** How full the model's context will be with the next question (the draft's own tokens are added by the page). */
+export interface ContextMeter {
+  /** Estimated tokens of the instructions, the conversation so far and the enabled chips. */
+  usedTokens: number;
+  /** The context the server is asked to use, when known. */
+  limitTokens?: number;
+}
+
+/** One past conversation in the history list. */
+export interface HistoryItem {
+  id: string;
+  title: string;
+  updatedAt: number;
+  model?: string;
+  messageCount: number;
+  /** A line around the match when the list is a search result. */
+  snippet?: string;
+  /** An answer is still being written in it (a turn that went on while another conversation was shown). */
+  busy?: boolean;
+}
+
+/** What the empty chat explains: whether the endpoint answers and has models. */
+export type SetupState =
+  | { state: 'checking' }
+  | { state: 'noEndpoint' }
+  | { state: 'unreachable'; endpoint: string; url: string; kind: 'ollama' | 'openai' }
+  | { state: 'noModels'; endpoint: string; url: string; kind: 'ollama' | 'openai' }
+  | { state: 'ready'; endpoint: string; model: string; activeFile?: string };
 
 /** How a streamed message ends: carried by its last delta. */
 export interface MessageEnd {
@@ -100,7 +157,7 @@ export function decodeDelta(message: CompactDelta): { seq: number; text: string 
 export type HostToWebview =
   | CompactDelta
   /** The whole conversation: sent when the view (re)loads or becomes visible, replacing what it shows. */
-  | { type: 'snapshot'; messages: MessageSnapshot[]; busy: boolean; model: ModelLabel }
+  | { type: 'snapshot'; messages: MessageSnapshot[]; busy: boolean; model: ModelLabel; conversationId?: string }
   | { type: 'messageAdded'; message: MessageSnapshot }
   /** Only the text added since the previous delta for this message; `seq` increases by one each time. */
   | { type: 'delta'; id: string; seq: number; text: string; end?: MessageEnd }
@@ -111,7 +168,16 @@ export type HostToWebview =
   | { type: 'model'; model: ModelLabel }
   | { type: 'focusInput' }
   /** The host did not start a turn for this text (one is running): the webview puts it back. */
-  | { type: 'sendRefused'; text: string; reason: string };
+  | { type: 'sendRefused'; text: string; reason: string }
+  /** Reasoning text added to an answer since the previous one (throttled like the answer). */
+  | { type: 'thinking'; id: string; text: string }
+  /** The chips above the message box and the context meter. */
+  | { type: 'context'; chips: ContextChip[]; meter: ContextMeter }
+  /** The history list (all conversations, or the matches of `query`). */
+  | { type: 'history'; items: HistoryItem[]; query: string; activeId?: string }
+  | { type: 'setup'; setup: SetupState }
+  /** A short message at the bottom of the chat, optionally with one action (e.g. Undo). */
+  | { type: 'notice'; text: string; action?: { label: string; id: string } };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -126,7 +192,28 @@ export type WebviewToHost =
   | { type: 'cancelTool'; id: string }
   | { type: 'copyText'; text: string }
   | { type: 'insertCode'; text: string }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** Asks for the history list; an empty query lists everything. */
+  | { type: 'history'; query: string }
+  | { type: 'openConversation'; id: string }
+  | { type: 'renameConversation'; id: string; title: string }
+  | { type: 'deleteConversation'; id: string }
+  /** The action of the last `notice` (Undo a delete, …). */
+  | { type: 'noticeAction'; id: string }
+  /** The + button: the host offers a quick pick of what can be attached. */
+  | { type: 'addContext' }
+  /** Files dragged into the view (URIs as text: the drop's uri-list). */
+  | { type: 'dropFiles'; uris: string[] }
+  | { type: 'toggleContext'; id: string; enabled: boolean }
+  | { type: 'removeContext'; id: string }
+  /** Replaces a question (and everything after it) and asks again; the old branch stays in history. */
+  | { type: 'editMessage'; id: string; text: string }
+  /** Asks again for the last answer. */
+  | { type: 'regenerate'; id: string }
+  /** Copies a message's own markdown. */
+  | { type: 'copyMessage'; id: string }
+  /** A button of the empty state (the same actions as under an error). */
+  | { type: 'setupAction'; action: ErrorAction };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
 export const MAX_WEBVIEW_TEXT = 1_000_000;
@@ -147,7 +234,30 @@ const checks: Record<WebviewToHost['type'], Check> = {
   copyText: (m) => isStr(m.text),
   insertCode: (m) => isStr(m.text),
   log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),
+  history: (m) => isStr(m.query, 1000),
+  openConversation: (m) => isStr(m.id, 200),
+  renameConversation: (m) => isStr(m.id, 200) && isStr(m.title, 500) && m.title.trim().length > 0,
+  deleteConversation: (m) => isStr(m.id, 200),
+  noticeAction: (m) => isStr(m.id, 200),
+  addContext: () => true,
+  dropFiles: (m) => Array.isArray(m.uris) && m.uris.length > 0 && m.uris.length <= 100 && m.uris.every((u) => isStr(u, 8192)),
+  toggleContext: (m) => isStr(m.id, 200) && typeof m.enabled === 'boolean',
+  removeContext: (m) => isStr(m.id, 200),
+  editMessage: (m) => isStr(m.id, 200) && isStr(m.text) && m.text.trim().length > 0,
+  regenerate: (m) => isStr(m.id, 200),
+  copyMessage: (m) => isStr(m.id, 200),
+  setupAction: (m) => isAction(m.action),
 };
+
+const ACTION_KINDS: readonly ErrorAction['kind'][] = ['openSettings', 'showLog', 'pullModel', 'selectModel', 'retry', 'setApiKey'];
+function isAction(a: unknown): boolean {
+  if (typeof a !== 'object' || a === null) return false;
+  const v = a as Record<string, unknown>;
+  if (!ACTION_KINDS.includes(v.kind as ErrorAction['kind']) || !isStr(v.label, 200)) return false;
+  if (v.kind === 'openSettings') return isStr(v.setting, 200);
+  if (v.kind === 'pullModel') return isStr(v.model, 200);
+  return true;
+}
 
 /** Returns the message when it has a known type and the right shape, otherwise a reason to log. */
 export function parseWebviewMessage(raw: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
