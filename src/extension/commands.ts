@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
-import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
+import type { EndpointConfig } from '../streaming/chatSession';
+import type { ChatSessions } from '../streaming/chatSessions';
 import type { ChatProvider } from '../streaming/provider';
 import { listAllModels } from '../streaming/modelCatalog';
 import { composeQuestion } from './askPrompt';
 import type { Settings } from './settings';
 
 export interface CommandDeps {
-  session: ChatSession;
+  sessions: ChatSessions;
   settings: Settings;
   log: vscode.LogOutputChannel;
   secrets: vscode.SecretStorage;
@@ -19,10 +20,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('modelChat.ask', () => ask(deps)),
     vscode.commands.registerCommand('modelChat.newChat', async () => {
-      await deps.session.clear();
+      deps.sessions.newChat();
       await deps.revealChat();
     }),
-    vscode.commands.registerCommand('modelChat.stop', () => deps.session.stop()),
+    vscode.commands.registerCommand('modelChat.stop', () => deps.sessions.active.stop()),
     vscode.commands.registerCommand('modelChat.selectModel', () => selectModel(deps)),
     vscode.commands.registerCommand('modelChat.setApiKey', () => setApiKey(deps)),
     vscode.commands.registerCommand('modelChat.showLog', () => deps.log.show()),
@@ -52,18 +53,11 @@ async function ask(deps: CommandDeps): Promise<void> {
         }
       : undefined,
   );
-  if (deps.session.busy) {
-    const choice = await vscode.window.showWarningMessage('Model Chat is still writing an answer.', 'Stop it and ask', 'Cancel');
-    if (choice !== 'Stop it and ask') {
-      await vscode.env.clipboard.writeText(question);
-      void vscode.window.showInformationMessage('Your question was copied to the clipboard.');
-      return;
-    }
-    deps.session.stop();
-    await deps.session.idle();
-  }
+  // While the shown conversation is answering, the question starts a conversation of its own: both
+  // answers stream at once, and the first one stays in the history list (marked as answering).
+  const target = deps.sessions.active.busy ? deps.sessions.newChat() : deps.sessions.active;
   await deps.revealChat();
-  deps.session.send(text);
+  target.send(text);
 }
 
 interface ModelItem extends vscode.QuickPickItem {
@@ -73,7 +67,7 @@ interface ModelItem extends vscode.QuickPickItem {
 
 async function selectModel(deps: CommandDeps): Promise<void> {
   const endpoints = deps.settings.endpoints();
-  const current = deps.session.modelLabel();
+  const current = deps.sessions.active.modelLabel();
   const pick = vscode.window.createQuickPick<ModelItem>();
   pick.title = 'Select model';
   pick.placeholder = 'Models from every configured endpoint';

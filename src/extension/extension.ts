@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelLabel, WebviewToHost } from '../shared/protocol';
-import { ChatSession, type EndpointConfig } from '../streaming/chatSession';
+import type { ErrorAction, ModelLabel, SetupState, WebviewToHost } from '../shared/protocol';
+import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
+import { ChatSessions } from '../streaming/chatSessions';
+import { checkSetup } from '../streaming/setupState';
 import { ConversationStore, type StoreProblem } from '../streaming/conversationStore';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
+import { HistoryController } from './historyController';
 import { readInstructions } from './instructionFiles';
 import { McpHost } from './mcpHost';
 import { apiKeySecretName, registerCommands } from './commands';
@@ -12,7 +15,12 @@ import { Settings } from './settings';
 
 let store: ConversationStore | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
+export interface ModelChatApi {
+  isAnswering(): boolean;
+}
+
+export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const log = vscode.window.createOutputChannel('Model Chat', { log: true });
   // Workspace-scoped when a folder is open, the global storage otherwise.
   store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
@@ -29,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const providerFor = async (endpoint: EndpointConfig) =>
     createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined, settings.ollama());
   const mcp = new McpHost(context, log);
-  const session = new ChatSession({
+  let history: HistoryController | undefined;
+  const sessions = new ChatSessions({
     config: () => settings.session(),
     providerFor,
     tools: mcp.tools,
@@ -37,68 +46,148 @@ export function activate(context: vscode.ExtensionContext): void {
     instructions: readInstructions,
     post: (message) => {
       if (typeof message !== 'string' && (message.type === 'model' || message.type === 'snapshot')) showModel(message.model);
+      // A finished turn may have grown the store past its bound.
+      if (typeof message !== 'string' && message.type === 'busy' && !message.busy) void history?.enforceBound();
       view?.post(message);
     },
+    onBackgroundChange: () => void history?.enforceBound(),
     log,
   });
-  showModel(session.modelLabel());
+  const conversations = store;
+  history = new HistoryController({
+    store: conversations,
+    sessions,
+    post: (message) => view?.post(message),
+    log,
+    reportProblems: (problems) => reportProblems(problems, log),
+    ask: (message, ...choices) => Promise.resolve(vscode.window.showWarningMessage(message, ...choices)),
+    limitBytes: () => Math.max(1, vscode.workspace.getConfiguration('modelChat').get<number>('history.maxStorageMB', 200)) * 1024 * 1024,
+    openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
+  });
+  const historyList = history;
+  /** The conversation the view shows (it changes with New chat and the history list). */
+  const session = (): ChatSession => sessions.active;
+  showModel(session().modelLabel());
 
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
   };
+  /** Tells the empty chat whether the endpoint answers, so a first run explains what to do. */
+  let lastSetup: SetupState | undefined;
+  const activeFileName = () => {
+    const editor = vscode.window.activeTextEditor;
+    return editor && editor.document.uri.scheme === 'file' ? vscode.workspace.asRelativePath(editor.document.uri) : undefined;
+  };
+  const postSetup = async () => {
+    const { endpoint, model } = settings.session();
+    lastSetup = await checkSetup(endpoint, model, providerFor, activeFileName());
+    view?.post({ type: 'setup', setup: lastSetup });
+  };
+  /** The example questions name the open file: follow the editor without asking the server again. */
+  const followActiveFile = () => {
+    if (lastSetup?.state !== 'ready') return;
+    const activeFile = activeFileName();
+    lastSetup = { ...lastSetup, activeFile };
+    if (!activeFile) delete lastSetup.activeFile;
+    view?.post({ type: 'setup', setup: lastSetup });
+  };
   const onModelChanged = () => {
-    showModel(session.modelLabel());
-    view?.post({ type: 'model', model: session.modelLabel() });
-    void session.refreshModel();
+    void postSetup();
+    showModel(session().modelLabel());
+    view?.post({ type: 'model', model: session().modelLabel() });
+    void session().refreshModel();
   };
 
   const handle = (message: WebviewToHost): void => {
     switch (message.type) {
       case 'ready':
-        view?.post(session.snapshot());
-        void session.refreshModel();
+        view?.post({ type: 'setup', setup: { state: 'checking' } });
+        void postSetup();
+        view?.post(session().snapshot());
+        void session().refreshModel();
         return;
       case 'send':
-        if (!session.send(message.text)) view?.post({ type: 'sendRefused', text: message.text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
+        if (!session().send(message.text)) view?.post({ type: 'sendRefused', text: message.text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
         return;
       case 'stop':
-        return session.stop();
+        return session().stop();
       case 'newChat':
-        return void session.clear();
+        sessions.newChat();
+        return void session().refreshModel();
       case 'selectModel':
         return void vscode.commands.executeCommand('modelChat.selectModel');
       case 'openLink':
         return void openLink(message.href, log);
       case 'errorAction':
-        return void runErrorAction(session, message.messageId, message.index, log);
+        return void runErrorAction(session(), message.messageId, message.index, log);
       case 'toolApproval':
-        return session.resolveApproval(message.id, message.decision);
+        return session().resolveApproval(message.id, message.decision);
       case 'cancelTool':
-        return session.cancelTool(message.id);
+        return session().cancelTool(message.id);
       case 'copyText':
         return void vscode.env.clipboard.writeText(message.text);
       case 'insertCode':
         return void insertAtCursor(message.text);
       case 'log':
         return log[message.level](`[webview] ${message.message}`);
+      case 'history':
+        return void historyList.list(message.query);
+      case 'openConversation':
+        return void historyList.open(message.id).then(() => session().refreshModel());
+      case 'renameConversation':
+        return void historyList.rename(message.id, message.title);
+      case 'deleteConversation':
+        return void historyList.delete(message.id);
+      case 'noticeAction':
+        return void historyList.noticeAction(message.id);
+      case 'editMessage': {
+        const edited = session().editAndResend(message.id, message.text);
+        if (!edited) return view?.post({ type: 'notice', text: 'That question cannot be edited while an answer is being written.' });
+        void conversations.save(edited.earlier).then(() => {
+          view?.post({ type: 'notice', text: `The conversation before the edit is kept in history as “${edited.earlier.title}”.`, action: { label: 'Open', id: `open:${edited.earlier.id}` } });
+        }, (err) => log.error(`Keeping the conversation before the edit failed: ${String(err)}`));
+        return;
+      }
+      case 'regenerate':
+        if (!session().regenerate(message.id)) log.warn(`Regenerate ignored: ${message.id} is not the last finished answer`);
+        return;
+      case 'copyMessage': {
+        const text = session().messageText(message.id);
+        if (text !== undefined) void vscode.env.clipboard.writeText(text);
+        return;
+      }
+      case 'setupAction':
+        if (message.action.kind === 'retry') return void postSetup().then(() => session().refreshModel());
+        return void runAction(session(), message.action, log);
+      case 'addContext':
+      case 'dropFiles':
+      case 'toggleContext':
+      case 'removeContext':
+        return; // wired with the context chips
     }
   };
 
-  view = new ChatViewProvider(context.extensionUri, log, handle, () => view?.post(session.snapshot()));
+  view = new ChatViewProvider(context.extensionUri, log, handle, () => view?.post(session().snapshot()));
   context.subscriptions.push(
     log,
     statusBar,
     mcp,
     view,
-    { dispose: () => session.dispose() },
+    { dispose: () => sessions.dispose() },
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),
-    ...registerCommands({ session, settings, log, secrets: context.secrets, providerFor, revealChat, onModelChanged }),
+    ...registerCommands({ sessions, settings, log, secrets: context.secrets, providerFor, revealChat, onModelChanged }),
+    vscode.window.onDidChangeActiveTextEditor(followActiveFile),
+    vscode.commands.registerCommand('modelChat.focusChat', async () => {
+      await revealChat();
+      view?.post({ type: 'focusInput' });
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('modelChat.endpoints') || e.affectsConfiguration('modelChat.defaultEndpoint') || e.affectsConfiguration('modelChat.defaultModel')) onModelChanged();
     }),
   );
-  void restoreLatest(store, session, log);
+  void restoreLatest(store, sessions, log);
   log.info('Model Chat activated');
+  return { isAnswering: () => sessions.active.busy || sessions.backgroundIds().length > 0 };
 }
 
 /** Pending checkpoints are written before the extension host goes away. */
@@ -107,14 +196,14 @@ export async function deactivate(): Promise<void> {
 }
 
 /** Reopens the most recent conversation, unless the user has already started a new one. */
-async function restoreLatest(store: ConversationStore, session: ChatSession, log: vscode.LogOutputChannel): Promise<void> {
+async function restoreLatest(store: ConversationStore, sessions: ChatSessions, log: vscode.LogOutputChannel): Promise<void> {
   const { conversations, problems } = await store.list();
   reportProblems(problems, log);
   const latest = conversations[0];
   if (!latest) return;
   const { conversation, problems: more } = await store.load(latest.id);
   reportProblems(more, log);
-  if (conversation && session.isEmpty) session.restore(conversation);
+  if (conversation && sessions.active.isEmpty && !sessions.active.busy) sessions.active.restore(conversation);
 }
 
 function reportProblems(problems: StoreProblem[], log: vscode.LogOutputChannel): void {
@@ -174,9 +263,18 @@ async function insertAtCursor(text: string): Promise<void> {
 async function runErrorAction(session: ChatSession, messageId: string, index: number, log: vscode.LogOutputChannel): Promise<void> {
   const action = session.errorAction(messageId, index);
   if (!action) return log.warn(`No error action ${index} on message ${messageId}`);
+  if (action.kind === 'retry') {
+    session.retry(messageId);
+    return;
+  }
+  return runAction(session, action, log);
+}
+
+/** An error's or the empty state's button. Retry from the empty state checks the endpoint again. */
+async function runAction(session: ChatSession, action: ErrorAction, log: vscode.LogOutputChannel): Promise<void> {
   switch (action.kind) {
     case 'retry':
-      session.retry(messageId);
+      await session.refreshModel();
       return;
     case 'showLog':
       return log.show();

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type ErrorAction, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState, type ModelLabel } from '../shared/protocol';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolSupport } from './toolSupport';
-import type { Conversation } from './conversationStore';
+import { titleOf, type Conversation } from './conversationFormat';
+import type { StoredAttachment } from './storedMessage';
+import { userContent } from './contextPrompt';
 import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
@@ -64,6 +66,8 @@ export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was be
 interface Answer {
   message: MessageSnapshot;
   throttle: DeltaThrottle<MessageEnd>;
+  /** Reasoning streams at the same pace as the answer; it is closed when the answer's first text arrives. */
+  thinking: DeltaThrottle<never>;
   /** Settles when its last post (the one that ends it) has gone out. */
   closed: Promise<void>;
   markClosed(): void;
@@ -87,6 +91,10 @@ export class ChatSession {
   private resolvedModel: string | undefined;
   private conversationId: string = randomUUID();
   private createdAt = Date.now();
+  /** Set when the user renamed the conversation (kept so a save does not undo the rename). */
+  private title: string | undefined;
+  /** What went with each question, exactly as the model got it (by message id). */
+  private readonly attachments = new Map<string, StoredAttachment[]>();
   private readonly toolCalls: ToolCalls | undefined;
 
   constructor(private readonly deps: SessionDeps) {
@@ -109,9 +117,24 @@ export class ChatSession {
     return this.turn !== undefined;
   }
 
+  /** The conversation's id in the store. */
+  get id(): string {
+    return this.conversationId;
+  }
+
+  /** The title the store shows for this conversation. */
+  get displayTitle(): string {
+    return titleOf({ title: this.title, messages: this.messages.map((m) => ({ ...m, context: undefined })) });
+  }
+
+  /** Keeps a rename done in the history list, so the next save does not write the old title back. */
+  setTitle(title: string | undefined): void {
+    this.title = title;
+  }
+
   /** The conversation as the webview should show it. Text not yet flushed stays out: its delta follows. */
   snapshot(): Extract<HostToWebview, { type: 'snapshot' }> {
-    return { type: 'snapshot', messages: this.messages.map((m) => ({ ...m })), busy: this.busy, model: this.modelLabel() };
+    return { type: 'snapshot', messages: this.messages.map((m) => ({ ...m })), busy: this.busy, model: this.modelLabel(), conversationId: this.conversationId };
   }
 
   modelLabel(): ModelLabel {
@@ -119,15 +142,62 @@ export class ChatSession {
     return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolvedModel };
   }
 
-  /** Starts a turn. Returns false (and changes nothing) when one is already running. */
-  send(text: string): boolean {
+  /**
+   * Starts a turn. `context` goes with the question (files, selection, problems), exactly as given.
+   * Returns false (and changes nothing) when one is already running.
+   */
+  send(text: string, context: StoredAttachment[] = []): boolean {
     if (this.turn) return false;
     const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
+    if (context.length) {
+      user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
+      this.attachments.set(user.id, context.map((a) => ({ ...a })));
+    }
     this.messages.push(user);
     this.deps.post({ type: 'messageAdded', message: { ...user } });
     this.startTurn();
     this.save('flush');
     return true;
+  }
+
+  /**
+   * Replaces the question `messageId` (and everything after it) with `text` and asks again, with the
+   * context the question had. The conversation as it was is kept as a separate conversation, whose copy
+   * is returned (the caller stores it and says so): an edit never silently destroys the old branch.
+   */
+  editAndResend(messageId: string, text: string): { earlier: Conversation } | undefined {
+    const index = this.messages.findIndex((m) => m.id === messageId && m.role === 'user');
+    if (this.turn || index < 0) return undefined;
+    const earlier = this.conversation();
+    earlier.id = randomUUID();
+    earlier.title = `${this.displayTitle} (before edit)`;
+    const context = this.attachments.get(messageId) ?? [];
+    for (const m of this.messages.splice(index)) this.attachments.delete(m.id);
+    this.deps.post(this.snapshot());
+    this.send(text, context);
+    return { earlier };
+  }
+
+  /** Asks again for the last answer of the conversation (all of its rounds), whatever state it ended in. */
+  regenerate(messageId: string): boolean {
+    const last = this.messages[this.messages.length - 1];
+    const lastQuestion = this.messages.map((m) => m.role).lastIndexOf('user');
+    if (this.turn || !last || last.id !== messageId || last.role !== 'assistant' || lastQuestion < 0) return false;
+    this.messages.splice(lastQuestion + 1);
+    this.deps.post(this.snapshot());
+    this.startTurn();
+    this.save('flush');
+    return true;
+  }
+
+  /** A message's own markdown, for Copy. */
+  messageText(messageId: string): string | undefined {
+    return this.messages.find((m) => m.id === messageId)?.text;
+  }
+
+  /** Estimated tokens of the conversation so far as the model would get it (for the context meter). */
+  historyChars(): number {
+    return this.history().reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
   }
 
   stop(): void {
@@ -150,8 +220,10 @@ export class ChatSession {
     running?.controller.abort();
     await running?.ended;
     this.messages = [];
+    this.attachments.clear();
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
+    this.title = undefined;
     this.deps.post(this.snapshot());
   }
 
@@ -179,6 +251,7 @@ export class ChatSession {
     const turn = this.turn;
     turn?.controller.abort();
     turn?.answer.throttle.dispose();
+    turn?.answer.thinking.dispose();
     turn?.answer.markClosed();
     turn?.markEnded();
     this.turn = undefined;
@@ -197,11 +270,18 @@ export class ChatSession {
     if (this.turn) return false;
     this.conversationId = conversation.id;
     this.createdAt = conversation.createdAt;
+    this.title = conversation.title;
+    this.attachments.clear();
     this.messages = conversation.messages.map((m) => {
       const message: MessageSnapshot = { id: m.id, role: m.role, text: m.text, state: m.state === 'interrupted' || m.state === 'streaming' ? 'error' : m.state, seq: 0 };
       if (m.error) message.error = m.error;
       if (m.tool) message.tool = m.tool;
       if (m.metrics) message.metrics = m.metrics;
+      if (m.thinking) message.thinking = m.thinking;
+      if (m.context?.length) {
+        this.attachments.set(m.id, m.context);
+        message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
+      }
       if (m.state === 'interrupted' || m.state === 'streaming') message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
       return message;
     });
@@ -214,18 +294,24 @@ export class ChatSession {
     const { endpoint, model } = this.modelLabel();
     return {
       id: this.conversationId,
+      ...(this.title ? { title: this.title } : {}),
       createdAt: this.createdAt,
       updatedAt: Date.now(),
       model: { endpoint, model },
-      messages: this.messages.map((m) => ({
-        id: m.id,
-        role: m.role,
-        text: m.text,
-        state: m.state,
-        ...(m.error ? { error: m.error } : {}),
-        ...(m.tool ? { tool: { ...m.tool } } : {}),
-        ...(m.metrics ? { metrics: m.metrics } : {}),
-      })),
+      messages: this.messages.map((m) => {
+        const context = this.attachments.get(m.id);
+        return {
+          id: m.id,
+          role: m.role,
+          text: m.text,
+          state: m.state,
+          ...(m.error ? { error: m.error } : {}),
+          ...(m.tool ? { tool: { ...m.tool } } : {}),
+          ...(m.metrics ? { metrics: m.metrics } : {}),
+          ...(m.thinking ? { thinking: m.thinking } : {}),
+          ...(context?.length ? { context } : {}),
+        };
+      }),
     };
   }
 
@@ -281,8 +367,17 @@ export class ChatSession {
       },
       this.deps.clock ?? realClock,
     );
+    const thinking = new DeltaThrottle<never>(
+      this.deps.config().maxUpdatesPerSecond,
+      (flush) => {
+        message.thinking = (message.thinking ?? '') + flush.text;
+        this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
+        this.save('checkpoint');
+      },
+      this.deps.clock ?? realClock,
+    );
     this.deps.post({ type: 'messageAdded', message: { ...message } });
-    return { message, throttle, closed, markClosed };
+    return { message, throttle, thinking, closed, markClosed };
   }
 
   private finishTurn(): void {
@@ -293,6 +388,7 @@ export class ChatSession {
 
   /** Ends an answer and waits until its last post has gone out. */
   private async endAnswer(answer: Answer, state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): Promise<void> {
+    answer.thinking.close(undefined as never);
     answer.throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
     await answer.closed;
   }
@@ -345,7 +441,13 @@ export class ChatSession {
         const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
           onText: (t) => {
             firstAt ??= clock.now();
+            answer.thinking.close(undefined as never);
             answer.throttle.push(t);
+          },
+          onThinking: (t) => {
+            firstAt ??= clock.now();
+            if (answer.message.status) this.setStatus(answer.message, undefined);
+            answer.thinking.push(t);
           },
           // Some servers send no call ids: give each one, so results can name the call they answer.
           onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
@@ -415,7 +517,7 @@ export class ChatSession {
   private history(): ChatMessage[] {
     return this.messages
       .filter((m) => m.role !== 'tool' && m.state !== 'streaming' && m.text.length > 0)
-      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.text }));
+      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text }));
   }
 }
 

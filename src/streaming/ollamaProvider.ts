@@ -10,8 +10,11 @@ export interface OllamaOptions {
   keepAlive?: string;
 }
 
-/** Whether a model takes tools, per server and model: providers are made per turn, this outlives them. */
-const toolSupport = new Map<string, Promise<boolean>>();
+/**
+ * A model's capabilities from /api/show, per server and model: providers are made per turn, this outlives
+ * them. `undefined` when the server does not say (older servers): then we try, and report its error.
+ */
+const capabilityCache = new Map<string, Promise<string[] | undefined>>();
 
 /** Thrown by ollama-js when the body ends without a `done: true` line. */
 const NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
@@ -38,18 +41,25 @@ export class OllamaProvider implements ChatProvider {
     return new Ollama({ host: this.url, fetch: guarded });
   }
 
-  /** From /api/show's capabilities: a model without "tools" answers 400 when sent tools. Cached per server and model. */
-  supportsTools(model: string, signal?: AbortSignal): Promise<boolean> {
+  private capabilities(model: string, signal?: AbortSignal): Promise<string[] | undefined> {
     const key = `${this.url}\u0000${model}`;
-    let known = toolSupport.get(key);
+    let known = capabilityCache.get(key);
     if (!known) {
       known = this.client(signal)
         .show({ model })
-        .then((info) => (info as { capabilities?: string[] }).capabilities?.includes('tools') ?? true)
-        .catch(() => true); // an older server without capabilities: try, and report its error if it fails
-      toolSupport.set(key, known);
+        .then((info) => (info as { capabilities?: string[] }).capabilities)
+        .catch(() => {
+          capabilityCache.delete(key); // a failed look-up (server down, model missing) is asked again next time
+          return undefined;
+        });
+      capabilityCache.set(key, known);
     }
     return known;
+  }
+
+  /** A model without "tools" answers 400 when sent tools. */
+  async supportsTools(model: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.capabilities(model, signal))?.includes('tools') ?? true;
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -69,6 +79,9 @@ export class OllamaProvider implements ChatProvider {
     try {
       const tools = toOllamaTools(request.tools);
       const { numCtx, keepAlive } = this.options;
+      // Reasoning models only send their thinking separately (message.thinking) when asked to; without
+      // `think` some put it in the answer between <think> tags. Models without the capability refuse it.
+      const think = (await this.capabilities(request.model, signal))?.includes('thinking') ?? false;
       const stream = await this.client(signal).chat({
         model: request.model,
         messages: toOllamaMessages(request.messages),
@@ -76,6 +89,7 @@ export class OllamaProvider implements ChatProvider {
         ...(tools ? { tools } : {}),
         ...(numCtx ? { options: { num_ctx: numCtx } } : {}),
         ...(keepAlive ? { keep_alive: keepAlive } : {}),
+        ...(think ? { think: true } : {}),
       });
       for await (const part of stream) {
         const { message } = part;

@@ -3,7 +3,7 @@
  * (role 'tool', with the call in `tool`). A wrong shape makes the whole file corrupt (the store moves it
  * aside and says so) rather than half-loading it.
  */
-import type { AnswerMetrics, ChatErrorInfo, ErrorAction, MessageRole, ToolCallInfo, ToolState } from '../shared/protocol';
+import type { AnswerMetrics, ChatErrorInfo, ContextKind, ErrorAction, MessageRole, ToolCallInfo, ToolState } from '../shared/protocol';
 
 /** A message's state on disk: the webview's states plus `interrupted` (the editor died mid-answer). */
 export type StoredMessageState = 'streaming' | 'done' | 'stopped' | 'error' | 'interrupted';
@@ -18,6 +18,21 @@ export interface StoredMessage {
   tool?: ToolCallInfo;
   /** Timing and token counts shown under a finished answer. */
   metrics?: AnswerMetrics;
+  /** The model's reasoning before the answer (assistant messages). */
+  thinking?: string;
+  /** What was attached to the question (user messages), exactly as the model got it, so later turns and a retry send the same. */
+  context?: StoredAttachment[];
+}
+
+/** A piece of context that went with a question. */
+export interface StoredAttachment {
+  kind: ContextKind;
+  label: string;
+  /** What the model got for it. */
+  text: string;
+  tokens: number;
+  note?: string;
+  detail?: string;
 }
 
 /** The result a tool call gets when it was waiting or running as the editor closed. */
@@ -33,6 +48,7 @@ const optional = (v: unknown, test: (v: unknown) => boolean) => v === undefined 
 const ROLES: readonly MessageRole[] = ['user', 'assistant', 'tool'];
 const STATES: readonly StoredMessageState[] = ['streaming', 'done', 'stopped', 'error', 'interrupted'];
 const TOOL_STATES: readonly ToolState[] = ['pending', 'running', 'done', 'error', 'cancelled'];
+const CONTEXT_KINDS: readonly ContextKind[] = ['selection', 'activeFile', 'file', 'problems', 'instructions'];
 const METRICS = ['firstTokenMs', 'tokensPerSecond', 'promptTokens', 'completionTokens', 'contextUsed'] as const;
 
 /**
@@ -71,6 +87,17 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     if (typeof checked === 'string') return `malformed metrics (${checked})`;
     metrics = checked;
   }
+  if (!optional(m.thinking, isText)) return 'thinking is not text';
+  let context: StoredAttachment[] | undefined;
+  if (m.context !== undefined) {
+    if (!Array.isArray(m.context)) return 'context is not a list';
+    context = [];
+    for (const a of m.context) {
+      const checked = checkAttachment(a);
+      if (typeof checked === 'string') return `malformed context (${checked})`;
+      context.push(checked);
+    }
+  }
   return {
     id: m.id,
     role: m.role as MessageRole,
@@ -79,6 +106,23 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     ...(error ? { error } : {}),
     ...(tool ? { tool } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(isText(m.thinking) && m.thinking ? { thinking: m.thinking } : {}),
+    ...(context?.length ? { context } : {}),
+  };
+}
+
+function checkAttachment(a: unknown): StoredAttachment | string {
+  if (!isObject(a)) return 'not an object';
+  if (!CONTEXT_KINDS.includes(a.kind as ContextKind)) return `unknown kind ${JSON.stringify(a.kind)}`;
+  if (!isText(a.label) || !isText(a.text) || !isTime(a.tokens)) return 'no label, text or tokens';
+  if (!optional(a.note, isText) || !optional(a.detail, isText)) return 'note or detail is not text';
+  return {
+    kind: a.kind as ContextKind,
+    label: a.label,
+    text: a.text,
+    tokens: a.tokens,
+    ...(isText(a.note) ? { note: a.note } : {}),
+    ...(isText(a.detail) ? { detail: a.detail } : {}),
   };
 }
 

@@ -57,6 +57,15 @@ describe('OllamaProvider with the real ollama client', () => {
     assert.equal(textOf(events), '42');
   });
 
+  it('asks a model that can think to think (think: true), and only such a model', async () => {
+    server.capabilities.set('reasoner', ['completion', 'thinking']);
+    await collect(provider.chat({ model: 'reasoner', messages }, new AbortController().signal));
+    await collect(provider.chat({ model: 'plain', messages }, new AbortController().signal));
+    const [reasoner, plain] = server.chatRequests.slice(-2).map((r) => r.body as Record<string, unknown>);
+    assert.equal(reasoner.think, true);
+    assert.equal('think' in plain, false);
+  });
+
   it('reports whole tool calls and ends with reason toolCalls although Ollama says "stop"', async () => {
     const toolCalls = [{ function: { name: 'get_weather', arguments: { city: 'Tokyo' } } }];
     server.onChat = (body) => ({ steps: answerLines(body.model, [], { toolCalls }) });

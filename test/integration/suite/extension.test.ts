@@ -40,36 +40,36 @@ describe('Model Chat in the extension host of a real VS Code', function () {
     fakeUrl = (await fake.state()).url;
   });
 
+  /** Whether any conversation is still answering, from the extension's exported API. */
+  function answering(): boolean {
+    const api = vscode.extensions.getExtension<{ isAnswering(): boolean }>(EXTENSION_ID)?.exports;
+    return api?.isAnswering() ?? false;
+  }
+
   /**
    * Asks through `modelChat.ask`, answering its input box with `question`, and returns the /api/chat
-   * request it caused. While an answer is still being written, ask offers to stop it: that is declined
-   * and the question asked again a moment later.
+   * request it caused. Waits first for any answer still being written: asked during one, the question
+   * would start a conversation of its own (tested on its own below).
    */
-  async function ask(question: string): Promise<FakeRequest> {
+  async function ask(question: string, opts: { wait?: boolean } = {}): Promise<FakeRequest> {
     const before = chatRequests(await fake.state()).length;
     const end = Date.now() + 10_000;
-    for (;;) {
-      let busy = false;
-      let prompted = 0;
-      await withWindow(
-        {
-          showInputBox: async () => {
-            prompted++;
-            return question;
-          },
-          showWarningMessage: async () => {
-            busy = true;
-            return undefined;
-          },
-          showInformationMessage: async () => undefined,
-        },
-        () => Promise.resolve(vscode.commands.executeCommand('modelChat.ask')),
-      );
-      assert.equal(prompted, 1, 'modelChat.ask should ask for the question with an input box, once');
-      if (!busy) break;
+    while ((opts.wait ?? true) && answering()) {
       if (Date.now() > end) throw new Error('The previous answer was still being written after 10 s');
-      await sleep(100);
+      await sleep(50);
     }
+    let prompted = 0;
+    await withWindow(
+      {
+        showInputBox: async () => {
+          prompted++;
+          return question;
+        },
+        showInformationMessage: async () => undefined,
+      },
+      () => Promise.resolve(vscode.commands.executeCommand('modelChat.ask')),
+    );
+    assert.equal(prompted, 1, 'modelChat.ask should ask for the question with an input box, once');
     const state = await fake.until((s) => chatRequests(s).length > before, `the /api/chat request for "${question}"`);
     return chatRequests(state)[before];
   }
@@ -237,6 +237,29 @@ describe('Model Chat in the extension host of a real VS Code', function () {
         { role: 'user', content: 'Tell me a long story' },
         { role: 'assistant', content: 'Once upon a time' },
         { role: 'user', content: 'Go on' },
+      ]);
+    });
+
+    it('Ask model during an answer starts a second conversation: both stream at once, without mixing', async function () {
+      await newChat();
+      await fake.plan({ kind: 'answer', tokens: Array.from({ length: 12 }, (_, i) => `one${i} `), intervalMs: 100 });
+      const first = await ask('First, slowly');
+      await sleep(250); // the first answer is under way
+      assert.ok(answering(), 'the first answer should still be streaming');
+      const second = await ask('Second, meanwhile', { wait: false });
+      assert.deepEqual(second.body.messages, [{ role: 'user', content: 'Second, meanwhile' }]);
+      const during = await fake.state();
+      assert.equal(during.closed.filter((c) => c.path === '/api/chat').length, 0, 'the first answer must not be stopped by the second question');
+      assert.deepEqual(first.body.messages, [{ role: 'user', content: 'First, slowly' }]);
+      // Both finish; a follow-up in the shown (second) conversation carries only its own answer.
+      const end = Date.now() + 10_000;
+      while (answering() && Date.now() < end) await sleep(50);
+      await fake.plan({ kind: 'answer', tokens: ['ok'] });
+      const followUp = await ask('And then?');
+      assert.deepEqual(followUp.body.messages, [
+        { role: 'user', content: 'Second, meanwhile' },
+        { role: 'assistant', content: Array.from({ length: 12 }, (_, i) => `one${i} `).join('') },
+        { role: 'user', content: 'And then?' },
       ]);
     });
 

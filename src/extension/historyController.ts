@@ -1,0 +1,143 @@
+import type { HistoryItem, HostToWebview } from '../shared/protocol';
+import type { ChatSessions } from '../streaming/chatSessions';
+import type { ConversationStore, DeletedConversation, StoreProblem } from '../streaming/conversationStore';
+import { formatBytes, planPrune } from '../streaming/storageBound';
+
+export interface HistoryDeps {
+  store: ConversationStore;
+  sessions: ChatSessions;
+  post(message: HostToWebview): void;
+  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  reportProblems(problems: StoreProblem[]): void;
+  /** Asks the user a yes/no/… question (a VS Code warning message); resolves to the chosen label. */
+  ask(message: string, ...choices: string[]): Promise<string | undefined>;
+  /** The storage bound in bytes (modelChat.history.maxStorageMB). */
+  limitBytes(): number;
+  openLimitSetting(): void;
+}
+
+const UNDO = 'undo:';
+
+/**
+ * The history list in the view: listing, search, open, rename, delete with Undo, and keeping the store
+ * under its size bound (asking before deleting anything). Conversations still answering are marked and
+ * never deleted or pruned from under their turn.
+ */
+export class HistoryController {
+  /** Deleted conversations that Undo can bring back, by their notice action id. */
+  private readonly deleted = new Map<string, DeletedConversation>();
+  private lastQuery = '';
+  private asking = false;
+  private declined = false;
+
+  constructor(private readonly deps: HistoryDeps) {}
+
+  async list(query = this.lastQuery): Promise<void> {
+    this.lastQuery = query;
+    const { store, sessions } = this.deps;
+    const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
+    let items: HistoryItem[];
+    if (query.trim()) {
+      const { hits, problems } = await store.search(query);
+      this.deps.reportProblems(problems);
+      items = hits.map(({ summary, matches }) => ({ ...item(summary, busy), ...(matches[0] ? { snippet: matches[0].snippet } : {}) }));
+    } else {
+      const { conversations, problems } = await store.list();
+      this.deps.reportProblems(problems);
+      items = conversations.map((s) => item(s, busy));
+    }
+    this.deps.post({ type: 'history', items, query, activeId: sessions.active.isEmpty ? undefined : sessions.active.id });
+  }
+
+  async open(id: string): Promise<void> {
+    const ok = await this.deps.sessions.open(id, async (wanted) => {
+      const { conversation, problems } = await this.deps.store.load(wanted);
+      this.deps.reportProblems(problems);
+      return conversation;
+    });
+    if (!ok) this.deps.post({ type: 'notice', text: 'That conversation could not be opened: it is no longer in the history.' });
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    // A live conversation would write its old title back with its next save.
+    this.deps.sessions.find(id)?.setTitle(title.trim() || undefined);
+    await this.deps.store.rename(id, title);
+    await this.list();
+  }
+
+  async delete(id: string): Promise<void> {
+    const { sessions, store } = this.deps;
+    const live = sessions.find(id);
+    if (live?.busy) {
+      this.deps.post({ type: 'notice', text: 'That conversation is still answering: stop it before deleting it.' });
+      return;
+    }
+    // The shown conversation would be written back by its next save: move to a new chat first.
+    if (live && live === sessions.active) sessions.newChat();
+    const deleted = await store.delete(id);
+    await this.list();
+    if (!deleted) return;
+    const actionId = `${UNDO}${id}`;
+    this.deleted.set(actionId, deleted);
+    this.deps.log.info(`Deleted conversation ${id}`);
+    this.deps.post({ type: 'notice', text: `Deleted “${deleted.summary.title}”.`, action: { label: 'Undo', id: actionId } });
+  }
+
+  async noticeAction(actionId: string): Promise<void> {
+    if (actionId.startsWith('open:')) return this.open(actionId.slice('open:'.length));
+    const deleted = this.deleted.get(actionId);
+    if (!deleted) return this.deps.log.warn(`No undo for ${actionId} (already used)`);
+    this.deleted.delete(actionId);
+    await this.deps.store.restore(deleted);
+    await this.list();
+    this.deps.post({ type: 'notice', text: `Restored “${deleted.summary.title}”.`, action: { label: 'Open', id: `open:${deleted.conversation.id}` } });
+  }
+
+  /**
+   * When the saved conversations outgrow the bound, offers to delete the oldest ones. Asked at most once
+   * at a time, and not again in this window after "Not now".
+   */
+  async enforceBound(): Promise<void> {
+    if (this.asking || this.declined) return;
+    const { store, sessions } = this.deps;
+    const limit = this.deps.limitBytes();
+    const usage = await store.usage();
+    if (usage <= limit) return;
+    const { conversations } = await store.list();
+    const keep = new Set([sessions.active.id, ...sessions.backgroundIds()]);
+    const plan = planPrune(conversations, usage, limit, keep);
+    if (!plan) return;
+    this.asking = true;
+    try {
+      const names = plan.titles.slice(0, 3).map((t) => `“${t}”`).join(', ') + (plan.titles.length > 3 ? ` and ${plan.titles.length - 3} more` : '');
+      const choice = await this.deps.ask(
+        `Model Chat's saved conversations use ${formatBytes(usage)}, over the limit of ${formatBytes(limit)}. Delete the ${plan.ids.length} oldest (${names}) to free ${formatBytes(plan.freedBytes)}?`,
+        'Delete oldest',
+        'Change limit',
+        'Not now',
+      );
+      if (choice === 'Delete oldest') {
+        const { removed, freedBytes } = await store.prune(plan.ids);
+        this.deps.log.info(`Pruned ${removed.length} conversations (${formatBytes(freedBytes)}) to stay under ${formatBytes(limit)}`);
+        await this.list();
+      } else if (choice === 'Change limit') {
+        this.deps.openLimitSetting();
+      } else {
+        this.declined = true;
+      }
+    } finally {
+      this.asking = false;
+    }
+  }
+}
+
+function item(s: { id: string; title: string; updatedAt: number; model?: { endpoint: string; model?: string }; messageCount: number }, busy: Set<string>): HistoryItem {
+  return {
+    id: s.id,
+    title: s.title,
+    updatedAt: s.updatedAt,
+    ...(s.model?.model ? { model: s.model.model } : {}),
+    messageCount: s.messageCount,
+    ...(busy.has(s.id) ? { busy: true } : {}),
+  };
+}
