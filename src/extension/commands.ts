@@ -3,7 +3,7 @@ import type { EndpointConfig } from '../streaming/chatSession';
 import type { ChatSessions } from '../streaming/chatSessions';
 import type { ChatProvider } from '../streaming/provider';
 import { listAllModels } from '../streaming/modelCatalog';
-import { composeQuestion } from './askPrompt';
+import { selectionOf } from './contextSources';
 import type { Settings } from './settings';
 
 export interface CommandDeps {
@@ -31,33 +31,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 }
 
 async function ask(deps: CommandDeps): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  const selection = editor && !editor.selection.isEmpty ? editor.selection : undefined;
+  const selection = selectionOf(vscode.window.activeTextEditor);
   const question = await vscode.window.showInputBox({
     title: 'Ask model',
-    prompt: selection ? 'Ask about the selected code' : 'Ask a question',
+    prompt: selection ? `Ask about the selected code (${selection.label})` : 'Ask a question',
     placeHolder: 'Explain this code',
     ignoreFocusOut: true,
   });
   if (!question?.trim()) return;
-  const text = composeQuestion(
-    question.trim(),
-    editor && selection
-      ? {
-          text: editor.document.getText(selection),
-          languageId: editor.document.languageId,
-          fileName: vscode.workspace.asRelativePath(editor.document.uri),
-          startLine: selection.start.line + 1,
-          // A selection that ends at the start of a line (Ctrl+A, whole-line drags) does not include that line.
-          endLine: selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line : selection.end.line + 1,
-        }
-      : undefined,
-  );
   // While the shown conversation is answering, the question starts a conversation of its own: both
   // answers stream at once, and the first one stays in the history list (marked as answering).
   const target = deps.sessions.active.busy ? deps.sessions.newChat() : deps.sessions.active;
   await deps.revealChat();
-  target.send(text);
+  // The selection goes along as context (a chip under the question), as the chat's own selection chip does.
+  target.send(question.trim(), selection ? [selection] : []);
 }
 
 interface ModelItem extends vscode.QuickPickItem {

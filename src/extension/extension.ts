@@ -8,6 +8,7 @@ import { ConversationStore, type StoreProblem } from '../streaming/conversationS
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
 import { HistoryController } from './historyController';
+import { ContextController, registerContextCommands } from './contextController';
 import { readInstructions } from './instructionFiles';
 import { McpHost } from './mcpHost';
 import { apiKeySecretName, registerCommands } from './commands';
@@ -38,17 +39,21 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined, settings.ollama());
   const mcp = new McpHost(context, log);
   let history: HistoryController | undefined;
+  let postContext = () => {};
+  const contextChips = new ContextController({ log, state: context.workspaceState, onChange: () => postContext() });
   const sessions = new ChatSessions({
     config: () => settings.session(),
     providerFor,
     tools: mcp.tools,
     persist: store,
-    instructions: readInstructions,
+    instructions: async () => contextChips.filterInstructions(await readInstructions()),
     post: (message) => {
       if (typeof message !== 'string' && (message.type === 'model' || message.type === 'snapshot')) showModel(message.model);
       // A finished turn may have grown the store past its bound.
       if (typeof message !== 'string' && message.type === 'busy' && !message.busy) void history?.enforceBound();
       view?.post(message);
+      // The meter counts the conversation so far: it changes when a turn ends or another one is shown.
+      if (typeof message !== 'string' && ((message.type === 'busy' && !message.busy) || message.type === 'snapshot')) postContext();
     },
     onBackgroundChange: () => void history?.enforceBound(),
     log,
@@ -67,6 +72,26 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const historyList = history;
   /** The conversation the view shows (it changes with New chat and the history list). */
   const session = (): ChatSession => sessions.active;
+  postContext = () => {
+    const usedTokens = contextChips.meterTokens() + Math.ceil(session().historyChars() / 4);
+    const limitTokens = settings.session().contextTokens;
+    view?.post({ type: 'context', chips: contextChips.chips(), meter: { usedTokens, ...(limitTokens ? { limitTokens } : {}) } });
+  };
+  /** Sends with the chips' context, read now; a second send while they are read is refused like any other. */
+  let sending = false;
+  const send = async (text: string): Promise<void> => {
+    const refuse = () => view?.post({ type: 'sendRefused', text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
+    if (sending || session().busy) return refuse();
+    sending = true;
+    try {
+      const attachments = await contextChips.attachments();
+      if (!session().send(text, attachments)) return refuse();
+      contextChips.afterSend();
+    } finally {
+      sending = false;
+    }
+    postContext();
+  };
   showModel(session().modelLabel());
 
   const revealChat = async () => {
@@ -76,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   let lastSetup: SetupState | undefined;
   const activeFileName = () => {
     const editor = vscode.window.activeTextEditor;
-    return editor && editor.document.uri.scheme === 'file' ? vscode.workspace.asRelativePath(editor.document.uri) : undefined;
+    return editor && editor.document.uri.scheme === 'file' ? editor.document.uri.path.split('/').pop() : undefined;
   };
   const postSetup = async () => {
     const { endpoint, model } = settings.session();
@@ -104,11 +129,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
         view?.post({ type: 'setup', setup: { state: 'checking' } });
         void postSetup();
         view?.post(session().snapshot());
+        void contextChips.ready.then(postContext);
         void session().refreshModel();
         return;
       case 'send':
-        if (!session().send(message.text)) view?.post({ type: 'sendRefused', text: message.text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
-        return;
+        return void send(message.text).catch((err) => {
+          log.error(`Sending failed: ${String(err)}`);
+          view?.post({ type: 'sendRefused', text: message.text, reason: 'The question could not be sent; see the log.' });
+        });
       case 'stop':
         return session().stop();
       case 'newChat':
@@ -160,10 +188,13 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
         if (message.action.kind === 'retry') return void postSetup().then(() => session().refreshModel());
         return void runAction(session(), message.action, log);
       case 'addContext':
+        return void contextChips.pick();
       case 'dropFiles':
+        return void contextChips.addFromDrop(message.uris);
       case 'toggleContext':
+        return contextChips.toggle(message.id, message.enabled);
       case 'removeContext':
-        return; // wired with the context chips
+        return contextChips.remove(message.id);
     }
   };
 
@@ -174,6 +205,8 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     mcp,
     view,
     { dispose: () => sessions.dispose() },
+    contextChips,
+    ...registerContextCommands(contextChips, revealChat),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),
     ...registerCommands({ sessions, settings, log, secrets: context.secrets, providerFor, revealChat, onModelChanged }),
     vscode.window.onDidChangeActiveTextEditor(followActiveFile),

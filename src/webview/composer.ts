@@ -1,3 +1,5 @@
+import { iconButton } from './dom';
+
 /**
  * The message box with Send and Stop. Enter sends, Shift+Enter adds a line, Escape stops a running turn.
  * The box is cleared when the text is sent; if the host refuses it (a turn is running), it comes back.
@@ -16,6 +18,8 @@ export class Composer {
     draft = '',
     /** Questions sent before, oldest first (kept in the page state, so they survive a reload). */
     private readonly sent: string[] = [],
+    /** Shown above the box, inside the same frame (the context chips), so it reads as part of the question. */
+    above?: HTMLElement,
   ) {
     this.element = document.createElement('form');
     this.element.className = 'composer';
@@ -30,7 +34,11 @@ export class Composer {
     const buttons = document.createElement('div');
     buttons.className = 'buttons';
     buttons.append(this.sendButton, this.stopButton);
-    this.element.append(this.input, buttons);
+    const row = document.createElement('div');
+    row.className = 'input-row';
+    row.append(this.input, buttons);
+    if (above) this.element.append(above);
+    this.element.append(row);
 
     this.element.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -54,6 +62,10 @@ export class Composer {
       this.handlers.draftChanged(this.input.value);
     });
     queueMicrotask(() => this.autosize());
+  }
+
+  get isBusy(): boolean {
+    return this.busy;
   }
 
   setBusy(busy: boolean): void {
@@ -91,18 +103,24 @@ export class Composer {
     this.recalled = to < this.sent.length ? to : undefined;
     this.input.value = this.recalled === undefined ? '' : this.sent[this.recalled];
     this.autosize();
+    this.handlers.draftChanged(this.input.value);
     this.input.setSelectionRange(this.input.value.length, this.input.value.length);
     return true;
   }
 
-  private trySend(): void {
-    const text = this.input.value;
-    if (this.busy || text.trim() === '') return;
+  /** Sends text that was not typed (an example question): it joins the questions Up brings back. */
+  ask(text: string): boolean {
+    if (this.busy || text.trim() === '') return false;
     this.recalled = undefined;
     if (this.sent[this.sent.length - 1] !== text) this.sent.push(text);
     if (this.sent.length > 50) this.sent.splice(0, this.sent.length - 50);
     this.handlers.sentChanged([...this.sent]);
     this.handlers.send(text);
+    return true;
+  }
+
+  private trySend(): void {
+    if (!this.ask(this.input.value)) return;
     this.input.value = '';
     this.autosize();
     this.handlers.draftChanged('');
@@ -112,14 +130,4 @@ export class Composer {
     this.input.style.height = 'auto';
     this.input.style.height = `${Math.min(this.input.scrollHeight, 240)}px`;
   }
-}
-
-function iconButton(label: string, icon: string): HTMLButtonElement {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.setAttribute('aria-label', label);
-  button.title = label;
-  button.className = 'icon-button';
-  button.innerHTML = `<span class="codicon codicon-${icon}" aria-hidden="true"></span>`;
-  return button;
 }

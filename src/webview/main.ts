@@ -1,20 +1,43 @@
-import { decodeDelta, type HostToWebview, type ModelLabel } from '../shared/protocol';
+import { decodeDelta, type HostToWebview } from '../shared/protocol';
 import { Composer } from './composer';
+import { ContextBar } from './contextBar';
+import { el } from './dom';
+import { acceptFileDrops } from './dropTarget';
+import { EmptyState } from './emptyState';
+import { Header } from './header';
+import { HistoryPanel } from './historyPanel';
 import { connectHost } from './hostApi';
 import { createMarkdown } from './markdown';
 import { MessageList } from './messageList';
+import { NoticeBar } from './noticeBar';
 
 const host = connectHost();
 const md = createMarkdown();
 const app = document.getElementById('app')!;
 
-const header = document.createElement('header');
-const modelButton = document.createElement('button');
-modelButton.type = 'button';
-modelButton.className = 'model-picker';
-modelButton.title = 'Select model';
-modelButton.addEventListener('click', () => host.post({ type: 'selectModel' }));
-header.append(modelButton);
+const header = new Header({
+  selectModel: () => host.post({ type: 'selectModel' }),
+  toggleHistory: () => historyPanel.toggle(),
+  newChat: () => {
+    historyPanel.close();
+    host.post({ type: 'newChat' });
+    composer.focus();
+  },
+});
+
+const emptyState = new EmptyState({
+  action: (action) => host.post({ type: 'setupAction', action }),
+  ask: (text, withActiveFile) => {
+    if (composer.isBusy) return;
+    if (withActiveFile) host.post({ type: 'toggleContext', id: 'activeFile', enabled: true });
+    composer.ask(text);
+  },
+});
+
+// The message area: the empty state (placed first, so the list shows it instead of itself while there are
+// no messages), the list, and the history panel over both while open (CSS hides the others meanwhile).
+const body = el('div', 'view-body');
+body.append(emptyState.element);
 
 const list = new MessageList(
   {
@@ -29,38 +52,75 @@ const list = new MessageList(
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
       cancel: (id) => host.post({ type: 'cancelTool', id }),
     },
+    actions: {
+      copy: (id) => host.post({ type: 'copyMessage', id }),
+      edit: (id, text) => host.post({ type: 'editMessage', id, text }),
+      regenerate: (id) => host.post({ type: 'regenerate', id }),
+    },
   },
   (detail) => {
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });
     host.post({ type: 'ready' });
   },
+  { empty: emptyState.element },
 );
+
+const historyPanel = new HistoryPanel({
+  search: (query) => host.post({ type: 'history', query }),
+  open: (id) => {
+    host.post({ type: 'openConversation', id });
+    composer.focus();
+  },
+  rename: (id, title) => host.post({ type: 'renameConversation', id, title }),
+  remove: (id) => host.post({ type: 'deleteConversation', id }),
+  openChanged: (open) => {
+    header.setHistoryOpen(open);
+    if (!open && (historyPanel.element.contains(document.activeElement) || document.activeElement === document.body)) header.historyButton.focus();
+  },
+});
+
+const contextBar = new ContextBar({
+  toggle: (id, enabled) => host.post({ type: 'toggleContext', id, enabled }),
+  remove: (id) => host.post({ type: 'removeContext', id }),
+  add: () => host.post({ type: 'addContext' }),
+});
 
 const composer = new Composer(
   {
     send: (text) => host.post({ type: 'send', text }),
     stop: () => host.post({ type: 'stop' }),
-    draftChanged: (draft) => host.saveState({ ...host.state(), draft }),
+    draftChanged: (draft) => {
+      host.saveState({ ...host.state(), draft });
+      contextBar.setDraft(draft);
+    },
     sentChanged: (sent) => host.saveState({ ...host.state(), sent }),
   },
   host.state().draft ?? '',
   host.state().sent ?? [],
+  contextBar.element,
+);
+contextBar.setDraft(composer.input.value);
+
+const notice = new NoticeBar(
+  (id) => host.post({ type: 'noticeAction', id }),
+  (hadFocus) => {
+    if (hadFocus) composer.focus();
+  },
 );
 
-app.append(header, list.element, composer.element);
+body.append(list.element, historyPanel.element);
+app.append(header.element, body, notice.element, composer.element);
 
-function showModel(model: ModelLabel): void {
-  modelButton.innerHTML = '<span class="codicon codicon-sparkle" aria-hidden="true"></span> ';
-  const label = document.createElement('span');
-  label.className = 'label';
-  label.textContent = model.model ? `${model.endpoint} · ${model.model}` : `${model.endpoint} · no model yet`;
-  const chevron = document.createElement('span');
-  chevron.className = 'codicon codicon-chevron-down';
-  chevron.setAttribute('aria-hidden', 'true');
-  modelButton.append(label, chevron);
-  modelButton.setAttribute('aria-label', `Model: ${label.textContent}. Select model`);
-}
-showModel({ endpoint: 'Model Chat', model: undefined });
+// Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
+// the composer's Stop mark the key as used first.
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !e.defaultPrevented && historyPanel.isOpen) historyPanel.close();
+});
+
+acceptFileDrops(document.body, composer.element, {
+  drop: (uris) => host.post({ type: 'dropFiles', uris }),
+  unreadable: () => notice.show('Those files could not be read. Drag them from the Explorer or an editor tab, holding Shift.'),
+});
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
@@ -71,9 +131,10 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   }
   switch (message?.type) {
     case 'snapshot':
+      list.setBusy(message.busy);
       list.reset(message.messages);
       composer.setBusy(message.busy);
-      showModel(message.model);
+      header.showModel(message.model);
       return;
     case 'messageAdded':
       return list.add(message.message);
@@ -87,14 +148,26 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'warning':
       return list.setWarning(message.id, message.warning);
     case 'busy':
+      list.setBusy(message.busy);
       return composer.setBusy(message.busy);
+    case 'thinking':
+      return list.appendThinking(message.id, message.text);
     case 'model':
-      return showModel(message.model);
+      return header.showModel(message.model);
     case 'focusInput':
+      historyPanel.close();
       return composer.focus();
     case 'sendRefused':
       composer.restore(message.text);
       return;
+    case 'context':
+      return contextBar.show(message.chips, message.meter);
+    case 'history':
+      return historyPanel.show(message.items, message.query, message.activeId);
+    case 'setup':
+      return emptyState.show(message.setup);
+    case 'notice':
+      return notice.show(message.text, message.action);
   }
 });
 

@@ -1,7 +1,13 @@
-import type { AnswerMetrics, ChatErrorInfo, MessageSnapshot, MessageState } from '../shared/protocol';
+import type { AnswerMetrics, ChatErrorInfo, ContextChipLabel, MessageSnapshot, MessageState } from '../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from './codeBlocks';
 import { IncrementalMarkdownView } from './incrementalView';
 import { FullRenderMarkdownView, type Markdown, type MarkdownView } from './markdown';
+import { messageContextChips } from './messageContextChips';
+import { MessageEditor } from './messageEditor';
+import { MessageToolbar, type MessageActions } from './messageToolbar';
+import { ThinkingView } from './thinkingView';
+
+export type { MessageActions } from './messageToolbar';
 
 /** What every message view needs from the page. */
 export interface MessageContext {
@@ -10,14 +16,25 @@ export interface MessageContext {
   code: CodeActions;
   /** The benchmark's baseline: re-render the whole answer per update, as most chat UIs do. */
   naive?: boolean;
+  /** Copy, Edit and Regenerate on each message's toolbar. */
+  actions: MessageActions;
 }
 
-/** One message as an `<article>`, following the contract's accessible DOM. */
+/**
+ * One message as an `<article>`, following the contract's accessible DOM. Everything the page adds around
+ * the model's text (thinking, context chips, toolbar, editor) sits beside `.markdown`, never inside it.
+ */
 export class MessageView {
   readonly element: HTMLElement;
+  private readonly body: HTMLElement;
   private readonly markdown: MarkdownView;
   private readonly statusEl: HTMLElement;
+  private readonly toolbar: MessageToolbar | undefined;
   private errorEl: HTMLElement | undefined;
+  private thinking: ThinkingView | undefined;
+  private editor: MessageEditor | undefined;
+  private busy = false;
+  private lastAnswer = false;
   seq: number;
 
   constructor(
@@ -32,16 +49,24 @@ export class MessageView {
     const label = document.createElement('div');
     label.className = 'role';
     label.textContent = role === 'user' ? 'You' : 'Model';
-    const body = document.createElement('div');
-    body.className = 'markdown';
+    this.body = document.createElement('div');
+    this.body.className = 'markdown';
     this.statusEl = document.createElement('div');
     this.statusEl.className = 'status';
     this.statusEl.hidden = true;
     this.statusEl.setAttribute('role', 'status');
-    this.element.append(label, body, this.statusEl);
+    this.element.append(label, this.body, this.statusEl);
+    if (role === 'user' || role === 'assistant') {
+      this.toolbar = new MessageToolbar(role, {
+        copy: () => ctx.actions.copy(id),
+        edit: () => this.startEdit(),
+        regenerate: () => ctx.actions.regenerate(id),
+      });
+      this.element.append(this.toolbar.element);
+    }
     this.markdown = ctx.naive
-      ? new FullRenderMarkdownView(ctx.md, body)
-      : new IncrementalMarkdownView(ctx.md, body, (elements) => decorateCodeBlocks(elements, ctx.code));
+      ? new FullRenderMarkdownView(ctx.md, this.body)
+      : new IncrementalMarkdownView(ctx.md, this.body, (elements) => decorateCodeBlocks(elements, ctx.code));
     this.seq = 0;
   }
 
@@ -51,7 +76,9 @@ export class MessageView {
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
     if (snapshot.warning) view.showWarning(snapshot.warning);
+    if (snapshot.context?.length) view.showContext(snapshot.context);
     view.setState(snapshot.state, snapshot.error, snapshot.metrics);
+    if (snapshot.thinking) view.appendThinking(snapshot.thinking);
     return view;
   }
 
@@ -59,9 +86,41 @@ export class MessageView {
     return this.element.dataset.state as MessageState;
   }
 
+  /** The message's markdown source, as the model or the user wrote it. */
+  get text(): string {
+    return this.markdown.text;
+  }
+
   append(text: string): void {
-    if (text) this.setStatus(undefined);
+    if (text) {
+      this.setStatus(undefined);
+      // The answer has begun, so the reasoning before it is over.
+      this.thinking?.setActive(false);
+    }
     this.markdown.append(text);
+  }
+
+  appendThinking(text: string): void {
+    if (!text) return;
+    if (!this.thinking) {
+      this.thinking = new ThinkingView();
+      this.body.before(this.thinking.element);
+    }
+    this.thinking.setActive(this.state === 'streaming' && this.markdown.text === '');
+    this.thinking.append(text);
+  }
+
+  /** While a turn runs, nothing may start another: Edit and Regenerate go, an open editor cannot send. */
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.toolbar?.setBusy(busy);
+    this.editor?.setBusy(busy);
+  }
+
+  /** Only the conversation's last answer can be asked again, and only once it has ended. */
+  setLastAnswer(last: boolean): void {
+    this.lastAnswer = last;
+    this.toolbar?.setCanRegenerate(last && this.state !== 'streaming');
   }
 
   setStatus(status: string | undefined): void {
@@ -75,10 +134,41 @@ export class MessageView {
     if (state !== 'streaming') {
       this.setStatus(undefined);
       this.markdown.finish();
+      this.thinking?.setActive(false);
     }
+    this.setLastAnswer(this.lastAnswer);
     if (state === 'stopped') this.showNote('Stopped.');
     if (error) this.showError(error);
     if (metrics) this.showMetrics(metrics);
+  }
+
+  private startEdit(): void {
+    if (this.editor || this.busy) return;
+    const editor = new MessageEditor(this.text, {
+      send: (text) => {
+        this.stopEdit(false);
+        this.ctx.actions.edit(this.id, text);
+      },
+      cancel: () => this.stopEdit(true),
+    });
+    this.editor = editor;
+    editor.setBusy(this.busy);
+    this.body.hidden = true;
+    this.toolbar!.element.hidden = true;
+    this.body.after(editor.element);
+    editor.focus();
+  }
+
+  private stopEdit(refocus: boolean): void {
+    this.editor?.element.remove();
+    this.editor = undefined;
+    this.body.hidden = false;
+    this.toolbar!.element.hidden = false;
+    if (refocus) this.toolbar!.focusEdit();
+  }
+
+  private showContext(chips: ContextChipLabel[]): void {
+    this.body.after(messageContextChips(chips));
   }
 
   private showMetrics(m: AnswerMetrics): void {

@@ -171,9 +171,12 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await waitState('done');
     const sent = server.chatRequests.at(-1)!.body.messages.at(-1);
     assert.equal(sent.role, 'user');
-    assert.match(sent.content, /^What does this do\?\n\nFrom `src\/sample\.py` \(lines 1-4\):\n\n```python\ndef add\(a, b\):/);
+    // The selection goes as context before the question, and shows as a chip under it.
+    assert.match(sent.content, /^Selection: src\/sample\.py \(lines 1-4\)\n```python\ndef add\(a, b\):[\s\S]*```\n\nWhat does this do\?$/);
     assert.equal(await lastAnswer().locator('.markdown').textContent(), 'It adds two numbers.\n');
-    assert.equal(await chat.locator('article[data-role="user"] .markdown pre code').count(), 1);
+    const question = chat.locator('article[data-role="user"]').last();
+    assert.equal(await question.locator('.markdown').textContent(), 'What does this do?\n');
+    assert.match((await question.locator('.message-context').textContent()) ?? '', /sample\.py:1-4/);
     await vscode.screenshot('06-ask-model');
   });
 

@@ -143,6 +143,53 @@ export class CodeServer {
     }
   }
 
+  /** Picks a colour theme the way a user does: Ctrl+K Ctrl+T, type its name, Enter. */
+  async setColorTheme(theme: string): Promise<void> {
+    // Ctrl+K Ctrl+T, from the editor: the palette's fuzzy match can land on "Browse Color Themes in Marketplace".
+    await this.page.locator('.monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press('Control+K');
+    await this.page.keyboard.press('Control+T');
+    const input = this.page.locator('.quick-input-widget input').first();
+    await input.waitFor();
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await input.fill(theme);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(async (err) => {
+      await this.screenshot('theme-pick-failed');
+      throw err;
+    });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /** Drags the sash on the side bar's right edge until the side bar is `px` wide, as a user would. */
+  async setSidebarWidth(px: number): Promise<number> {
+    const sidebar = this.page.locator('.part.sidebar').first();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const box = (await sidebar.boundingBox())!;
+      const edge = box.x + box.width;
+      const sashes = await this.page.locator('.monaco-sash.vertical').all();
+      let sash: { x: number; y: number } | undefined;
+      for (const candidate of sashes) {
+        const b = await candidate.boundingBox();
+        if (b && b.height > box.height / 2 && Math.abs(b.x + b.width / 2 - edge) <= 4) sash = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+      if (!sash) throw new Error(`No sash at the side bar's edge (x=${edge})`);
+      await this.page.mouse.move(sash.x, sash.y);
+      await this.page.mouse.down();
+      await this.page.mouse.move(box.x + px, sash.y, { steps: 8 });
+      await this.page.mouse.up();
+      const width = (await sidebar.boundingBox())!.width;
+      if (Math.abs(width - px) <= 2) return width;
+    }
+    return (await sidebar.boundingBox())!.width;
+  }
+
+  /** A screenshot of just the side bar (the chat view), for the README's gallery. */
+  async screenshotSidebar(path: string): Promise<void> {
+    mkdirSync(join(path, '..'), { recursive: true });
+    await this.page.locator('.part.sidebar').first().screenshot({ path });
+  }
+
   async screenshot(name: string): Promise<void> {
     const dir = join(repo, 'test-output', 'e2e');
     mkdirSync(dir, { recursive: true });
