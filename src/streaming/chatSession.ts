@@ -66,8 +66,12 @@ export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was be
 interface Answer {
   message: MessageSnapshot;
   throttle: DeltaThrottle<MessageEnd>;
-  /** Reasoning streams at the same pace as the answer; it is closed when the answer's first text arrives. */
-  thinking: DeltaThrottle<never>;
+  /**
+   * Reasoning streams at the same pace as the answer; it is closed when the answer's first text arrives,
+   * and the answer ends only after its last reasoning update has gone out.
+   */
+  thinking: DeltaThrottle<true>;
+  thinkingClosed: Promise<void>;
   /** Settles when its last post (the one that ends it) has gone out. */
   closed: Promise<void>;
   markClosed(): void;
@@ -367,17 +371,22 @@ export class ChatSession {
       },
       this.deps.clock ?? realClock,
     );
-    const thinking = new DeltaThrottle<never>(
+    let markThinkingClosed = () => {};
+    const thinkingClosed = new Promise<void>((resolve) => (markThinkingClosed = resolve));
+    const thinking = new DeltaThrottle<true>(
       this.deps.config().maxUpdatesPerSecond,
       (flush) => {
-        message.thinking = (message.thinking ?? '') + flush.text;
-        this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
-        this.save('checkpoint');
+        if (flush.text) {
+          message.thinking = (message.thinking ?? '') + flush.text;
+          this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
+          this.save('checkpoint');
+        }
+        if (flush.end) markThinkingClosed();
       },
       this.deps.clock ?? realClock,
     );
     this.deps.post({ type: 'messageAdded', message: { ...message } });
-    return { message, throttle, thinking, closed, markClosed };
+    return { message, throttle, thinking, thinkingClosed, closed, markClosed };
   }
 
   private finishTurn(): void {
@@ -388,7 +397,8 @@ export class ChatSession {
 
   /** Ends an answer and waits until its last post has gone out. */
   private async endAnswer(answer: Answer, state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): Promise<void> {
-    answer.thinking.close(undefined as never);
+    answer.thinking.close(true);
+    await answer.thinkingClosed;
     answer.throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
     await answer.closed;
   }
@@ -441,7 +451,7 @@ export class ChatSession {
         const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
           onText: (t) => {
             firstAt ??= clock.now();
-            answer.thinking.close(undefined as never);
+            answer.thinking.close(true);
             answer.throttle.push(t);
           },
           onThinking: (t) => {
