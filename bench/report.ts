@@ -46,6 +46,8 @@ export function formatGain(g: number): string {
   if (!Number.isFinite(g)) return '–';
   if (g >= 100) return `${fmtNum(g, 0)}×`;
   if (g >= 10) return `${g.toFixed(0)}×`;
+  // Far below 1× (naive far better), two significant digits rather than "0.00×".
+  if (g < 0.1) return `${g.toPrecision(2)}×`;
   return `${g.toFixed(2)}×`;
 }
 

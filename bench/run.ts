@@ -2,11 +2,11 @@
  * All benchmarks in one go (`npm run bench`): ours and the naive approach in the same run for each figure,
  * one table on stdout, sections in bench/results.json, and bench/chart.svg for the README.
  *
- *   node --import tsx bench/run.ts                 everything, about 5 minutes on 2 cores
- *   BENCH_QUICK=1 node --import tsx bench/run.ts   fewer runs, shorter streams: about 1.5 minutes
+ *   node --import tsx bench/run.ts                 everything, about 6 minutes on 2 cores
+ *   BENCH_QUICK=1 node --import tsx bench/run.ts   fewer runs, shorter streams: about 2 minutes
  *   node --import tsx bench/run.ts traffic stop    only some figures (traffic, firstToken, stop, tools,
- *                                                  hostCpu, throughput, render); bench/chart.svg is
- *                                                  only rewritten by a full run
+ *                                                  hostCpu, throughput, render, history); bench/chart.svg
+ *                                                  is only rewritten by a full run
  * BENCH_TOKENS is passed on to bench/render.ts. Timings are printed, never asserted: the machine is shared.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchFirstToken } from './firstToken';
+import { benchHistory } from './history';
 import { benchHostCpu } from './hostCpu';
 import { median, startServerChild, type ServerChild } from './hosts';
 import { chartSvg, type Figure, tableRows } from './report';
@@ -24,7 +25,7 @@ import { benchTools } from './tools';
 import { benchTraffic } from './traffic';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ALL = ['traffic', 'hostCpu', 'throughput', 'firstToken', 'stop', 'tools', 'render'] as const;
+const ALL = ['traffic', 'hostCpu', 'throughput', 'firstToken', 'stop', 'tools', 'render', 'history'] as const;
 type Name = (typeof ALL)[number];
 const only = process.argv.slice(2);
 for (const name of only) {
@@ -43,6 +44,7 @@ const settings = {
   firstToken: { runs: QUICK ? 3 : 7 },
   stop: { runs: QUICK ? 3 : 5 },
   tools: { runs: QUICK ? 3 : 5 },
+  history: { runs: QUICK ? 3 : 5 },
   // 12k when quick: at exactly 10k render.ts's 10k mark and its last mark would be the same.
   renderTokens: process.env.BENCH_TOKENS ?? (QUICK ? '12000' : '50000'),
 };
@@ -135,9 +137,10 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     } else figures.push(...renderFigures());
   }
+  if (selected('history')) await section('history', figures, () => benchHistory(settings.history, log));
 
   // A fixed order for the table and chart, whatever ran.
-  const order = ['Updates/s', 'Bytes', 'First token', 'Stop mid', 'Stop during', 'Stop a tool call -> notif', 'Stop a tool call -> runTool', 'Round', 'Host CPU', 'Host heap', 'Webview heap', 'Webview time', 'Throughput'];
+  const order = ['Updates/s', 'Bytes', 'First token', 'Stop mid', 'Stop during', 'Stop a tool call -> notif', 'Stop a tool call -> runTool', 'Round', 'Host CPU', 'Host heap', 'Webview heap', 'Webview time', 'History', 'Throughput'];
   const rank = (f: Figure) => {
     const i = order.findIndex((p) => f.measure.startsWith(p));
     return i < 0 ? order.length : i;

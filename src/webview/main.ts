@@ -62,7 +62,8 @@ const list = new MessageList(
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });
     host.post({ type: 'ready' });
   },
-  { empty: emptyState.element },
+  // data-window="all" (set only by bench/history.ts): the benchmark's naive baseline, every message rendered at once.
+  { empty: emptyState.element, batch: document.body.dataset.window === 'all' ? Infinity : undefined },
 );
 
 const historyPanel = new HistoryPanel({

@@ -13,6 +13,8 @@ export interface MessageListOptions {
    * instead of the list.
    */
   empty?: HTMLElement;
+  /** Items rendered at once (default 40); Infinity only for the history benchmark's naive baseline. */
+  batch?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class MessageList {
     this.older = new OlderMessages(this.element, (m) => this.render(m), (elements, reading) => {
       for (const e of elements) this.keeper.observe(e);
       this.keeper.remember(reading);
-    });
+    }, options.batch);
     const unpinIfAway = () => {
       this.pinned = this.distanceFromBottom() <= 2;
     };

@@ -19,6 +19,8 @@ export class OlderMessages {
     private readonly render: (message: MessageSnapshot) => HTMLElement,
     /** Told of each batch once it is in the document, with the item that was first before it went in. */
     private readonly inserted: (elements: HTMLElement[], reading?: Element) => void,
+    /** Infinity renders everything at once: only the history benchmark's naive baseline (bench/history.ts). */
+    private readonly batch = BATCH,
   ) {
     this.sentinel = document.createElement('div');
     this.sentinel.className = 'older-sentinel';
@@ -37,7 +39,7 @@ export class OlderMessages {
 
   /** Renders the newest batch at the end of the list (which the caller has emptied) and keeps the rest. */
   reset(messages: MessageSnapshot[]): void {
-    const start = Math.max(0, messages.length - BATCH);
+    const start = Math.max(0, messages.length - this.batch);
     this.snapshots = messages.slice(0, start);
     const elements = messages.slice(start).map(this.render);
     this.list.append(...elements);
@@ -53,7 +55,7 @@ export class OlderMessages {
 
   private showMore(): void {
     if (!this.snapshots.length) return;
-    const batch = this.snapshots.splice(-BATCH);
+    const batch = this.snapshots.splice(-this.batch);
     const { scrollTop, scrollHeight } = this.list;
     const reading = this.sentinel.nextElementSibling ?? undefined;
     const elements = batch.map(this.render);

@@ -63,7 +63,8 @@ export class CodeServer {
     await this.waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
 
     this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    this.page = await this.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Clipboard access as a user's browser grants it to VS Code (Copy buttons write through vscode.env.clipboard).
+    this.page = await this.browser.newPage({ viewport: { width: 1280, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
     await this.page.goto(url);
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   }
@@ -188,6 +189,11 @@ export class CodeServer {
   async screenshotSidebar(path: string): Promise<void> {
     mkdirSync(join(path, '..'), { recursive: true });
     await this.page.locator('.part.sidebar').first().screenshot({ path });
+  }
+
+  /** What VS Code last put on the clipboard. */
+  clipboard(): Promise<string> {
+    return this.page.evaluate(() => navigator.clipboard.readText());
   }
 
   async screenshot(name: string): Promise<void> {

@@ -91,13 +91,18 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     await vscode.screenshot('21-first-run-ready');
   });
 
-  it('Ctrl+Alt+M from the editor puts the cursor in the message box', T, async () => {
+  it('Ctrl+Alt+M from the editor puts the cursor in the message box; Ctrl+Alt+Shift+M asks', T, async () => {
     await vscode.quickOpen('sample.py');
     await vscode.page.keyboard.press('Enter');
     await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
     await waitFor(async () => !(await chat.evaluate(() => document.hasFocus())), 'the editor to have the focus');
     await vscode.page.keyboard.press('Control+Alt+M');
     await waitFor(() => chat.evaluate(() => document.hasFocus() && document.activeElement?.getAttribute('aria-label') === 'Message'), 'the message box to have the focus');
+    // And Ctrl+Alt+Shift+M asks from anywhere.
+    await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
+    await vscode.page.keyboard.press('Control+Alt+Shift+M');
+    await vscode.page.locator('.quick-input-widget input[placeholder="Explain this code"]').waitFor();
+    await vscode.page.keyboard.press('Escape');
   });
 
   it('the selection is a chip while it exists; the question carries exactly the chips left on', T, async () => {
@@ -172,6 +177,10 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     assert.match((await thinking.textContent()) ?? '', /VALUE is 42, so twice is 84\./);
     assert.equal(await answers().last().locator('.markdown', { hasText: 'VALUE is 42' }).count(), 0, 'reasoning stays out of the answer');
     await vscode.screenshot('24-thinking');
+    // Copy takes the answer's own markdown, without the reasoning or the interface around it.
+    await answers().last().hover();
+    await answers().last().getByRole('button', { name: 'Copy' }).click();
+    await waitFor(async () => (await vscode.clipboard().catch(() => '')) === 'Eighty-four.', 'the answer on the clipboard');
   });
 
   it('history: rename, delete with Undo, and reopen an earlier conversation', T, async () => {
