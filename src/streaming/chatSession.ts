@@ -8,6 +8,8 @@ import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
 import { DeltaThrottle, realClock, type Clock } from './throttle';
+import { LatestPerKey } from './latestPerKey';
+import type { ToolCallInfo } from '../shared/protocol';
 import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
 import { ToolCalls, type Decision } from './toolCalls';
 import { systemPrompt, type InstructionPart } from './instructions';
@@ -100,8 +102,11 @@ export class ChatSession {
   /** What went with each question, exactly as the model got it (by message id). */
   private readonly attachments = new Map<string, StoredAttachment[]>();
   private readonly toolCalls: ToolCalls | undefined;
+  /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
+  private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
 
   constructor(private readonly deps: SessionDeps) {
+    this.toolUpdates = new LatestPerKey(deps.config().maxUpdatesPerSecond, (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }), deps.clock ?? realClock);
     this.toolCalls = deps.tools
       ? new ToolCalls(deps.tools, {
           added: (item) => {
@@ -110,7 +115,7 @@ export class ChatSession {
             this.save('flush');
           },
           updated: (id, tool, stateChanged) => {
-            this.deps.post({ type: 'toolUpdate', id, tool: { ...tool } });
+            this.toolUpdates.update(id, { ...tool }, stateChanged);
             this.save(stateChanged ? 'flush' : 'checkpoint');
           },
         })
@@ -256,6 +261,7 @@ export class ChatSession {
     turn?.controller.abort();
     turn?.answer.throttle.dispose();
     turn?.answer.thinking.dispose();
+    this.toolUpdates.dispose();
     turn?.answer.markClosed();
     turn?.markEnded();
     this.turn = undefined;
