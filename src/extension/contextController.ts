@@ -9,7 +9,7 @@ import { estimateTokens, problemsAttachment, type ContextAttachment } from '../s
 import { INSTRUCTION_FILES, type InstructionPart } from '../streaming/instructions';
 import { pickContext } from './contextPicker';
 import { InstructionsWatch } from './instructionsWatch';
-import { activeDocument, activeFileOf, parseDroppedUris, problemsNow, readFileAttachment, selectionOf, workspaceProblems } from './contextSources';
+import { activeDocument, activeFileOf, parseDroppedUris, inWorkspace, problemsNow, readFileAttachment, selectionOf, workspaceProblems } from './contextSources';
 
 export interface ContextControllerOptions {
   log: vscode.LogOutputChannel;
@@ -133,8 +133,17 @@ export class ContextController implements vscode.Disposable {
   }
 
   /** Files dragged into the view, as the webview's uri-list strings. */
-  addFromDrop(uriStrings: readonly string[]): Promise<number> {
-    return this.addFiles(parseDroppedUris(uriStrings, this.opts.log));
+  async addFromDrop(uriStrings: readonly string[]): Promise<number> {
+    const uris = parseDroppedUris(uriStrings, this.opts.log);
+    // A drop comes from the page, which the host does not trust: files outside the workspace (which would
+    // go to the model and into the saved conversation) are attached only when the user says so.
+    const outside = uris.filter((u) => !inWorkspace(u));
+    if (outside.length) {
+      const names = outside.slice(0, 3).map((u) => u.fsPath || u.toString()).join(', ') + (outside.length > 3 ? ` and ${outside.length - 3} more` : '');
+      const choice = await vscode.window.showWarningMessage(`Attach ${outside.length === 1 ? 'a file' : `${outside.length} files`} from outside the workspace to the chat? ${names}`, { modal: true }, 'Attach');
+      if (choice !== 'Attach') return this.addFiles(uris.filter((u) => inWorkspace(u)));
+    }
+    return this.addFiles(uris);
   }
 
   /** Adds (or refreshes) the problems chip; says so instead when there are none. */

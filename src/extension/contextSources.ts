@@ -29,6 +29,8 @@ export async function readFileAttachment(uri: vscode.Uri, kind: 'file' | 'active
   try {
     const stat = await vscode.workspace.fs.stat(uri);
     if (stat.type & vscode.FileType.Directory) return { ok: false, reason: `${detail} is a folder; only files can be attached.` };
+    // Devices, pipes and sockets stat as neither file nor folder: reading /dev/zero would never end.
+    if (!(stat.type & vscode.FileType.File)) return { ok: false, reason: `${detail} is not a regular file; only files can be attached.` };
     if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `${label} is too large to attach (${mib(stat.size)} MiB; the limit is ${mib(MAX_FILE_BYTES)} MiB).` };
     return fileAttachment({ label, detail, bytes: await vscode.workspace.fs.readFile(uri), kind });
   } catch (err) {
@@ -108,6 +110,10 @@ export function parseDroppedUris(lists: readonly string[], log: vscode.LogOutput
   const uris: vscode.Uri[] = [];
   for (const line of lists.flatMap((l) => l.split(/\r?\n/)).map((l) => l.trim())) {
     if (!line || line.startsWith('#')) continue;
+    if (uris.length >= MAX_DROPPED) {
+      log.warn(`Only the first ${MAX_DROPPED} dropped items are attached`);
+      break;
+    }
     let uri: vscode.Uri | undefined;
     try {
       uri = /^([a-zA-Z]:[\\/]|[\\/])/.test(line) ? vscode.Uri.file(line) : vscode.Uri.parse(line, true);
@@ -118,6 +124,14 @@ export function parseDroppedUris(lists: readonly string[], log: vscode.LogOutput
     else log.warn(`Dropped item is not a file VS Code can read: ${line.slice(0, 200)}`);
   }
   return uris;
+}
+
+/** One drop attaches at most this many files (the page sends at most this many lines, but it is not trusted). */
+const MAX_DROPPED = 100;
+
+/** Whether a URI is inside one of the workspace's folders. */
+export function inWorkspace(uri: vscode.Uri): boolean {
+  return vscode.workspace.getWorkspaceFolder(uri) !== undefined;
 }
 
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);

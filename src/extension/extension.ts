@@ -4,6 +4,7 @@ import type { ErrorAction, ModelLabel, SetupState, WebviewToHost } from '../shar
 import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
 import { ChatSessions } from '../streaming/chatSessions';
 import { checkSetup } from '../streaming/setupState';
+import { SUGGESTED_MODEL } from '../streaming/answerInfo';
 import { ConversationStore, type StoreProblem } from '../streaming/conversationStore';
 import { createProvider } from '../streaming/createProvider';
 import { ChatViewProvider } from './chatViewProvider';
@@ -15,6 +16,9 @@ import { apiKeySecretName, registerCommands } from './commands';
 import { Settings } from './settings';
 
 let store: ConversationStore | undefined;
+
+/** The model the empty state offers to pull: one that can use tools (webview/emptyState.ts names it too). */
+const SETUP_PULL_MODEL = SUGGESTED_MODEL;
 
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
 export interface ModelChatApi {
@@ -56,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       if (typeof message !== 'string' && ((message.type === 'busy' && !message.busy) || message.type === 'snapshot')) postContext();
     },
     onBackgroundChange: () => void history?.enforceBound(),
+    onBackgroundApproval: (waiting) => view?.post({ type: 'notice', text: `“${waiting.displayTitle}” is waiting for you to allow a tool.`, action: { label: 'Open', id: `open:${waiting.id}` } }),
     log,
   });
   const conversations = store;
@@ -81,11 +86,18 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   let sending = false;
   const send = async (text: string): Promise<void> => {
     const refuse = () => view?.post({ type: 'sendRefused', text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
-    if (sending || session().busy) return refuse();
+    // The conversation shown when Enter was pressed: reading the attachments takes a moment, during which
+    // the user may open another one; the question must not land there.
+    const target = session();
+    if (sending || target.busy) return refuse();
     sending = true;
     try {
       const attachments = await contextChips.attachments();
-      if (!session().send(text, attachments)) return refuse();
+      if (target !== session()) {
+        view?.post({ type: 'sendRefused', text, reason: 'Another conversation was opened before the question went out.' });
+        return;
+      }
+      if (!target.send(text, attachments)) return refuse();
       contextChips.afterSend();
     } finally {
       sending = false;
@@ -99,14 +111,19 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   };
   /** Tells the empty chat whether the endpoint answers, so a first run explains what to do. */
   let lastSetup: SetupState | undefined;
+  /** Checks are not ordered (view ready, settings change, Retry): only the newest may answer. */
+  let setupSeq = 0;
   const activeFileName = () => {
     const editor = vscode.window.activeTextEditor;
     return editor && editor.document.uri.scheme === 'file' ? editor.document.uri.path.split('/').pop() : undefined;
   };
   const postSetup = async () => {
     const { endpoint, model } = settings.session();
-    lastSetup = await checkSetup(endpoint, model, providerFor, activeFileName());
-    view?.post({ type: 'setup', setup: lastSetup });
+    const seq = ++setupSeq;
+    const setup = await checkSetup(endpoint, model, providerFor, activeFileName(), AbortSignal.timeout(10_000));
+    if (seq !== setupSeq) return;
+    lastSetup = setup;
+    view?.post({ type: 'setup', setup });
   };
   /** The example questions name the open file: follow the editor without asking the server again. */
   const followActiveFile = () => {
@@ -123,6 +140,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     void session().refreshModel();
   };
 
+  /** A history action that failed (a file the store cannot write, an id it refuses) says so, in the view and the log. */
+  const historyTask = (what: string, task: Promise<unknown>): void => {
+    task.catch((err) => {
+      log.error(`History ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      view?.post({ type: 'notice', text: `That did not work (${what}): ${err instanceof Error ? err.message : String(err)}` });
+      void historyList.list().catch(() => {});
+    });
+  };
   const handle = (message: WebviewToHost): void => {
     switch (message.type) {
       case 'ready':
@@ -159,18 +184,23 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       case 'log':
         return log[message.level](`[webview] ${message.message}`);
       case 'history':
-        return void historyList.list(message.query);
+        return historyTask('list', historyList.list(message.query));
       case 'openConversation':
-        return void historyList.open(message.id).then(() => session().refreshModel());
+        return historyTask('open', historyList.open(message.id).then(() => session().refreshModel()));
       case 'renameConversation':
-        return void historyList.rename(message.id, message.title);
+        return historyTask('rename', historyList.rename(message.id, message.title));
       case 'deleteConversation':
-        return void historyList.delete(message.id);
+        return historyTask('delete', historyList.delete(message.id));
       case 'noticeAction':
-        return void historyList.noticeAction(message.id);
+        return historyTask('undo', historyList.noticeAction(message.id));
       case 'editMessage': {
         const edited = session().editAndResend(message.id, message.text);
-        if (!edited) return view?.post({ type: 'notice', text: 'That question cannot be edited while an answer is being written.' });
+        if (!edited) {
+          // The edited text goes back into the message box rather than being lost.
+          view?.post({ type: 'sendRefused', text: message.text, reason: 'not edited' });
+          const why = session().busy ? 'while an answer is being written' : 'because it is no longer in this conversation';
+          return view?.post({ type: 'notice', text: `That question could not be edited ${why}; your text is in the message box.` });
+        }
         void conversations.save(edited.earlier).then(() => {
           view?.post({ type: 'notice', text: `The conversation before the edit is kept in history as “${edited.earlier.title}”.`, action: { label: 'Open', id: `open:${edited.earlier.id}` } });
         }, (err) => log.error(`Keeping the conversation before the edit failed: ${String(err)}`));
@@ -184,9 +214,15 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
         if (text !== undefined) void vscode.env.clipboard.writeText(text);
         return;
       }
-      case 'setupAction':
-        if (message.action.kind === 'retry') return void postSetup().then(() => session().refreshModel());
-        return void runAction(session(), message.action, log);
+      case 'setupAction': {
+        const action = message.action;
+        if (action.kind === 'retry') return void postSetup().then(() => session().refreshModel());
+        // The page names the action, so only the ones the empty state offers are carried out.
+        if ((action.kind === 'pullModel' && action.model !== SETUP_PULL_MODEL) || (action.kind === 'openSettings' && action.setting !== 'modelChat.endpoints')) {
+          return log.warn(`Ignored an empty-state action the page does not offer: ${JSON.stringify(action).slice(0, 200)}`);
+        }
+        return void runAction(session(), action, log);
+      }
       case 'addContext':
         return void contextChips.pick();
       case 'dropFiles':

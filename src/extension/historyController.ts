@@ -17,6 +17,8 @@ export interface HistoryDeps {
 }
 
 const UNDO = 'undo:';
+/** Deleted conversations kept for Undo: the notice offers it for a few seconds, so a handful is plenty. */
+const UNDO_KEEP = 5;
 
 /**
  * The history list in the view: listing, search, open, rename, delete with Undo, and keeping the store
@@ -27,6 +29,8 @@ export class HistoryController {
   /** Deleted conversations that Undo can bring back, by their notice action id. */
   private readonly deleted = new Map<string, DeletedConversation>();
   private lastQuery = '';
+  /** Only the newest search's result is shown: a slower, older scan must not overwrite it. */
+  private listSeq = 0;
   private asking = false;
   private declined = false;
 
@@ -34,6 +38,7 @@ export class HistoryController {
 
   async list(query = this.lastQuery): Promise<void> {
     this.lastQuery = query;
+    const seq = ++this.listSeq;
     const { store, sessions } = this.deps;
     const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
     let items: HistoryItem[];
@@ -46,6 +51,7 @@ export class HistoryController {
       this.deps.reportProblems(problems);
       items = conversations.map((s) => item(s, busy));
     }
+    if (seq !== this.listSeq) return;
     this.deps.post({ type: 'history', items, query, activeId: sessions.active.isEmpty ? undefined : sessions.active.id });
   }
 
@@ -70,7 +76,7 @@ export class HistoryController {
     const live = sessions.find(id);
     if (live?.busy) {
       this.deps.post({ type: 'notice', text: 'That conversation is still answering: stop it before deleting it.' });
-      return;
+      return this.list(); // the page removed the row already: put it back
     }
     // The shown conversation would be written back by its next save: move to a new chat first.
     if (live && live === sessions.active) sessions.newChat();
@@ -79,6 +85,7 @@ export class HistoryController {
     if (!deleted) return;
     const actionId = `${UNDO}${id}`;
     this.deleted.set(actionId, deleted);
+    for (const old of [...this.deleted.keys()].slice(0, -UNDO_KEEP)) this.deleted.delete(old);
     this.deps.log.info(`Deleted conversation ${id}`);
     this.deps.post({ type: 'notice', text: `Deleted “${deleted.summary.title}”.`, action: { label: 'Undo', id: actionId } });
   }
@@ -99,16 +106,16 @@ export class HistoryController {
    */
   async enforceBound(): Promise<void> {
     if (this.asking || this.declined) return;
-    const { store, sessions } = this.deps;
-    const limit = this.deps.limitBytes();
-    const usage = await store.usage();
-    if (usage <= limit) return;
-    const { conversations } = await store.list();
-    const keep = new Set([sessions.active.id, ...sessions.backgroundIds()]);
-    const plan = planPrune(conversations, usage, limit, keep);
-    if (!plan) return;
+    // Set before the first await: two turns ending together must not ask twice.
     this.asking = true;
     try {
+      const { store } = this.deps;
+      const limit = this.deps.limitBytes();
+      const usage = await store.usage();
+      if (usage <= limit) return;
+      const { conversations } = await store.list();
+      const plan = planPrune(conversations, usage, limit, this.inUse());
+      if (!plan) return;
       const names = plan.titles.slice(0, 3).map((t) => `“${t}”`).join(', ') + (plan.titles.length > 3 ? ` and ${plan.titles.length - 3} more` : '');
       const choice = await this.deps.ask(
         `Model Chat's saved conversations use ${formatBytes(usage)}, over the limit of ${formatBytes(limit)}. Delete the ${plan.ids.length} oldest (${names}) to free ${formatBytes(plan.freedBytes)}?`,
@@ -117,7 +124,9 @@ export class HistoryController {
         'Not now',
       );
       if (choice === 'Delete oldest') {
-        const { removed, freedBytes } = await store.prune(plan.ids);
+        // The prompt may have stayed open a while: never prune what the user has opened since.
+        const inUse = this.inUse();
+        const { removed, freedBytes } = await store.prune(plan.ids.filter((id) => !inUse.has(id)));
         this.deps.log.info(`Pruned ${removed.length} conversations (${formatBytes(freedBytes)}) to stay under ${formatBytes(limit)}`);
         await this.list();
       } else if (choice === 'Change limit') {
@@ -128,6 +137,11 @@ export class HistoryController {
     } finally {
       this.asking = false;
     }
+  }
+
+  /** Conversations that are shown or still answering: never deleted from under the user. */
+  private inUse(): Set<string> {
+    return new Set([this.deps.sessions.active.id, ...this.deps.sessions.backgroundIds()]);
   }
 }
 

@@ -2,8 +2,8 @@ import type { AnswerMetrics, ChatErrorInfo, ErrorAction } from '../shared/protoc
 import type { ProviderError, UsageStats } from './events';
 import type { ChatMessage } from './provider';
 
-/** Suggested when a server has no model at all: small, and it supports tools. */
-export const SUGGESTED_MODEL = 'llama3.2';
+/** A small model that can use tools, suggested wherever the user has none (the empty state names it too). */
+export const SUGGESTED_MODEL = 'qwen3';
 
 /**
  * Time to first token from when the request went out; tokens per second from the server's own eval time

@@ -189,9 +189,10 @@ export class ChatSession {
 
   /** Asks again for the last answer of the conversation (all of its rounds), whatever state it ended in. */
   regenerate(messageId: string): boolean {
-    const last = this.messages[this.messages.length - 1];
     const lastQuestion = this.messages.map((m) => m.role).lastIndexOf('user');
-    if (this.turn || !last || last.id !== messageId || last.role !== 'assistant' || lastQuestion < 0) return false;
+    // The last answer, even when tool cards follow it (a turn stopped while its tools waited or ran).
+    const lastAnswer = this.messages.filter((m, i) => i > lastQuestion && m.role === 'assistant').at(-1);
+    if (this.turn || lastQuestion < 0 || lastAnswer?.id !== messageId) return false;
     this.messages.splice(lastQuestion + 1);
     this.deps.post(this.snapshot());
     this.startTurn();

@@ -7,6 +7,8 @@ export interface SessionsDeps extends Omit<SessionDeps, 'post'> {
   post(message: HostToWebview): void;
   /** A conversation not on screen started or finished answering (the history list marks it). */
   onBackgroundChange?(): void;
+  /** A conversation not on screen waits for the user to allow a tool: it would wait unseen forever. */
+  onBackgroundApproval?(session: ChatSession): void;
 }
 
 /**
@@ -97,7 +99,9 @@ export class ChatSessions {
       post: (message) => {
         if (session === this.current) return this.deps.post(message);
         // Out of sight: the view gets its snapshot when it is shown again. A finished turn frees it.
-        if (typeof message !== 'string' && message.type === 'busy' && !message.busy && this.background.get(session.id) === session) {
+        if (typeof message === 'string' || this.background.get(session.id) !== session) return;
+        if (message.type === 'messageAdded' && message.message.tool?.state === 'pending') this.deps.onBackgroundApproval?.(session);
+        if (message.type === 'busy' && !message.busy) {
           this.background.delete(session.id);
           session.dispose();
           this.deps.onBackgroundChange?.();

@@ -1,5 +1,5 @@
 import type { ContextChip, ContextKind, ContextMeter } from '../shared/protocol';
-import { codicon, el, iconButton } from './dom';
+import { codicon, el, iconButton, keepingFocus } from './dom';
 
 export interface ContextActions {
   toggle(id: string, enabled: boolean): void;
@@ -50,7 +50,7 @@ export class ContextBar {
   }
 
   show(chips: ContextChip[], meter: ContextMeter): void {
-    this.element.replaceChildren(...chips.map((c) => this.chip(c)), this.add, this.meter);
+    keepingFocus(this.element, 'data-context-id', this.add, () => this.element.replaceChildren(...chips.map((c) => this.chip(c)), this.add, this.meter));
     this.state = meter;
     this.renderMeter();
   }

@@ -1,5 +1,5 @@
 import type { HistoryItem } from '../shared/protocol';
-import { el, iconButton } from './dom';
+import { el, iconButton, keepingFocus } from './dom';
 import { relativeTime } from './relativeTime';
 
 export interface HistoryActions {
@@ -93,7 +93,7 @@ export class HistoryPanel {
 
   private render(): void {
     const now = Date.now();
-    this.list.replaceChildren(...this.items.map((item) => this.row(item, now)));
+    keepingFocus(this.list, 'data-id', this.searchBox, () => this.list.replaceChildren(...this.items.map((item) => this.row(item, now))));
     this.updateEmpty();
   }
 

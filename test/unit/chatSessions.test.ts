@@ -105,6 +105,32 @@ describe('Conversations side by side (ChatSessions)', () => {
     assert.deepEqual(view.texts(), ['user: Long one', `assistant: ${Array.from({ length: 20 }, (_, i) => `w${i} `).join('')}`]);
   });
 
+  it('a conversation out of sight that waits for a tool approval says so, and waits for the user', async () => {
+    const waiting: string[] = [];
+    const tools = {
+      list: async () => [{ name: 'echo', inputSchema: { type: 'object' } }],
+      needsApproval: () => true,
+      alwaysAllow: () => {},
+      run: async () => ({ outcome: 'done' as const, content: 'echoed', durationMs: 1 }),
+    };
+    sessions = new ChatSessions({ config: () => config, providerFor: createProvider, post: (m) => view.apply(m), log: silent, tools, onBackgroundApproval: (s) => waiting.push(s.displayTitle) });
+    let n = 0;
+    server.onChat = (body) => (n++ === 0 ? { steps: paced(answerLines(body.model, ['Let me check.'], { toolCalls: [{ function: { name: 'echo', arguments: {} } }] }), 100) } : { steps: answerLines(body.model, ['Done.']) });
+    const first = sessions.active;
+    first.send('Use the tool');
+    await new Promise((r) => setTimeout(r, 50));
+    sessions.newChat();
+    const end = Date.now() + 5000;
+    while (!waiting.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(waiting, ['Use the tool']);
+    assert.equal(first.busy, true, 'it waits for the user, not for ever unseen: the notice offers to open it');
+    await sessions.open(first.id, async () => undefined);
+    const card = first.snapshot().messages.find((m) => m.role === 'tool')!;
+    first.resolveApproval(card.id, 'allow');
+    await first.idle();
+    assert.equal(first.snapshot().messages.at(-1)!.text, 'Done.');
+  });
+
   it('opening a stored conversation restores it; New chat on an empty one changes nothing', async () => {
     const empty = sessions.active;
     assert.equal(sessions.newChat(), empty);
@@ -163,6 +189,19 @@ describe('Editing, regenerating, thinking and context in one conversation', () =
     await session.idle();
     assert.deepEqual(sentMessages(1), sentMessages(0));
     assert.deepEqual(session.snapshot().messages.map((m) => m.text), ['Q', 'Answer 2']);
+  });
+
+  it('regenerate works after a turn stopped during its tool calls (tool cards after the answer)', async () => {
+    session.send('Q');
+    await session.idle();
+    const conversation = session.conversation();
+    conversation.messages.push({ id: 't1', role: 'tool', text: '', state: 'done', tool: { name: 'echo', arguments: '{}', state: 'cancelled' } });
+    session.restore(conversation);
+    const answerId = conversation.messages[1].id;
+    assert.equal(session.regenerate('t1'), false, 'a tool card is not an answer');
+    assert.equal(session.regenerate(answerId), true);
+    await session.idle();
+    assert.deepEqual(session.snapshot().messages.map((m) => `${m.role}: ${m.text}`), ['user: Q', 'assistant: Answer 2']);
   });
 
   it('streams the reasoning as thinking updates, keeps it with the answer, and does not send it back', async () => {

@@ -147,6 +147,22 @@ describe('HistoryController against a real store and real sessions', () => {
     await history.enforceBound();
     assert.equal(asked.length, 1, 'after Not now it does not ask again in this window');
 
+    // Two turns ending together ask once; a conversation opened while the prompt is up is not pruned.
+    let asks = 0;
+    const racing = new HistoryController({
+      store, sessions, post: () => {}, log: silent, reportProblems: () => {}, limitBytes: () => limit, openLimitSetting: () => {},
+      ask: async () => {
+        asks++;
+        await sessions.open('old', async (id) => (await store.load(id)).conversation);
+        return 'Delete oldest';
+      },
+    });
+    await Promise.all([racing.enforceBound(), racing.enforceBound()]);
+    assert.equal(asks, 1);
+    assert.equal(sessions.active.id, 'old');
+    assert.equal((await store.list()).conversations.length, 3, 'the conversation opened meanwhile stays');
+    sessions.newChat();
+
     const again = new HistoryController({ store, sessions, post: () => {}, log: silent, reportProblems: () => {}, ask: async (m) => (asked.push(m), 'Delete oldest'), limitBytes: () => limit, openLimitSetting: () => {} });
     await again.enforceBound();
     assert.deepEqual((await store.list()).conversations.map((c) => c.id).sort(), ['mid', 'new']);

@@ -175,6 +175,20 @@ describe('composer context in headless Chromium', () => {
     assert.deepEqual(await h.posted(), [{ type: 'dropFiles', uris: ['file:///work/c.ts'] }]);
   });
 
+  it('keeps the keyboard focus on the chip after the host re-renders the chips (toggle, remove)', async () => {
+    const activeLabel = () => page().evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName);
+    await chip('activeFile').locator('button[aria-label="Include parser.ts"]').focus();
+    await page().keyboard.press('Enter');
+    assert.deepEqual((await h.posted()).at(-1), { type: 'toggleContext', id: 'activeFile', enabled: true });
+    await h.send({ type: 'context', chips: chips.map((c) => (c.id === 'activeFile' ? { ...c, enabled: true } : c)), meter: { usedTokens: 3400, limitTokens: 8000 } });
+    assert.equal(await activeLabel(), 'Include parser.ts', 'focus stays on the toggled chip');
+    // Removing a chip: focus moves to the chip that took its place, never to the page itself.
+    await chip('f1').locator('button[aria-label="Remove huge.log"]').focus();
+    await page().keyboard.press('Enter');
+    await h.send({ type: 'context', chips: chips.filter((c) => c.id !== 'f1'), meter: { usedTokens: 1000, limitTokens: 8000 } });
+    assert.equal(await page().evaluate(() => document.activeElement?.closest('[data-context-id]')?.getAttribute('data-context-id')), 'problems');
+  });
+
   it('Tab visits the header, the chips, +, the message box and Send in order, each with a visible focus ring', async () => {
     await h.send({ type: 'setup', setup: { state: 'checking' } });
     // From the message box (where the page starts), Tab runs off the end and comes round to the top.

@@ -161,6 +161,19 @@ describe('history panel in headless Chromium', () => {
     assert.equal(await page().locator('.notice').isVisible(), false);
   });
 
+  it('keeps the keyboard on the list when the host sends the list again after a delete or a rename', async () => {
+    await openWith();
+    await row('c2').locator('button[aria-label="Delete"]').focus();
+    await page().keyboard.press('Enter');
+    await h.send({ type: 'history', items: structuredClone([items[0], items[2]]), query: '', activeId: 'c1' });
+    const focusedRow = () => page().evaluate(() => document.activeElement?.closest('[data-id]')?.getAttribute('data-id') ?? document.activeElement?.tagName);
+    assert.equal(await focusedRow(), 'c3', 'the row that took the deleted one\'s place');
+    await row('c3').locator('button[aria-label="Rename"]').focus();
+    await h.send({ type: 'history', items: structuredClone([items[0], { ...items[2], title: 'ISO dates' }]), query: '', activeId: 'c1' });
+    assert.equal(await page().evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Rename');
+    assert.equal(await focusedRow(), 'c3');
+  });
+
   it('says so when the last conversation is deleted', async () => {
     await openWith([items[2]], 'c1');
     await row('c3').locator('button[aria-label="Delete"]').click();

@@ -179,6 +179,27 @@ describe('Context chips in the extension host of a real VS Code', function () {
     controller.afterSend();
   });
 
+  it('a dropped file from outside the workspace is attached only after the user agrees; a device never', async function () {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const outside = join(mkdtempSync(join(tmpdir(), 'mc-drop-')), 'secret.txt');
+    writeFileSync(outside, 'not for the model\n');
+    const asked: string[] = [];
+    const drop = (answer: string | undefined) =>
+      withWindow({ showWarningMessage: async (m: string) => (asked.push(m), answer) }, () => controller.addFromDrop([vscode.Uri.file(outside).toString(), fixture('c.py').toString()]));
+    assert.equal(await drop(undefined), 1, 'declined: only the workspace file');
+    assert.match(asked[0], /outside the workspace[\s\S]*secret\.txt/);
+    assert.deepEqual(controller.chips().map((c) => c.label), ['c.py']);
+    controller.afterSend();
+    assert.equal(await drop('Attach'), 2);
+    assert.deepEqual(controller.chips().map((c) => c.label).sort(), ['c.py', 'secret.txt']);
+    controller.afterSend();
+    await withWindow({ showWarningMessage: async (m: string) => (asked.push(m), m.includes('outside') ? 'Attach' : undefined) }, () => controller.addFromDrop(['/dev/zero']));
+    assert.equal(controller.chips().some((c) => c.label === 'zero'), false, '/dev/zero is refused, not read forever');
+    assert.match(asked.at(-1) ?? '', /not a regular file/);
+  });
+
   it('addToChat (the Explorer menu) attaches every selected file, then reveals the chat; without files it picks', async function () {
     let reveals = 0;
     await addToChat(controller, async () => void reveals++, fixture('c.py'), [fixture('c.py'), fixture('b.md')]);
