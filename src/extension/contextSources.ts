@@ -120,7 +120,9 @@ export function parseDroppedUris(lists: readonly string[], log: vscode.LogOutput
     } catch {
       uri = undefined;
     }
-    if (uri && vscode.workspace.fs.isWritableFileSystem(uri.scheme) !== undefined) uris.push(uri);
+    // Files only: what the Explorer and editor tabs hand over (a web address would be fetched by VS Code).
+    const fileScheme = uri && (uri.scheme === 'file' || uri.scheme === 'vscode-remote' || (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === uri.scheme));
+    if (uri && fileScheme && vscode.workspace.fs.isWritableFileSystem(uri.scheme) !== undefined) uris.push(uri);
     else log.warn(`Dropped item is not a file VS Code can read: ${line.slice(0, 200)}`);
   }
   return uris;

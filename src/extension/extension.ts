@@ -59,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       // The meter counts the conversation so far: it changes when a turn ends or another one is shown.
       if (typeof message !== 'string' && ((message.type === 'busy' && !message.busy) || message.type === 'snapshot')) postContext();
     },
-    onBackgroundChange: () => void history?.enforceBound(),
+    onBackgroundChange: () => {
+      void history?.enforceBound();
+      void history?.list().catch(() => {}); // the list marks conversations still answering
+    },
     onBackgroundApproval: (waiting) => view?.post({ type: 'notice', text: `“${waiting.displayTitle}” is waiting for you to allow a tool.`, action: { label: 'Open', id: `open:${waiting.id}` } }),
     log,
   });
