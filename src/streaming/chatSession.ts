@@ -7,7 +7,7 @@ import { userContent } from './contextPrompt';
 import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
-import { DeltaThrottle, realClock, type Clock } from './throttle';
+import { DeltaThrottle, Pace, realClock, type Clock } from './throttle';
 import { LatestPerKey } from './latestPerKey';
 import type { ToolCallInfo } from '../shared/protocol';
 import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
@@ -104,9 +104,11 @@ export class ChatSession {
   private readonly toolCalls: ToolCalls | undefined;
   /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
   private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
+  /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
+  private readonly pace = new Pace();
 
   constructor(private readonly deps: SessionDeps) {
-    this.toolUpdates = new LatestPerKey(deps.config().maxUpdatesPerSecond, (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }), deps.clock ?? realClock);
+    this.toolUpdates = new LatestPerKey(deps.config().maxUpdatesPerSecond, (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }), deps.clock ?? realClock, this.pace);
     this.toolCalls = deps.tools
       ? new ToolCalls(deps.tools, {
           added: (item) => {
@@ -377,20 +379,23 @@ export class ChatSession {
         if (flush.end) markClosed();
       },
       this.deps.clock ?? realClock,
+      0,
+      this.pace,
     );
     let markThinkingClosed = () => {};
     const thinkingClosed = new Promise<void>((resolve) => (markThinkingClosed = resolve));
     const thinking = new DeltaThrottle<true>(
       this.deps.config().maxUpdatesPerSecond,
       (flush) => {
-        if (flush.text) {
-          message.thinking = (message.thinking ?? '') + flush.text;
-          this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
-          this.save('checkpoint');
-        }
         if (flush.end) markThinkingClosed();
+        if (!flush.text) return false; // a model that did not reason: its empty end is not a post
+        message.thinking = (message.thinking ?? '') + flush.text;
+        this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
+        this.save('checkpoint');
       },
       this.deps.clock ?? realClock,
+      0,
+      this.pace,
     );
     this.deps.post({ type: 'messageAdded', message: { ...message } });
     return { message, throttle, thinking, thinkingClosed, closed, markClosed };

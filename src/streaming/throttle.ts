@@ -38,10 +38,17 @@ export function spacingMs(maxPerSecond: number): number {
   return Math.ceil(1050 / cap);
 }
 
+/**
+ * When the last post went to the view. Throttles that feed the same view share one (an answer's reasoning
+ * and its text, the tool cards of a round), so together they keep the cap rather than each keeping it.
+ */
+export class Pace {
+  last = -Infinity;
+}
+
 export class DeltaThrottle<End> {
   private pending = '';
   private seq: number;
-  private lastPost = -Infinity;
   private timer: unknown;
   private end: End | undefined;
   private closed = false;
@@ -49,10 +56,12 @@ export class DeltaThrottle<End> {
 
   constructor(
     maxPerSecond: number,
-    private readonly post: (flush: Flush<End>) => void,
+    /** Returns false when it sent nothing to the view (an empty last flush): the pace is not used up then. */
+    private readonly post: (flush: Flush<End>) => unknown,
     private readonly clock: Clock = realClock,
     /** The sequence number of the last post already made for this message (0 for a new one). */
     startSeq = 0,
+    private readonly pace: Pace = new Pace(),
   ) {
     // A cap below 1 would mean "never"; above 1000 it would mean "every token" — both are misconfigurations.
     this.gapMs = spacingMs(maxPerSecond);
@@ -88,7 +97,7 @@ export class DeltaThrottle<End> {
 
   private schedule(): void {
     if (this.timer !== undefined) return;
-    const wait = this.lastPost + this.gapMs - this.clock.now();
+    const wait = this.pace.last + this.gapMs - this.clock.now();
     if (wait <= 0) this.flush();
     else this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
@@ -103,7 +112,7 @@ export class DeltaThrottle<End> {
     const text = this.pending;
     this.pending = '';
     this.end = undefined;
-    this.lastPost = this.clock.now();
-    this.post(end === undefined ? { seq: ++this.seq, text } : { seq: ++this.seq, text, end });
+    const at = this.clock.now();
+    if (this.post(end === undefined ? { seq: ++this.seq, text } : { seq: ++this.seq, text, end }) !== false) this.pace.last = at;
   }
 }

@@ -89,8 +89,10 @@ describe('chat turns with MCP tools', { timeout: 60_000 }, () => {
     assert.ok(roundMs < 1200, `three 400 ms calls took ${roundMs.toFixed(0)} ms in all, not 1,200 ms`);
     assert.equal(r1.body.messages.filter((m: any) => m.role === 'tool').length, 3);
     for (const states of cards().values()) {
+      // Three cards at 10 notifications a second each share the 20-a-second cap: some values are skipped
+      // (the newest goes), the rest arrive in order.
       const progress = states.filter((s) => s.progress).map((s) => s.progress!.progress);
-      assert.deepEqual(progress, [1, 2, 3, 4], 'progress values in order');
+      assert.ok(progress.length >= 1 && progress.every((p, i) => [1, 2, 3, 4].includes(p) && (i === 0 || p > progress[i - 1])), `progress shown live and in order: ${progress}`);
       assert.equal(states.at(-1)!.state, 'done');
     }
     assert.equal(finalText(), '|All three finished.');

@@ -1,28 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LatestPerKey } from '../../src/streaming/latestPerKey';
-import { spacingMs } from '../../src/streaming/throttle';
+import { DeltaThrottle, Pace, spacingMs } from '../../src/streaming/throttle';
 import { FakeClock } from './fakeClock';
 
-describe('LatestPerKey: progress updates coalesced per tool call', () => {
-  it('posts at most one update per gap per key, always the newest, and nothing is left behind', () => {
+const GAP = spacingMs(20);
+
+describe('LatestPerKey: tool progress coalesced to the update cap', () => {
+  it('three cards at 1,000 updates a second each: together at most the cap, each card gets its last value', () => {
     const clock = new FakeClock();
     const posted: Array<[string, number, number]> = [];
     const latest = new LatestPerKey<number>(20, (k, v) => posted.push([k, v, clock.now()]), clock);
-    // 1,000 progress notifications a second for one second, for two calls at once.
     for (let ms = 0; ms < 1000; ms++) {
-      latest.update('a', ms);
-      latest.update('b', -ms);
+      for (const key of ['a', 'b', 'c']) latest.update(key, ms);
       clock.advance(1);
     }
     clock.advance(1000);
-    for (const key of ['a', 'b']) {
-      const times = posted.filter((p) => p[0] === key).map((p) => p[2]);
-      assert.ok(times.length <= 21, `${key}: ${times.length} posts in a second`);
-      for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= spacingMs(20));
+    const times = posted.map((p) => p[2]);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= GAP, `posts ${i - 1} and ${i} are ${times[i] - times[i - 1]} ms apart`);
+    assert.ok(posted.filter((p) => p[2] < 1000).length <= 20, 'at most the cap in the first second');
+    for (const key of ['a', 'b', 'c']) {
+      const mine = posted.filter((p) => p[0] === key);
+      assert.ok(mine.length >= 5, `${key} is not starved (${mine.length} updates)`);
+      assert.equal(mine.at(-1)![1], 999, `${key} ends on its newest value`);
     }
-    assert.deepEqual(posted.filter((p) => p[0] === 'a').at(-1)!.slice(0, 2), ['a', 999], 'the last value arrives');
-    assert.deepEqual(posted.filter((p) => p[0] === 'b').at(-1)!.slice(0, 2), ['b', -999]);
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('an urgent update goes out at once and a pending older value never follows it', () => {
@@ -35,6 +37,23 @@ describe('LatestPerKey: progress updates coalesced per tool call', () => {
     clock.advance(500);
     assert.deepEqual(posted, [1, 3]);
     assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('shares its pace with the answer throttle: together they keep the spacing', () => {
+    const clock = new FakeClock();
+    const pace = new Pace();
+    const times: number[] = [];
+    const text = new DeltaThrottle<true>(20, () => times.push(clock.now()), clock, 0, pace);
+    const cards = new LatestPerKey<number>(20, () => times.push(clock.now()), clock, pace);
+    for (let ms = 0; ms < 1000; ms++) {
+      text.push('x');
+      cards.update('a', ms);
+      clock.advance(1);
+    }
+    text.close(true);
+    clock.advance(1000);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= GAP);
+    assert.ok(times.filter((t) => t < 1000).length <= 20);
   });
 
   it('dispose drops what is pending', () => {
