@@ -12,6 +12,8 @@ export interface PageState {
   draft?: string;
   /** Questions sent, oldest first, for Up-arrow recall. */
   sent?: string[];
+  /** An inline edit of an earlier question that was open (the view reloads whenever it is hidden). */
+  editing?: { id: string; text: string };
 }
 
 export interface HostApi {

@@ -56,6 +56,7 @@ const list = new MessageList(
       copy: (id) => host.post({ type: 'copyMessage', id }),
       edit: (id, text) => host.post({ type: 'editMessage', id, text }),
       regenerate: (id) => host.post({ type: 'regenerate', id }),
+      editChanged: (id, text) => host.saveState({ ...host.state(), editing: text === undefined ? undefined : { id, text } }),
     },
   },
   (detail) => {
@@ -134,6 +135,11 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'snapshot':
       list.setBusy(message.busy);
       list.reset(message.messages);
+      {
+        // An edit that was open when the view was hidden (and so reloaded) comes back with its text.
+        const editing = host.state().editing;
+        if (editing && !list.resumeEdit(editing.id, editing.text) && !message.messages.some((m) => m.id === editing.id)) host.saveState({ ...host.state(), editing: undefined });
+      }
       composer.setBusy(message.busy);
       header.showModel(message.model);
       return;

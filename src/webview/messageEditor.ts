@@ -15,7 +15,7 @@ export class MessageEditor {
 
   constructor(
     text: string,
-    private readonly handlers: { send(text: string): void; cancel(): void },
+    private readonly handlers: { send(text: string): void; cancel(): void; changed?(text: string): void },
   ) {
     this.element = el('div', 'message-editor');
     this.input = el('textarea');
@@ -42,7 +42,10 @@ export class MessageEditor {
         this.handlers.cancel();
       }
     });
-    this.input.addEventListener('input', () => this.update());
+    this.input.addEventListener('input', () => {
+      this.update();
+      this.handlers.changed?.(this.input.value);
+    });
   }
 
   /** Call once the editor is in the document: sizing needs layout. */

@@ -80,6 +80,14 @@ export class MessageList {
     return this.views.size + this.tools.size;
   }
 
+  /** Reopens an inline edit that was open before the page reloaded, if its question is on screen. */
+  resumeEdit(id: string, text: string): boolean {
+    const view = this.views.get(id);
+    if (!view || view.role !== 'user') return false;
+    view.startEdit(text);
+    return true;
+  }
+
   reset(messages: MessageSnapshot[]): void {
     for (const view of this.views.values()) this.remove(view.element);
     this.views.clear();

@@ -142,15 +142,18 @@ export class MessageView {
     if (metrics) this.showMetrics(metrics);
   }
 
-  private startEdit(): void {
-    if (this.editor || this.busy) return;
-    const editor = new MessageEditor(this.text, {
-      send: (text) => {
+  /** Turns the question into an editor; `text` brings back an edit the page had open before it reloaded. */
+  startEdit(text = this.text): void {
+    if (this.editor || this.busy || this.role !== 'user') return;
+    const editor = new MessageEditor(text, {
+      send: (edited) => {
         this.stopEdit(false);
-        this.ctx.actions.edit(this.id, text);
+        this.ctx.actions.edit(this.id, edited);
       },
       cancel: () => this.stopEdit(true),
+      changed: (edited) => this.ctx.actions.editChanged?.(this.id, edited),
     });
+    this.ctx.actions.editChanged?.(this.id, text);
     this.editor = editor;
     editor.setBusy(this.busy);
     this.body.hidden = true;
@@ -160,6 +163,7 @@ export class MessageView {
   }
 
   private stopEdit(refocus: boolean): void {
+    if (this.editor) this.ctx.actions.editChanged?.(this.id, undefined);
     this.editor?.element.remove();
     this.editor = undefined;
     this.body.hidden = false;

@@ -199,6 +199,29 @@ describe('messages in headless Chromium', () => {
     assert.deepEqual(await h.posted(), [{ type: 'editMessage', id: 'u1', text: 'By button' }]);
   });
 
+  it('an edit left open survives the view reloading (VS Code reloads a hidden webview), and ends when sent', async () => {
+    const convo = { type: 'snapshot' as const, busy: false, model, messages: [user('u1', 'Original question'), answer('a1', 'First')] };
+    await h.send(convo);
+    const article = page().locator('article[data-id="u1"]');
+    await article.locator('button[aria-label="Edit"]').click();
+    const box = article.locator('textarea[aria-label="Edit message"]');
+    await box.fill('Half-rewritten ques');
+    await page().reload();
+    await page().waitForFunction(() => (window as any).__posted?.length > 0);
+    await h.send(convo);
+    assert.equal(await box.inputValue(), 'Half-rewritten ques', 'the edit is back, with its text');
+    await box.press('End');
+    await box.pressSequentially('tion');
+    await h.send(convo); // the host re-sends the conversation (the view was shown again): still there
+    assert.equal(await box.inputValue(), 'Half-rewritten question');
+    await box.press('Enter');
+    assert.deepEqual((await h.posted()).filter((m) => m.type === 'editMessage'), [{ type: 'editMessage', id: 'u1', text: 'Half-rewritten question' }]);
+    await page().reload();
+    await page().waitForFunction(() => (window as any).__posted?.length > 0);
+    await h.send(convo);
+    assert.equal(await box.count(), 0, 'a sent edit does not come back');
+  });
+
   it('offers Regenerate on the last finished answer only, and neither Edit nor Regenerate while busy', async () => {
     await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'One'), answer('a1', 'First'), user('u2', 'Two'), answer('a2', 'Second', { state: 'stopped' })] });
     const regenerateOn = () => visibleButtons('Regenerate').evaluateAll((bs) => bs.map((b) => b.closest('article')!.getAttribute('data-id')));
