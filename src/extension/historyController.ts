@@ -31,6 +31,8 @@ export class HistoryController {
   private lastQuery = '';
   /** Only the newest search's result is shown: a slower, older scan must not overwrite it. */
   private listSeq = 0;
+  /** The running search, stopped when the user types on. */
+  private searching: AbortController | undefined;
   private asking = false;
   private declined = false;
 
@@ -42,8 +44,17 @@ export class HistoryController {
     const { store, sessions } = this.deps;
     const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
     let items: HistoryItem[];
+    this.searching?.abort();
     if (query.trim()) {
-      const { hits, problems } = await store.search(query);
+      const searching = (this.searching = new AbortController());
+      let found: Awaited<ReturnType<ConversationStore['search']>>;
+      try {
+        found = await store.search(query, searching.signal);
+      } catch (err) {
+        if (searching.signal.aborted) return; // replaced by a newer query
+        throw err;
+      }
+      const { hits, problems } = found;
       this.deps.reportProblems(problems);
       items = hits.map(({ summary, matches }) => ({ ...item(summary, busy), ...(matches[0] ? { snippet: matches[0].snippet } : {}) }));
     } else {

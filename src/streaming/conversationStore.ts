@@ -268,12 +268,14 @@ export class ConversationStore {
    * Conversations whose title or any message contains `query` (case-insensitive), most recent first.
    * Reads every conversation file: meant for a search box, not for every keystroke of a large history.
    */
-  async search(query: string): Promise<{ hits: SearchHit[]; problems: StoreProblem[] }> {
+  async search(query: string, signal?: AbortSignal): Promise<{ hits: SearchHit[]; problems: StoreProblem[] }> {
     const pattern = queryPattern(query);
     const { conversations, problems } = await this.list();
     if (!pattern) return { hits: [], problems };
     const hits: SearchHit[] = [];
     for (const summary of conversations) {
+      // A newer query replaces this one: stop reading files for it.
+      signal?.throwIfAborted();
       const loaded = await this.load(summary.id);
       problems.push(...loaded.problems);
       if (!loaded.conversation) continue;

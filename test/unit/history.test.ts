@@ -88,6 +88,16 @@ describe('HistoryController against a real store and real sessions', () => {
     assert.match(lastList().items[0].snippet ?? '', /sort an array/);
   });
 
+  it('a newer search stops the one still reading files, whose result never shows', async () => {
+    for (let i = 0; i < 30; i++) await store.save(conversation(`c${i}`, 1000 + i, i % 2 ? `About sorting ${i}` : `About monads ${i}`));
+    posted.length = 0;
+    await Promise.all([history.list('sorting'), history.list('monads')]);
+    const lists = posted.filter((m): m is Extract<Posted, { type: 'history' }> => m.type === 'history');
+    assert.deepEqual(lists.map((l) => l.query), ['monads']);
+    assert.equal(lists[0].items.length, 15);
+    await assert.rejects(store.search('x', AbortSignal.abort()), { name: 'AbortError' });
+  });
+
   it('opens a conversation into the view, and renames it (a live one keeps the new title when it saves again)', async () => {
     await store.save(conversation('a', 1000, 'Old question'));
     await history.open('a');
