@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { benchActivation } from './activation';
 import { benchFirstToken } from './firstToken';
 import { benchHistory } from './history';
 import { benchHostCpu } from './hostCpu';
@@ -25,7 +26,7 @@ import { benchTools } from './tools';
 import { benchTraffic } from './traffic';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ALL = ['traffic', 'hostCpu', 'throughput', 'firstToken', 'stop', 'tools', 'render', 'history'] as const;
+const ALL = ['traffic', 'hostCpu', 'throughput', 'firstToken', 'stop', 'tools', 'render', 'history', 'activation'] as const;
 type Name = (typeof ALL)[number];
 const only = process.argv.slice(2);
 for (const name of only) {
@@ -45,6 +46,7 @@ const settings = {
   stop: { runs: QUICK ? 3 : 5 },
   tools: { runs: QUICK ? 3 : 5 },
   history: { runs: QUICK ? 3 : 5 },
+  activation: { runs: QUICK ? 5 : 15 },
   // 12k when quick: at exactly 10k render.ts's 10k mark and its last mark would be the same.
   renderTokens: process.env.BENCH_TOKENS ?? (QUICK ? '12000' : '50000'),
 };
@@ -138,9 +140,10 @@ async function main(): Promise<void> {
     } else figures.push(...renderFigures());
   }
   if (selected('history')) await section('history', figures, () => benchHistory(settings.history, log));
+  if (selected('activation')) await section('activation', figures, () => benchActivation(settings.activation, log));
 
   // A fixed order for the table and chart, whatever ran.
-  const order = ['Updates/s', 'Bytes', 'First token', 'Stop mid', 'Stop during', 'Stop a tool call -> notif', 'Stop a tool call -> runTool', 'Round', 'Host CPU', 'Host heap', 'Webview heap', 'Webview time', 'History', 'Throughput'];
+  const order = ['Updates/s', 'Bytes', 'First token', 'Stop mid', 'Stop during', 'Stop a tool call -> notif', 'Stop a tool call -> runTool', 'Round', 'Host CPU', 'Host heap', 'Webview heap', 'Webview time', 'History', 'Activation', 'Throughput'];
   const rank = (f: Figure) => {
     const i = order.findIndex((p) => f.measure.startsWith(p));
     return i < 0 ? order.length : i;

@@ -2,11 +2,9 @@
  * One MCP server: starts it (stdio child or HTTP session), keeps its tool list current, notices when it
  * dies, and closes it. `start()` never throws; failures become state 'error' with a message for the user.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
 import type { Logger } from './logger';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
 
@@ -90,6 +88,7 @@ export class ServerConnection {
     this.stderrTail = [];
     this.setState('starting');
     try {
+      await loadMcpSdk();
       const client = this.config.type === 'stdio' ? await this.connectStdio(this.config, gen) : await this.connectHttp(this.config, gen);
       if (gen !== this.generation) return; // closed while starting; close() already closed this.client
       deliverNotificationsFirst(client);
@@ -109,7 +108,7 @@ export class ServerConnection {
   }
 
   private newClient(gen: number): Client {
-    const client = new Client(this.deps.clientInfo, {
+    const client = new (mcpSdk().Client)(this.deps.clientInfo, {
       capabilities: {},
       listChanged: {
         tools: {
@@ -151,7 +150,7 @@ export class ServerConnection {
 
   private async connectStdio(config: StdioServerConfig, gen: number): Promise<Client> {
     const client = this.newClient(gen);
-    const transport = new StdioClientTransport({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
+    const transport = new (mcpSdk().StdioClientTransport)({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
     let partial = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
@@ -169,14 +168,14 @@ export class ServerConnection {
     const requestInit = { headers: config.headers };
     try {
       const client = this.newClient(gen);
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
       return client;
     } catch (e) {
-      if (!(e instanceof StreamableHTTPError && e.code !== undefined && e.code >= 400 && e.code < 500)) throw e;
+      if (!(e instanceof mcpSdk().StreamableHTTPError && e.code !== undefined && e.code >= 400 && e.code < 500)) throw e;
       if (gen !== this.generation) throw e;
       this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${e.code}, trying the older SSE transport`);
       const client = this.newClient(gen);
-      await client.connect(new SSEClientTransport(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      await client.connect(new (mcpSdk().SSEClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
       return client;
     }
   }
@@ -208,9 +207,9 @@ export class ServerConnection {
     const err = e as NodeJS.ErrnoException & { code?: unknown };
     const last = this.stderrTail.at(-1);
     if (this.config.type === 'stdio' && err.code === 'ENOENT') return `command not found: ${this.config.command}`;
-    if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) return `exited during startup${last ? `: ${last}` : ''}`;
-    if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
-    if (e instanceof StreamableHTTPError || e instanceof Error && e.name === 'SseError') return `${this.url()} answered: ${err.message}`;
+    if (isMcpError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
+    if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
+    if (e instanceof mcpSdk().StreamableHTTPError || e instanceof Error && e.name === 'SseError') return `${this.url()} answered: ${err.message}`;
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
     return err.message ?? String(e);

@@ -4,7 +4,8 @@
  * whose text tells the model, and the user, what happened. Calls are independent, so several can run at once.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError } from './mcpSdk';
 import type { ToolCall } from '../streaming/events';
 import type { McpTool } from './toolNames';
 
@@ -100,14 +101,14 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
     } catch (e) {
       // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
       if (callAbort.signal.aborted) return cancelled();
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+      if (isMcpError(e, 'RequestTimeout')) {
         return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, { server });
       }
-      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
+      if (isMcpError(e, 'ConnectionClosed')) {
         const why = host.describe(server);
         return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
       }
-      if (e instanceof McpError) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
+      if (isMcpError(e)) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
       // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
       host.markBroken(server, (e as Error).message);
       return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
