@@ -77,6 +77,7 @@ const historyPanel = new HistoryPanel({
   remove: (id) => host.post({ type: 'deleteConversation', id }),
   openChanged: (open) => {
     header.setHistoryOpen(open);
+    body.classList.toggle('history-open', open);
     if (!open && (historyPanel.element.contains(document.activeElement) || document.activeElement === document.body)) header.historyButton.focus();
   },
 });
