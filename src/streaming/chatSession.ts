@@ -1,88 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type ErrorAction, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState, type ModelLabel } from '../shared/protocol';
-import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolSupport } from './toolSupport';
+import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../shared/protocol';
+import { AnswerStream } from './answerStream';
+import { fromStored, INTERRUPTED, toStored } from './sessionMessages';
+import { MAX_TOOL_ROUNDS, type ToolDescriptor } from './toolSupport';
 import { titleOf, type Conversation } from './conversationFormat';
 import type { StoredAttachment } from './storedMessage';
 import { userContent } from './contextPrompt';
 import type { ProviderError, ToolCall } from './events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from './provider';
 import { runTurn } from './chatTurn';
-import { DeltaThrottle, Pace, realClock, type Clock } from './throttle';
+import { Pace, realClock } from './throttle';
 import { LatestPerKey } from './latestPerKey';
-import type { ToolCallInfo } from '../shared/protocol';
 import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
 import { ToolCalls, type Decision } from './toolCalls';
-import { systemPrompt, type InstructionPart } from './instructions';
+import { systemPrompt } from './instructions';
+import type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps } from './sessionTypes';
 
 export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
 
-export interface EndpointConfig {
-  name: string;
-  type: 'ollama' | 'openai';
-  url: string;
-}
-
-export interface SessionConfig {
-  endpoint: EndpointConfig | undefined;
-  /** "" means the first model the endpoint lists. */
-  model: string;
-  maxUpdatesPerSecond: number;
-  /** The context the server is asked to use (Ollama's num_ctx), for the fullness shown and the warning. */
-  contextTokens?: number;
-}
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface SessionDeps {
-  config(): SessionConfig;
-  providerFor(endpoint: EndpointConfig): ChatProvider | Promise<ChatProvider>;
-  /** Delivers to the webview if it is there to listen; the session never assumes it was. */
-  post(message: HostToWebview): void;
-  log: Logger;
-  clock?: Clock;
-  /** Tools from MCP servers; without it the model is offered none. */
-  tools?: ToolSupport;
-  /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */
-  persist?: Persistence;
-  /** Standing instructions, read for every turn (the setting and the workspace's instructions file). */
-  instructions?(): Promise<InstructionPart[]>;
-}
-
-export interface Persistence {
-  checkpoint(conversation: Conversation): void;
-  flush(conversation: Conversation): Promise<void>;
-}
+export type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps };
 
 /** Shown when the first token takes longer than LOADING_AFTER_MS. */
 export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
 const LOADING_AFTER_MS = 1500;
 
-/** Shown on an answer that was still being written when the editor closed or crashed. */
-export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
-
-
-interface Answer {
-  message: MessageSnapshot;
-  throttle: DeltaThrottle<MessageEnd>;
-  /**
-   * Reasoning streams at the same pace as the answer; it is closed when the answer's first text arrives,
-   * and the answer ends only after its last reasoning update has gone out.
-   */
-  thinking: DeltaThrottle<true>;
-  thinkingClosed: Promise<void>;
-  /** Settles when its last post (the one that ends it) has gone out. */
-  closed: Promise<void>;
-  markClosed(): void;
-}
+export { INTERRUPTED };
 
 interface RunningTurn {
   controller: AbortController;
   /** The answer of the current round. */
-  answer: Answer;
+  answer: AnswerStream;
   ended: Promise<void>;
   markEnded(): void;
 }
@@ -262,10 +209,8 @@ export class ChatSession {
   dispose(): void {
     const turn = this.turn;
     turn?.controller.abort();
-    turn?.answer.throttle.dispose();
-    turn?.answer.thinking.dispose();
+    turn?.answer.dispose();
     this.toolUpdates.dispose();
-    turn?.answer.markClosed();
     turn?.markEnded();
     this.turn = undefined;
   }
@@ -285,19 +230,8 @@ export class ChatSession {
     this.createdAt = conversation.createdAt;
     this.title = conversation.title;
     this.attachments.clear();
-    this.messages = conversation.messages.map((m) => {
-      const message: MessageSnapshot = { id: m.id, role: m.role, text: m.text, state: m.state === 'interrupted' || m.state === 'streaming' ? 'error' : m.state, seq: 0 };
-      if (m.error) message.error = m.error;
-      if (m.tool) message.tool = m.tool;
-      if (m.metrics) message.metrics = m.metrics;
-      if (m.thinking) message.thinking = m.thinking;
-      if (m.context?.length) {
-        this.attachments.set(m.id, m.context);
-        message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
-      }
-      if (m.state === 'interrupted' || m.state === 'streaming') message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
-      return message;
-    });
+    for (const m of conversation.messages) if (m.context?.length) this.attachments.set(m.id, m.context);
+    this.messages = conversation.messages.map(fromStored);
     this.deps.post(this.snapshot());
     return true;
   }
@@ -311,20 +245,7 @@ export class ChatSession {
       createdAt: this.createdAt,
       updatedAt: Date.now(),
       model: { endpoint, model },
-      messages: this.messages.map((m) => {
-        const context = this.attachments.get(m.id);
-        return {
-          id: m.id,
-          role: m.role,
-          text: m.text,
-          state: m.state,
-          ...(m.error ? { error: m.error } : {}),
-          ...(m.tool ? { tool: { ...m.tool } } : {}),
-          ...(m.metrics ? { metrics: m.metrics } : {}),
-          ...(m.thinking ? { thinking: m.thinking } : {}),
-          ...(context?.length ? { context } : {}),
-        };
-      }),
+      messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id))),
     };
   }
 
@@ -357,62 +278,24 @@ export class ChatSession {
     void this.runTurnBody(controller.signal).finally(() => this.finishTurn());
   }
 
-  /** A new answer message (one per round of a turn), with the throttle that streams it to the view. */
-  private addAnswer(): Answer {
-    const message: MessageSnapshot = { id: randomUUID(), role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' };
-    this.messages.push(message);
-    let markClosed = () => {};
-    const closed = new Promise<void>((resolve) => (markClosed = resolve));
-    const throttle = new DeltaThrottle<MessageEnd>(
-      this.deps.config().maxUpdatesPerSecond,
-      (flush) => {
-        message.text += flush.text;
-        message.seq = flush.seq;
-        message.status = undefined;
-        if (flush.end) {
-          message.state = flush.end.state;
-          message.error = flush.end.error;
-          message.metrics = flush.end.metrics;
-        }
-        this.deps.post(flush.end ? { type: 'delta', id: message.id, seq: flush.seq, text: flush.text, end: flush.end } : encodeDelta(flush.seq, flush.text));
-        this.save(flush.end ? 'flush' : 'checkpoint');
-        if (flush.end) markClosed();
-      },
-      this.deps.clock ?? realClock,
-      0,
-      this.pace,
-    );
-    let markThinkingClosed = () => {};
-    const thinkingClosed = new Promise<void>((resolve) => (markThinkingClosed = resolve));
-    const thinking = new DeltaThrottle<true>(
-      this.deps.config().maxUpdatesPerSecond,
-      (flush) => {
-        if (flush.end) markThinkingClosed();
-        if (!flush.text) return false; // a model that did not reason: its empty end is not a post
-        message.thinking = (message.thinking ?? '') + flush.text;
-        this.deps.post({ type: 'thinking', id: message.id, text: flush.text });
-        this.save('checkpoint');
-      },
-      this.deps.clock ?? realClock,
-      0,
-      this.pace,
-    );
-    this.deps.post({ type: 'messageAdded', message: { ...message } });
-    return { message, throttle, thinking, thinkingClosed, closed, markClosed };
+  /** A new answer message (one per round of a turn), with the throttles that stream it to the view. */
+  private addAnswer(): AnswerStream {
+    const answer = new AnswerStream({
+      maxUpdatesPerSecond: this.deps.config().maxUpdatesPerSecond,
+      clock: this.deps.clock ?? realClock,
+      pace: this.pace,
+      post: (message) => this.deps.post(message),
+      save: (how) => this.save(how),
+    });
+    this.messages.push(answer.message);
+    this.deps.post({ type: 'messageAdded', message: { ...answer.message } });
+    return answer;
   }
 
   private finishTurn(): void {
     this.turn?.markEnded();
     this.turn = undefined;
     this.deps.post({ type: 'busy', busy: false });
-  }
-
-  /** Ends an answer and waits until its last post has gone out. */
-  private async endAnswer(answer: Answer, state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): Promise<void> {
-    answer.thinking.close(true);
-    await answer.thinkingClosed;
-    answer.throttle.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
-    await answer.closed;
   }
 
   /**
@@ -425,14 +308,14 @@ export class ChatSession {
     const clock = this.deps.clock ?? realClock;
     const endpoint = config.endpoint;
     if (!endpoint) {
-      return this.endAnswer(turn.answer, 'error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
+      return turn.answer.end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
     }
     try {
       const provider = await this.deps.providerFor(endpoint);
       const model = config.model || (await this.firstModel(provider, signal));
-      if (signal.aborted) return this.endAnswer(turn.answer, 'stopped');
+      if (signal.aborted) return turn.answer.end('stopped');
       if (!model) {
-        return this.endAnswer(turn.answer, 'error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
+        return turn.answer.end('error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
       }
       // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
       const STARTING = 'Starting tools…';
@@ -463,13 +346,12 @@ export class ChatSession {
         const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
           onText: (t) => {
             firstAt ??= clock.now();
-            answer.thinking.close(true);
-            answer.throttle.push(t);
+            answer.pushText(t);
           },
           onThinking: (t) => {
             firstAt ??= clock.now();
             if (answer.message.status) this.setStatus(answer.message, undefined);
-            answer.thinking.push(t);
+            answer.pushThinking(t);
           },
           // Some servers send no call ids: give each one, so results can name the call they answer.
           onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
@@ -483,24 +365,24 @@ export class ChatSession {
         if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
         if (outcome.state === 'error') {
           this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
-          return this.endAnswer(answer, 'error', toErrorInfo(outcome.error), metrics);
+          return answer.end('error', toErrorInfo(outcome.error), metrics);
         }
-        if (outcome.state === 'stopped' || calls.length === 0) return this.endAnswer(answer, outcome.state, undefined, metrics);
+        if (outcome.state === 'stopped' || calls.length === 0) return answer.end(outcome.state, undefined, metrics);
         if (round >= MAX_TOOL_ROUNDS) {
           const message = `The model asked for tools ${MAX_TOOL_ROUNDS} rounds in a row, so the turn stopped here. Ask again to let it continue.`;
-          return this.endAnswer(answer, 'error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
+          return answer.end('error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
         }
-        await this.endAnswer(answer, 'done', undefined, metrics);
+        await answer.end('done', undefined, metrics);
         messages = [...messages, { role: 'assistant', content: answer.message.text, toolCalls: calls }];
         messages.push(...(await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal)))));
         if (signal.aborted) return;
         turn.answer = this.addAnswer();
       }
     } catch (err) {
-      if (signal.aborted) return this.endAnswer(turn.answer, 'stopped');
+      if (signal.aborted) return turn.answer.end('stopped');
       const error: ProviderError = err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
       this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
-      return this.endAnswer(turn.answer, 'error', toErrorInfo(error));
+      return turn.answer.end('error', toErrorInfo(error));
     }
   }
 
