@@ -14,6 +14,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { errorText, isMissing, readWithStamp, renameWithRetry, writeAtomic, type Stamp } from './atomicFile';
 import { migrate, type Conversation } from './conversationFormat';
+import { breakIfStale, LOCK_SUFFIX, processAlive, withFileLock } from './fileLock';
+import { isObject } from './storedMessage';
 import type { StoreLogger, StoreProblem } from './storeTypes';
 import type { Clock } from './throttle';
 
@@ -24,11 +26,18 @@ export const CONVERSATION_FILE = /^conversation-([A-Za-z0-9_-]{1,128})\.json$/;
 /** A temp file of another live process is left alone unless it is this old (that process is stuck). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+/** A lock file being broken: `<file>.lock.stale-<pid>-<n>`. */
+const STALE_LOCK = /\.lock\.stale-(\d+)-\d+$/;
+export const isLockFile = (name: string) => name.endsWith(LOCK_SUFFIX) || STALE_LOCK.test(name);
+
 export const fileNameOf = (id: string) => `${FILE_PREFIX}${id}${FILE_SUFFIX}`;
 
 export interface ReadConversation {
   conversation?: Conversation;
   stamp?: Stamp;
+  /** The file's `rev` (0 when it has none) and `writeId`, when it was read whole. */
+  rev?: number;
+  writeId?: string;
   problem?: StoreProblem;
 }
 
@@ -87,7 +96,29 @@ export class ConversationFiles {
       return { problem: await this.moveAside(name, `does not hold a conversation: ${result.reason}`) };
     }
     if (result.conversation.id !== id) return { problem: await this.moveAside(name, `holds conversation ${JSON.stringify(result.conversation.id)}, not ${id}`) };
-    return { conversation: result.conversation, stamp };
+    const rev = isObject(raw) && Number.isSafeInteger(raw.rev) ? (raw.rev as number) : 0;
+    const writeId = isObject(raw) && typeof raw.writeId === 'string' ? raw.writeId : undefined;
+    return { conversation: result.conversation, stamp, rev, ...(writeId ? { writeId } : {}) };
+  }
+
+  /** Runs `fn` holding the lock of `name` against every other process (see `fileLock.ts`). */
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    await this.ensureDir();
+    return withFileLock(this.pathOf(name), fn);
+  }
+
+  /** A lock (or a lock set aside while being broken) left by a process that died holding it. */
+  async removeStaleLock(name: string): Promise<void> {
+    try {
+      if (name.endsWith(LOCK_SUFFIX)) {
+        await breakIfStale(this.pathOf(name));
+        return;
+      }
+      const aside = STALE_LOCK.exec(name);
+      if (aside && Number(aside[1]) !== process.pid && !processAlive(Number(aside[1]))) await fs.unlink(this.pathOf(name));
+    } catch (err) {
+      if (!isMissing(err)) this.log.warn(`Conversation store: could not remove ${name}: ${errorText(err)}`);
+    }
   }
 
   /** Renames a file that cannot be read to `<name>.corrupt-<timestamp>` and describes what happened. */
@@ -158,15 +189,5 @@ export class ConversationFiles {
       }
     }
     return total;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, we may not signal it.
-    return (err as { code?: string }).code === 'EPERM';
   }
 }

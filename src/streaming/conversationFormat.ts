@@ -31,6 +31,10 @@ export interface Conversation {
 
 export interface ConversationFileV1 {
   version: 1;
+  /** Counts the writes of this file by any process (absent in files written before it existed). */
+  rev?: number;
+  /** Unique to each write: tells a writer whether the file is still the one it last read or wrote. */
+  writeId?: string;
   conversation: Conversation;
 }
 

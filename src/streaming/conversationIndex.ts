@@ -5,12 +5,13 @@
  * size, mtime and inode of the file it summarises, and `reconcile` re-reads only the files whose stamp
  * differs (or that the index does not know), dropping entries whose file is gone. So a missing, corrupt
  * or stale index (another window sharing global storage, a crash between a checkpoint and the index
- * write) costs a few reads and is rewritten, never a lost conversation.
+ * write) costs a few reads and is rewritten, never a lost conversation. Before writing it, entries another
+ * process added since this one last read or wrote it are taken over, so one window does not drop another's.
  */
 import { promises as fs, type Stats } from 'node:fs';
 import { errorText, isMissing, sameStamp, stampOf, TEMP_FILE, type Stamp } from './atomicFile';
 import { ID_PATTERN, titleOf, type Conversation, type StoredModel } from './conversationFormat';
-import { CONVERSATION_FILE, INDEX_FILE, type ConversationFiles } from './conversationFiles';
+import { CONVERSATION_FILE, fileNameOf, INDEX_FILE, isLockFile, type ConversationFiles } from './conversationFiles';
 import { isObject, isTime } from './storedMessage';
 import { Coalescer } from './serial';
 import type { StoreLogger, StoreProblem } from './storeTypes';
@@ -88,6 +89,10 @@ export class ConversationIndex {
   /** Newer-format files already reported (reported once per process, left in place). */
   private readonly reportedNewer = new Set<string>();
   private readonly writer = new Coalescer(() => this.writeNow());
+  /** `index.json` as this process last read or wrote it: when it differs, another process wrote it. */
+  private diskStamp: Stamp | undefined;
+  /** Dropped here since the last write: not taken back from another process's index. */
+  private readonly dropped = new Set<string>();
 
   constructor(
     private readonly files: ConversationFiles,
@@ -111,12 +116,14 @@ export class ConversationIndex {
   /** `c` was just written as the file with this stamp. */
   recordWrite(c: Conversation, stamp: Stamp): void {
     this.known.set(c.id, summarize(c, stamp));
+    this.dropped.delete(c.id);
     this.dirty = true;
   }
 
   /** Drops an entry (the file is gone or unreadable); whether there was one. */
   forget(id: string): boolean {
     if (!this.known.delete(id)) return false;
+    this.dropped.add(id);
     this.dirty = true;
     return true;
   }
@@ -132,6 +139,10 @@ export class ConversationIndex {
     const names = await fs.readdir(this.files.dir);
     const present = new Set<string>();
     for (const name of names) {
+      if (isLockFile(name)) {
+        await this.files.removeStaleLock(name);
+        continue;
+      }
       const temp = TEMP_FILE.exec(name);
       if (temp) {
         await this.files.removeStaleTemp(name, Number(temp[2]));
@@ -179,7 +190,9 @@ export class ConversationIndex {
   private async read(problems: StoreProblem[]): Promise<void> {
     let text: string;
     try {
+      const st = await fs.stat(this.files.pathOf(INDEX_FILE));
       text = await fs.readFile(this.files.pathOf(INDEX_FILE), 'utf8');
+      this.diskStamp = stampOf(st);
     } catch (err) {
       if (!isMissing(err)) problems.push({ file: INDEX_FILE, kind: 'unreadable', reason: `cannot be read: ${errorText(err)}; rebuilt from the conversation files` });
       else this.log.info('Conversation store: no index yet; building it from the conversation files');
@@ -201,12 +214,44 @@ export class ConversationIndex {
     for (const e of entries) if (!this.known.has(e.id)) this.known.set(e.id, e);
   }
 
+  /** Entries another process wrote into `index.json` since we last read or wrote it, whose file is there. */
+  private async takeOthersEntries(): Promise<void> {
+    let text: string;
+    try {
+      const st = await fs.stat(this.files.pathOf(INDEX_FILE));
+      if (this.diskStamp && sameStamp(this.diskStamp, stampOf(st))) return;
+      text = await fs.readFile(this.files.pathOf(INDEX_FILE), 'utf8');
+    } catch {
+      return;
+    }
+    let entries: IndexEntry[] | string;
+    try {
+      entries = checkIndex(JSON.parse(text));
+    } catch {
+      return;
+    }
+    if (typeof entries === 'string') return;
+    for (const e of entries) {
+      if (this.known.has(e.id) || this.dropped.has(e.id)) continue;
+      try {
+        await fs.stat(this.files.pathOf(fileNameOf(e.id)));
+      } catch {
+        continue;
+      }
+      this.known.set(e.id, e);
+    }
+  }
+
   private async writeNow(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    const conversations = [...this.known.values()].sort((a, b) => b.updatedAt - a.updatedAt);
     try {
-      await this.files.write(INDEX_FILE, JSON.stringify({ version: INDEX_FORMAT_VERSION, conversations }));
+      await this.files.withLock(INDEX_FILE, async () => {
+        await this.takeOthersEntries();
+        const conversations = [...this.known.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+        this.diskStamp = await this.files.write(INDEX_FILE, JSON.stringify({ version: INDEX_FORMAT_VERSION, conversations }));
+        this.dropped.clear();
+      });
     } catch (err) {
       this.dirty = true;
       this.log.error(`Conversation store: writing the index failed: ${errorText(err)}`);

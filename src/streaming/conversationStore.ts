@@ -9,19 +9,28 @@
  *   conversationFiles.ts                      the directory's layout; reading a file, setting a bad one aside
  *   conversationIndex.ts                      `index.json`, the history list's cache, and keeping it right
  *   checkpointer.ts                           when each conversation is written (coalesced, serialised)
+ *   fileLock.ts, conversationMerge.ts         another process writing the same file (another window)
  *   this file                                 the public API, and the lock that keeps its operations apart
  *
  * Every write lands whole or not at all; a file that is nonetheless unreadable is moved aside and reported
  * in the `problems` of the call that found it, never dropped and never fatal. Timed checkpoints do not
  * rewrite the index (its stamps make that unnecessary); flush/save and every other operation do.
  *
+ * Two windows with no folder open share one directory. A write holds the file's lock (`fileLock.ts`) while it
+ * checks that the file is still the one this process last read or wrote (its `writeId`); if another process
+ * wrote it since, the two versions are merged when one extends the other, and otherwise ours becomes a new
+ * conversation, "<title> (other window)", which this process's later writes of it go to.
+ *
  * No `vscode` here: the host adapts this to its UI.
  */
-import { errorText } from './atomicFile';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { errorText, sameStamp, stampOf, type Stamp } from './atomicFile';
 import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS, systemClock } from './checkpointer';
-import { assertId, canonical, CONVERSATION_FORMAT_VERSION, markInterrupted, type Conversation, type ConversationFileV1 } from './conversationFormat';
+import { assertId, canonical, CONVERSATION_FORMAT_VERSION, markInterrupted, titleOf, type Conversation, type ConversationFileV1 } from './conversationFormat';
 import { ConversationFiles, fileNameOf } from './conversationFiles';
 import { ConversationIndex, type ConversationSummary } from './conversationIndex';
+import { mergeConversations } from './conversationMerge';
 import { matchConversation, queryPattern, type SearchHit } from './conversationSearch';
 import { Mutex } from './serial';
 import type { ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreLogger, StoreProblem } from './storeTypes';
@@ -51,6 +60,10 @@ export class ConversationStore {
   private unreported: StoreProblem[] = [];
   private readonly mutex = new Mutex();
   private disposed = false;
+  /** Per file id, the version this process last read or wrote; absent: merge with whatever is there. */
+  private readonly bases = new Map<string, { writeId: string; stamp: Stamp; rev: number }>();
+  /** Conversations whose writes go to a copy since another window took them elsewhere: host id → copy. */
+  private readonly forks = new Map<string, { id: string; title: string }>();
 
   constructor(private readonly opts: ConversationStoreOptions) {
     this.dir = opts.dir;
@@ -106,17 +119,72 @@ export class ConversationStore {
     await this.updateIndex();
   }
 
-  /** The checkpointer's write: the file, then the index entry (in memory; written by `updateIndex`). */
+  /** The checkpointer's write: the file (see the header), then the index entry (in memory; written by `updateIndex`). */
   private async writeFile(conversation: Conversation, revision: number): Promise<void> {
-    const json = JSON.stringify({ version: CONVERSATION_FORMAT_VERSION, conversation } satisfies ConversationFileV1);
-    const stamp = await this.files.write(fileNameOf(conversation.id), json);
+    const fork = this.forks.get(conversation.id);
+    const ours = fork ? { ...conversation, id: fork.id, title: fork.title } : conversation;
+    const { written, stamp } = await this.files.withLock(fileNameOf(ours.id), () => this.writeChecked(conversation.id, ours));
     if (this.writes.isDeleted(conversation.id)) return;
-    this.index.recordWrite(conversation, stamp);
+    this.index.recordWrite(written, stamp);
     try {
-      this.opts.onWrite?.({ id: conversation.id, revision, bytes: stamp.size, conversation });
+      this.opts.onWrite?.({ id: written.id, revision, bytes: stamp.size, conversation: written });
     } catch (err) {
       this.log.warn(`Conversation store: onWrite threw: ${errorText(err)}`);
     }
+  }
+
+  /** Under the file's lock: writes `ours`, or what keeps both it and another process's newer write. */
+  private async writeChecked(hostId: string | undefined, ours: Conversation): Promise<{ written: Conversation; stamp: Stamp }> {
+    const base = this.bases.get(ours.id);
+    let rev = 0;
+    let unchanged = false;
+    if (base) {
+      try {
+        unchanged = sameStamp(base.stamp, stampOf(await fs.stat(this.files.pathOf(fileNameOf(ours.id)))));
+      } catch {
+        // Gone or unreadable: the read below says which.
+      }
+    }
+    let toWrite = ours;
+    let settled = true;
+    if (!unchanged) {
+      const disk = await this.files.readConversation(ours.id);
+      // A newer format's file is reported by list(), not on every checkpoint.
+      if (disk.problem && disk.problem.kind !== 'newerVersion') this.unreported.push(disk.problem);
+      rev = disk.rev ?? 0;
+      if (disk.conversation && (!base || disk.writeId !== base.writeId)) {
+        const merged = mergeConversations(ours, disk.conversation);
+        if (merged.kind === 'diverged') return this.writeFork(hostId, ours);
+        this.log.info(`Conversation store: ${ours.id} was changed by another window; merged${merged.tookFromDisk ? ', keeping its messages' : ''}`);
+        toWrite = merged.conversation;
+        settled = !merged.tookFromDisk;
+      }
+    } else {
+      rev = base!.rev;
+    }
+    return { written: toWrite, stamp: await this.writeVersion(toWrite, rev + 1, settled) };
+  }
+
+  /**
+   * Another window's history went another way: ours is kept as a new conversation, and so are the later
+   * writes of the host's conversation `hostId` (when there is one).
+   */
+  private async writeFork(hostId: string | undefined, ours: Conversation): Promise<{ written: Conversation; stamp: Stamp }> {
+    const copy = { id: randomUUID(), title: `${titleOf(ours)} (other window)` };
+    if (hostId !== undefined) this.forks.set(hostId, copy);
+    this.log.warn(`Conversation store: ${ours.id} was changed differently by another window; this window's version is kept as ${copy.id}`);
+    const written = { ...ours, ...copy };
+    return { written, stamp: await this.writeVersion(written, 1, true) };
+  }
+
+  /** Writes the file; `settled`: this process's next write of it may go straight over it. */
+  private async writeVersion(c: Conversation, rev: number, settled: boolean): Promise<Stamp> {
+    const writeId = randomUUID();
+    const file: ConversationFileV1 = { version: CONVERSATION_FORMAT_VERSION, rev, writeId, conversation: c };
+    const stamp = await this.files.write(fileNameOf(c.id), JSON.stringify(file));
+    if (settled) this.bases.set(c.id, { writeId, stamp, rev });
+    else this.bases.delete(c.id);
+    return stamp;
   }
 
   /** Writes the index if anything changed, reconciling first if that never happened (never a partial index). */
@@ -133,9 +201,20 @@ export class ConversationStore {
     return this.index.reconcile(problems, { skip: (id) => this.writes.isDeleted(id), keep: (id) => this.writes.isWriting(id) });
   }
 
+  /** The live state shown under `id`: a conversation whose writes go to a copy is shown under the copy's id. */
+  private liveOf(id: string): Conversation | undefined {
+    if (this.forks.has(id)) return undefined;
+    for (const [hostId, copy] of this.forks) {
+      if (copy.id !== id) continue;
+      const live = this.writes.live(hostId);
+      return live && { ...live, ...copy };
+    }
+    return this.writes.live(id);
+  }
+
   /** A summary for the conversation as this process last saw it (live state preferred). */
   private summaryOf(id: string): ConversationSummary | undefined {
-    const live = this.writes.live(id);
+    const live = this.liveOf(id);
     if (live) {
       try {
         return this.index.summarize(canonical(live));
@@ -160,7 +239,7 @@ export class ConversationStore {
         problems.push({ file: '.', kind: 'unreadable', reason: `(the conversation folder ${this.dir}) cannot be read: ${errorText(err)}` });
       }
       await this.index.save();
-      const ids = new Set([...this.index.ids(), ...this.writes.liveIds()]);
+      const ids = new Set([...this.index.ids(), ...this.writes.liveIds().map((id) => this.forks.get(id)?.id ?? id)]);
       const conversations = [...ids].flatMap((id) => this.summaryOf(id) ?? []).sort((a, b) => b.updatedAt - a.updatedAt);
       return { conversations, problems };
     });
@@ -175,11 +254,13 @@ export class ConversationStore {
     assertId(id);
     return this.mutex.run(async () => {
       const problems = this.takeUnreported();
-      const live = this.writes.live(id);
+      const live = this.liveOf(id);
       if (live) return { conversation: canonical(live), problems };
       if (this.writes.isDeleted(id)) return { conversation: undefined, problems };
-      const { conversation, problem } = await this.files.readConversation(id);
+      const { conversation, stamp, rev, writeId, problem } = await this.files.readConversation(id);
       if (problem) problems.push(problem);
+      // What the host now holds: its next write may go over this version, and merges with any other.
+      if (conversation && stamp && writeId && !this.bases.has(id)) this.bases.set(id, { writeId, stamp, rev: rev ?? 0 });
       if (!conversation && problem?.kind !== 'newerVersion') this.index.forget(id);
       return { conversation: conversation && markInterrupted(conversation), problems };
     });
@@ -189,7 +270,14 @@ export class ConversationStore {
   async rename(id: string, title: string): Promise<ConversationSummary | undefined> {
     assertId(id);
     const trimmed = title.trim();
-    let conversation: Conversation | undefined = this.writes.live(id);
+    const copyOf = [...this.forks].find(([, copy]) => copy.id === id);
+    if (copyOf && this.writes.live(copyOf[0])) {
+      // This window's copy, still written from the host's conversation: its title lives in the fork.
+      copyOf[1].title = trimmed || titleOf(this.writes.live(copyOf[0])!);
+      await this.writeAndIndex(this.writes.live(copyOf[0])!, false);
+      return this.summaryOf(id);
+    }
+    let conversation: Conversation | undefined = this.forks.has(id) ? undefined : this.writes.live(id);
     if (!conversation) {
       const loaded = await this.load(id);
       this.unreported.push(...loaded.problems);
@@ -198,8 +286,18 @@ export class ConversationStore {
     if (!conversation) return undefined;
     if (trimmed) conversation.title = trimmed;
     else delete conversation.title;
-    await this.writeAndIndex(conversation, false);
+    if (copyOf) copyOf[1].title = titleOf(conversation);
+    if (this.forks.has(id)) await this.writeOthers(conversation);
+    else await this.writeAndIndex(conversation, false);
     return this.summaryOf(id);
+  }
+
+  /** Writes the other window's version of a conversation this window's writes no longer go to (they go to a copy). */
+  private async writeOthers(conversation: Conversation): Promise<void> {
+    const c = canonical(conversation);
+    const { written, stamp } = await this.files.withLock(fileNameOf(c.id), () => this.writeChecked(undefined, c));
+    this.index.recordWrite(written, stamp);
+    await this.updateIndex();
   }
 
   /** Deletes a conversation; hand the result to `restore` to undo. Undefined when there was none. */
@@ -242,8 +340,8 @@ export class ConversationStore {
    * content for undo (the live state if there is one, else what was on disk).
    */
   private async removeLocked(id: string, keep: boolean): Promise<{ existed: boolean; deleted?: DeletedConversation }> {
-    // From here on no write of it starts, and the one in flight is waited for.
-    const { hadSlot, live } = await this.writes.forget(id);
+    // From here on no write of it starts, and the one in flight is waited for (unless this window's writes of it go to a copy).
+    const { hadSlot, live } = this.forks.has(id) ? { hadSlot: false, live: undefined } : await this.writes.forget(id);
     let content = keep ? live : undefined;
     if (!content && keep) {
       const { conversation, problem } = await this.files.readConversation(id);
