@@ -3,6 +3,7 @@ import type { EndpointConfig } from '../streaming/chatSession';
 import type { ChatSessions } from '../streaming/chatSessions';
 import type { ChatProvider } from '../streaming/provider';
 import { listAllModels } from '../streaming/modelCatalog';
+import { ApiKeys, endpointUrlKey } from './apiKeys';
 import { selectionOf } from './contextSources';
 import type { Settings } from './settings';
 
@@ -10,7 +11,7 @@ export interface CommandDeps {
   sessions: ChatSessions;
   settings: Settings;
   log: vscode.LogOutputChannel;
-  secrets: vscode.SecretStorage;
+  apiKeys: ApiKeys;
   providerFor(endpoint: EndpointConfig): Promise<ChatProvider>;
   revealChat(): Promise<void>;
   onModelChanged(): void;
@@ -25,7 +26,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('modelChat.stop', () => deps.sessions.active.stop()),
     vscode.commands.registerCommand('modelChat.selectModel', () => selectModel(deps)),
-    vscode.commands.registerCommand('modelChat.setApiKey', () => setApiKey(deps)),
+    vscode.commands.registerCommand('modelChat.setApiKey', (endpointName?: unknown) => setApiKey(deps, typeof endpointName === 'string' ? endpointName : undefined)),
     vscode.commands.registerCommand('modelChat.showLog', () => deps.log.show()),
   ];
 }
@@ -85,20 +86,42 @@ async function selectModel(deps: CommandDeps): Promise<void> {
   deps.onModelChanged();
 }
 
-async function setApiKey(deps: CommandDeps): Promise<void> {
+/** `endpointName` comes from the "URL changed" message, which names the endpoint it is about. */
+async function setApiKey(deps: CommandDeps, endpointName?: string): Promise<void> {
   const endpoints = deps.settings.endpoints();
-  const chosen = await vscode.window.showQuickPick(
-    endpoints.map((e) => ({ label: e.name, description: e.url })),
-    { title: 'Set API key', placeHolder: 'Which endpoint is the key for?' },
-  );
+  const named = endpointName !== undefined ? endpoints.find((e) => e.name === endpointName) : undefined;
+  const chosen = named
+    ? { endpoint: named }
+    : await vscode.window.showQuickPick(
+        endpoints.map((endpoint) => ({ label: endpoint.name, description: endpoint.url, endpoint })),
+        { title: 'Set API key', placeHolder: 'Which endpoint is the key for? It is sent only to the URL shown.' },
+      );
   if (!chosen) return;
-  const key = await vscode.window.showInputBox({ title: `API key for ${chosen.label}`, password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the key.' });
+  const { name, url } = chosen.endpoint;
+  const key = await vscode.window.showInputBox({
+    title: `API key for ${name} (${endpointUrlKey(url)})`,
+    password: true,
+    ignoreFocusOut: true,
+    prompt: `Sent only to ${endpointUrlKey(url)}; if the endpoint's URL changes, you are asked again. Stored in VS Code's secret storage, never in settings. Leave empty to remove the key.`,
+  });
   if (key === undefined) return;
-  if (key) await deps.secrets.store(apiKeySecretName(chosen.label), key);
-  else await deps.secrets.delete(apiKeySecretName(chosen.label));
-  deps.log.info(`API key for ${chosen.label} ${key ? 'stored' : 'removed'}`);
+  await deps.apiKeys.set(chosen.endpoint, key || undefined);
+  deps.log.info(`API key for ${name} at ${endpointUrlKey(url)} ${key ? 'stored' : 'removed'}`);
 }
 
-export function apiKeySecretName(endpointName: string): string {
-  return `modelChat.apiKey.${endpointName}`;
+/** The API keys of this window: SecretStorage, bound to each endpoint's URL, with the "URL changed" message. */
+export function createApiKeys(secrets: vscode.SecretStorage, globalState: vscode.Memento, settings: Settings, log: vscode.LogOutputChannel): ApiKeys {
+  return new ApiKeys({
+    secrets,
+    state: globalState,
+    userDefines: (endpoint) => settings.userDefines(endpoint),
+    urlChanged: (endpoint, savedFor) => {
+      const url = endpointUrlKey(endpoint.url);
+      const was = savedFor.length ? ` was saved for ${savedFor.join(', ')}` : ' was saved before keys were bound to URLs';
+      log.warn(`Not sending the API key of ${endpoint.name} to ${url}: it${was}.`);
+      void vscode.window
+        .showWarningMessage(`Model Chat: the endpoint “${endpoint.name}” now points to ${url}. Its API key${was}, so it is not sent there. Set a key for this URL only if you trust it.`, 'Set API key')
+        .then((choice) => choice && vscode.commands.executeCommand('modelChat.setApiKey', endpoint.name));
+    },
+  });
 }

@@ -9,7 +9,8 @@ import { estimateTokens, problemsAttachment, type ContextAttachment } from '../s
 import { INSTRUCTION_FILES, type InstructionPart } from '../streaming/instructions';
 import { pickContext } from './contextPicker';
 import { InstructionsWatch } from './instructionsWatch';
-import { activeDocument, activeFileOf, parseDroppedUris, inWorkspace, problemsNow, readFileAttachment, selectionOf, workspaceProblems } from './contextSources';
+import { activeDocument, activeFileOf, parseDroppedUris, problemsNow, readFileAttachment, selectionOf, workspaceProblems } from './contextSources';
+import { insideWorkspace } from './workspaceFile';
 
 export interface ContextControllerOptions {
   log: vscode.LogOutputChannel;
@@ -136,12 +137,14 @@ export class ContextController implements vscode.Disposable {
   async addFromDrop(uriStrings: readonly string[]): Promise<number> {
     const uris = parseDroppedUris(uriStrings, this.opts.log);
     // A drop comes from the page, which the host does not trust: files outside the workspace (which would
-    // go to the model and into the saved conversation) are attached only when the user says so.
-    const outside = uris.filter((u) => !inWorkspace(u));
+    // go to the model and into the saved conversation) are attached only when the user says so. A link in
+    // the workspace that leads out of it counts as outside: a cloned repository can hold one to ~/.ssh.
+    const inside = await Promise.all(uris.map((u) => insideWorkspace(u).catch(() => false)));
+    const outside = uris.filter((_, i) => !inside[i]);
     if (outside.length) {
       const names = outside.slice(0, 3).map((u) => u.fsPath || u.toString()).join(', ') + (outside.length > 3 ? ` and ${outside.length - 3} more` : '');
       const choice = await vscode.window.showWarningMessage(`Attach ${outside.length === 1 ? 'a file' : `${outside.length} files`} from outside the workspace to the chat? ${names}`, { modal: true }, 'Attach');
-      if (choice !== 'Attach') return this.addFiles(uris.filter((u) => inWorkspace(u)));
+      if (choice !== 'Attach') return this.addFiles(uris.filter((_, i) => inside[i]));
     }
     return this.addFiles(uris);
   }

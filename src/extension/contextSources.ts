@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { fileAttachment, problemsAttachment, selectionAttachment, textFileAttachment, estimateTokens, type ContextAttachment, type Problem, type Refusal } from '../streaming/contextPrompt';
-import { INSTRUCTION_FILES, MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../streaming/instructions';
+import { MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../streaming/instructions';
+import { findInstructionFile } from './instructionFiles';
+import { readWorkspaceFile } from './workspaceFile';
 
 export type Sourced = { ok: true; attachment: ContextAttachment } | Refusal;
 
@@ -27,12 +29,17 @@ export async function readFileAttachment(uri: vscode.Uri, kind: 'file' | 'active
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open) return { ok: true, attachment: textFileAttachment({ label, detail, text: open.getText(), languageId: open.languageId, kind }) };
   try {
-    const stat = await vscode.workspace.fs.stat(uri);
-    if (stat.type & vscode.FileType.Directory) return { ok: false, reason: `${detail} is a folder; only files can be attached.` };
-    // Devices, pipes and sockets stat as neither file nor folder: reading /dev/zero would never end.
-    if (!(stat.type & vscode.FileType.File)) return { ok: false, reason: `${detail} is not a regular file; only files can be attached.` };
-    if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `${label} is too large to attach (${mib(stat.size)} MiB; the limit is ${mib(MAX_FILE_BYTES)} MiB).` };
-    return fileAttachment({ label, detail, bytes: await vscode.workspace.fs.readFile(uri), kind });
+    // Type and size are checked on the opened file itself: a path swapped for /dev/zero or a FIFO after a
+    // stat would otherwise be read without end. Whether it may be outside the workspace is the caller's call.
+    const read = await readWorkspaceFile(uri, { maxBytes: MAX_FILE_BYTES });
+    if (read.ok) return fileAttachment({ label, detail, bytes: read.bytes, kind });
+    if (read.code === 'notRegular') {
+      const stat = await Promise.resolve(vscode.workspace.fs.stat(uri)).catch(() => undefined);
+      if (stat && stat.type & vscode.FileType.Directory) return { ok: false, reason: `${detail} is a folder; only files can be attached.` };
+      return { ok: false, reason: `${detail} is not a regular file; only files can be attached.` };
+    }
+    if (read.code === 'tooLarge') return { ok: false, reason: `${label} is too large to attach (the limit is ${mib(MAX_FILE_BYTES)} MiB).` };
+    return { ok: false, reason: `${label} could not be read: ${read.reason}` };
   } catch (err) {
     return { ok: false, reason: `${label} could not be read: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -85,21 +92,16 @@ export function problemsNow(): ContextAttachment {
  * readInstructions picks it), as the part of the system prompt it becomes. None when absent or blank.
  */
 export async function instructionsAttachment(): Promise<ContextAttachment | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) return undefined;
-  for (const name of INSTRUCTION_FILES) {
-    let text: string;
-    try {
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, name)));
-    } catch {
-      continue; // not there: try the next one
-    }
-    const prompt = systemPrompt([{ source: name, text }]);
-    if (!prompt) return undefined;
-    const note = text.trim().length > MAX_INSTRUCTIONS_CHARS ? `cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters` : undefined;
-    return { kind: 'instructions', label: name.slice(name.lastIndexOf('/') + 1), detail: name, text: prompt, tokens: estimateTokens(prompt), ...(note ? { note } : {}) };
-  }
-  return undefined;
+  const file = await findInstructionFile();
+  if (!file) return undefined;
+  const { name } = file;
+  const label = name.slice(name.lastIndexOf('/') + 1);
+  // A refused file still gets its chip, saying why it is not sent: silence would look like it was.
+  if ('refused' in file) return { kind: 'instructions', label, detail: `${name}: not used, ${file.refused}`, text: '', tokens: 0, note: 'not used' };
+  const prompt = systemPrompt([{ source: name, text: file.text }]);
+  if (!prompt) return undefined;
+  const note = file.text.trim().length > MAX_INSTRUCTIONS_CHARS ? `cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters` : undefined;
+  return { kind: 'instructions', label, detail: name, text: prompt, tokens: estimateTokens(prompt), ...(note ? { note } : {}) };
 }
 
 /**
@@ -130,10 +132,5 @@ export function parseDroppedUris(lists: readonly string[], log: vscode.LogOutput
 
 /** One drop attaches at most this many files (the page sends at most this many lines, but it is not trusted). */
 const MAX_DROPPED = 100;
-
-/** Whether a URI is inside one of the workspace's folders. */
-export function inWorkspace(uri: vscode.Uri): boolean {
-  return vscode.workspace.getWorkspaceFolder(uri) !== undefined;
-}
 
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ErrorAction, ModelLabel, SetupState, WebviewToHost } from '../shared/protocol';
@@ -12,8 +13,10 @@ import { HistoryController } from './historyController';
 import { ContextController, registerContextCommands } from './contextController';
 import { readInstructions } from './instructionFiles';
 import { McpHost } from './mcpHost';
-import { apiKeySecretName, registerCommands } from './commands';
+import { createApiKeys, registerCommands } from './commands';
 import { Settings } from './settings';
+import { openLink } from './links';
+import { isPullableModelName } from './ollamaPullName';
 
 let store: ConversationStore | undefined;
 
@@ -23,13 +26,16 @@ const SETUP_PULL_MODEL = SUGGESTED_MODEL;
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
 export interface ModelChatApi {
   isAnswering(): boolean;
+  /** Whether a tool call in the shown conversation waits for the user's Allow. */
+  isWaitingForApproval(): boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const log = vscode.window.createOutputChannel('Model Chat', { log: true });
   // Workspace-scoped when a folder is open, the global storage otherwise.
   store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
-  const settings = new Settings(context.globalState, log);
+  const settings = new Settings(context.globalState, log, context.workspaceState);
+  const apiKeys = createApiKeys(context.secrets, context.globalState, settings, log);
   let view: ChatViewProvider | undefined = undefined;
   const statusBar = vscode.window.createStatusBarItem('modelChat.model', vscode.StatusBarAlignment.Right, 100);
   statusBar.name = 'Model Chat model';
@@ -40,8 +46,8 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     statusBar.show();
   };
   const providerFor = async (endpoint: EndpointConfig) =>
-    createProvider(endpoint, endpoint.type === 'openai' ? await context.secrets.get(apiKeySecretName(endpoint.name)) : undefined, settings.ollama());
-  const mcp = new McpHost(context, log);
+    createProvider(endpoint, endpoint.type === 'openai' ? await apiKeys.get(endpoint) : undefined, settings.ollama());
+  const mcp = new McpHost(context, log, settings);
   let history: HistoryController | undefined;
   let postContext = () => {};
   const contextChips = new ContextController({ log, state: context.workspaceState, onChange: () => postContext() });
@@ -50,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     providerFor,
     tools: mcp.tools,
     persist: store,
-    instructions: async () => contextChips.filterInstructions(await readInstructions()),
+    instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     post: (message) => {
       if (typeof message !== 'string' && (message.type === 'model' || message.type === 'snapshot')) showModel(message.model);
       // A finished turn may have grown the store past its bound.
@@ -173,13 +179,15 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       case 'selectModel':
         return void vscode.commands.executeCommand('modelChat.selectModel');
       case 'openLink':
-        return void openLink(message.href, log);
+        return void openLink(message.href, { log, notify: (text) => view?.post({ type: 'notice', text }) });
       case 'errorAction':
         return void runErrorAction(session(), message.messageId, message.index, log);
       case 'toolApproval':
         return session().resolveApproval(message.id, message.decision);
       case 'cancelTool':
         return session().cancelTool(message.id);
+      case 'openToolResult':
+        return void mcp.openFullResult(message.fileId);
       case 'copyText':
         return void vscode.env.clipboard.writeText(message.text);
       case 'insertCode':
@@ -247,7 +255,9 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     contextChips,
     ...registerContextCommands(contextChips, revealChat),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view),
-    ...registerCommands({ sessions, settings, log, secrets: context.secrets, providerFor, revealChat, onModelChanged }),
+    ...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged }),
+    settings,
+    settings.onDidDecide((key) => (key === 'endpoints' || key === 'defaultEndpoint' || key === 'defaultModel') && onModelChanged()),
     vscode.window.onDidChangeActiveTextEditor(followActiveFile),
     vscode.commands.registerCommand('modelChat.focusChat', async () => {
       await revealChat();
@@ -259,7 +269,10 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   );
   void restoreLatest(store, sessions, log);
   log.info('Model Chat activated');
-  return { isAnswering: () => sessions.active.busy || sessions.backgroundIds().length > 0 };
+  return {
+    isAnswering: () => sessions.active.busy || sessions.backgroundIds().length > 0,
+    isWaitingForApproval: () => sessions.active.snapshot().messages.some((m) => m.tool?.state === 'pending'),
+  };
 }
 
 /** Pending checkpoints are written before the extension host goes away. */
@@ -282,42 +295,6 @@ function reportProblems(problems: StoreProblem[], log: vscode.LogOutputChannel):
   if (!problems.length) return;
   for (const p of problems) log.error(`Conversation storage: ${p.file} ${p.reason}${p.movedTo ? ` (kept as ${p.movedTo})` : ''}`);
   void vscode.window.showWarningMessage(`Model Chat could not read ${problems.length} saved conversation file(s); they were kept aside. See the log for details.`, 'Show log').then((c) => c && log.show());
-}
-
-/**
- * Model output is untrusted: only web and mail links leave the editor, and only through VS Code. A link
- * without a scheme is a path in the workspace (`src/a.ts`, `src/a.ts#L12`): it opens in the editor.
- */
-async function openLink(href: string, log: vscode.LogOutputChannel): Promise<void> {
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(href)) return openWorkspacePath(href, log);
-  let uri: vscode.Uri;
-  try {
-    uri = vscode.Uri.parse(href, true);
-  } catch {
-    return log.warn(`Not opening a malformed link: ${href.slice(0, 200)}`);
-  }
-  if (uri.scheme === 'http' || uri.scheme === 'https' || uri.scheme === 'mailto') await vscode.env.openExternal(uri);
-  else log.warn(`Not opening a link with scheme '${uri.scheme}': ${href.slice(0, 200)}`);
-}
-
-async function openWorkspacePath(href: string, log: vscode.LogOutputChannel): Promise<void> {
-  const [pathPart, fragment = ''] = href.split('#', 2);
-  const path = decodeURIComponent(pathPart).replace(/^\.?\//, '');
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const uri = vscode.Uri.joinPath(folder.uri, path);
-    // joinPath normalises `..`: refuse anything that ends up outside the folder.
-    if (!uri.path.startsWith(folder.uri.path.replace(/\/?$/, '/'))) continue;
-    try {
-      await vscode.workspace.fs.stat(uri);
-    } catch {
-      continue;
-    }
-    const line = Number(/^L(\d+)/.exec(fragment)?.[1] ?? 0);
-    const selection = line > 0 ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined;
-    await vscode.window.showTextDocument(uri, { selection, preview: true });
-    return;
-  }
-  log.warn(`Not opening a link that is neither a web address nor a file in the workspace: ${href.slice(0, 200)}`);
 }
 
 async function insertAtCursor(text: string): Promise<void> {
@@ -360,9 +337,15 @@ async function runAction(session: ChatSession, action: ErrorAction, log: vscode.
       await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
       return;
     case 'pullModel': {
-      // The name came from the server or our own suggestion; still, it goes into a shell.
-      if (!/^[\w.:/-]+$/.test(action.model)) return log.warn(`Not running ollama pull for a suspicious model name: ${action.model}`);
-      const terminal = vscode.window.createTerminal({ name: 'Ollama' });
+      // The name can come from a workspace's defaultModel and goes into a shell: only a plain library name,
+      // so the repository chooses neither the registry nor anything the shell would read.
+      if (!isPullableModelName(action.model)) {
+        log.warn(`Not running ollama pull for a model name that is not a plain Ollama library name: ${action.model.slice(0, 200)}`);
+        void vscode.window.showWarningMessage(`Model Chat only pulls plain Ollama library names (like qwen3 or user/model:tag); “${action.model.slice(0, 80)}” names another registry or is not a model name. Run ollama pull yourself if you trust it.`);
+        return;
+      }
+      // Not in the workspace: a cloned repository's files must not shape how the command starts.
+      const terminal = vscode.window.createTerminal({ name: 'Ollama', cwd: homedir() });
       terminal.show();
       terminal.sendText(`ollama pull ${action.model}`);
       return;

@@ -42,6 +42,8 @@ export class InstructionsWatch implements vscode.Disposable {
       this.log.warn(`Reading the instructions file failed: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     });
-    if (seq === this.loads) this.onChange(attachment);
+    if (seq !== this.loads) return;
+    if (attachment && !attachment.text) this.log.warn(`Instructions file ${attachment.detail}`);
+    this.onChange(attachment);
   }
 }

@@ -1,38 +1,56 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { ToolCall } from '../streaming/events';
 import type { ToolSupport } from '../streaming/toolSupport';
 import type { McpInput } from '../tools/mcpConfig';
 import { McpConnections } from '../tools/mcpConnections';
+import { McpInputStore, type InputOwner } from '../tools/mcpInputs';
+import { withProgressUi } from '../tools/progressUi';
+import { ToolResultFiles } from '../tools/toolResultFiles';
 import { loadMcpServers } from '../tools/mcpResolve';
 import { McpToolSupport } from '../tools/mcpToolSupport';
+import type { Settings } from './settings';
+import { readWorkspaceFile } from './workspaceFile';
+
+/** A hand-written mcp.json is a few KiB; anything near this is not one. */
+const MAX_MCP_JSON_BYTES = 1024 * 1024;
 
 const ALWAYS_KEY = 'modelChat.tools.alwaysAllowed';
-/** Calls longer than this also show in VS Code's progress UI. */
-const PROGRESS_UI_AFTER_MS = 1500;
 
 /**
  * MCP for the extension: servers from the setting and the workspace's .vscode/mcp.json (only in a trusted
  * workspace), loaded on the first turn that may use tools and again whenever either changes; inputs asked
- * once (passwords kept in SecretStorage); long calls in the progress UI; a command listing the servers.
+ * per server (passwords kept in SecretStorage); long calls in the progress UI; a command listing the servers.
  */
 export class McpHost implements vscode.Disposable {
   readonly connections: McpConnections;
   readonly tools: ToolSupport;
   private loaded: Promise<void> | undefined;
+  private readonly inputs: McpInputStore;
+  private readonly resultFiles: ToolResultFiles;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
+    /** Approval, timeouts and the servers setting are the user's (settings.ts): a workspace cannot loosen or redirect them. */
+    private readonly settings: Pick<Settings, 'toolApproval' | 'toolTimeoutMs' | 'mcpServers' | 'onDidDecide'>,
   ) {
+    this.resultFiles = new ToolResultFiles(vscode.Uri.joinPath(context.globalStorageUri, 'tool-results').fsPath);
+    this.inputs = new McpInputStore({
+      secrets: context.secrets,
+      userState: context.globalState,
+      workspaceState: context.workspaceState,
+      workspace: () => (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString(),
+      prompt: (input, owner) => this.promptInput(input, owner),
+    });
     this.connections = new McpConnections([], { logger: log, clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') } });
     const support = new McpToolSupport(this.connections, {
-      approval: () => vscode.workspace.getConfiguration('modelChat').get<string>('tools.approval', 'ask'),
-      timeoutMs: () => 1000 * vscode.workspace.getConfiguration('modelChat').get<number>('tools.timeoutSeconds', 60),
+      approval: () => settings.toolApproval(),
+      timeoutMs: () => settings.toolTimeoutMs(),
       alwaysAllowed: () => new Set(context.workspaceState.get<string[]>(ALWAYS_KEY, [])),
       rememberAlwaysAllowed: (key) => void context.workspaceState.update(ALWAYS_KEY, [...new Set([...context.workspaceState.get<string[]>(ALWAYS_KEY, []), key])]),
-      aroundRun: (call, run, cancel) => this.withProgressUi(call, run, cancel),
+      resultFiles: this.resultFiles,
+      aroundRun: (call, run, cancel) => withProgressUi(`Model Chat: ${call.name}`, run, cancel, { withProgress: (title, task) => this.withProgress(title, task) }),
     });
     // Loading waits for the first turn: nothing starts (and nobody is asked for inputs) before tools are wanted.
     this.tools = {
@@ -54,6 +72,7 @@ export class McpHost implements vscode.Disposable {
       watcher.onDidCreate(changed),
       watcher.onDidDelete(changed),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('modelChat.mcp.servers') && changed()),
+      settings.onDidDecide((key) => key === 'mcp.servers' && changed()),
       vscode.workspace.onDidGrantWorkspaceTrust(changed),
       vscode.commands.registerCommand('modelChat.mcp.showServers', () => this.showServers()),
     );
@@ -68,15 +87,14 @@ export class McpHost implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0];
     let workspaceJson: string | undefined;
     if (folder) {
-      try {
-        workspaceJson = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, '.vscode', 'mcp.json')));
-      } catch {
-        workspaceJson = undefined;
-      }
+      // The repository decides what this path is: only a small regular file inside the workspace is read.
+      const read = await readWorkspaceFile(vscode.Uri.joinPath(folder.uri, '.vscode', 'mcp.json'), { maxBytes: MAX_MCP_JSON_BYTES, insideWorkspace: true }).catch((err: unknown) => ({ ok: false as const, code: 'unreadable' as const, reason: String(err) }));
+      if (read.ok) workspaceJson = new TextDecoder().decode(read.bytes);
+      else if (read.code !== 'missing') this.log.warn(`Not reading .vscode/mcp.json: ${read.reason}`);
     }
     const result = await loadMcpServers(
-      { settingsServers: vscode.workspace.getConfiguration('modelChat').get('mcp.servers'), workspaceJson },
-      { trusted: vscode.workspace.isTrusted, workspaceFolder: folder?.uri.fsPath, userHome: homedir(), env: process.env, resolveInput: (input) => this.resolveInput(input) },
+      { settingsServers: this.settings.mcpServers(), workspaceJson },
+      { trusted: vscode.workspace.isTrusted, workspaceFolder: folder?.uri.fsPath, userHome: homedir(), env: process.env, resolveInput: (input, owner) => this.inputs.resolve(input, owner) },
     );
     for (const p of result.problems) this.log.warn(p.message);
     if (result.blocked.length) {
@@ -87,41 +105,25 @@ export class McpHost implements vscode.Disposable {
     this.log.info(`MCP: ${result.servers.length} server(s) configured${result.blocked.length ? `, ${result.blocked.length} blocked (untrusted workspace)` : ''}`);
   }
 
-  private async resolveInput(input: McpInput): Promise<string | undefined> {
-    const key = `modelChat.mcp.input.${input.id}`;
-    const stored = input.password ? await this.context.secrets.get(key) : this.context.workspaceState.get<string>(key);
-    if (stored !== undefined) return stored;
-    const value = await vscode.window.showInputBox({ title: `MCP input: ${input.id}`, prompt: input.description, password: input.password, ignoreFocusOut: true, value: input.default });
-    if (value === undefined) return undefined;
-    if (input.password) await this.context.secrets.store(key, value);
-    else await this.context.workspaceState.update(key, value);
-    return value;
+  private promptInput(input: McpInput, owner: InputOwner): Thenable<string | undefined> {
+    const where = owner.source === 'settings' ? 'your settings' : 'this workspace';
+    return vscode.window.showInputBox({ title: `MCP input: ${input.id} (server "${owner.name}", from ${where})`, prompt: input.description, password: input.password, ignoreFocusOut: true, value: input.default });
   }
 
-  /** A call still running after a moment also shows in VS Code's progress UI, where it can be cancelled. */
-  private async withProgressUi<T>(call: ToolCall, run: (onProgress: (p: number, t?: number, m?: string) => void) => Promise<T>, cancel: () => void): Promise<T> {
-    let report: ((p: number, t?: number, m?: string) => void) | undefined;
-    let last = 0;
-    const running = run((p, t, m) => report?.(p, t, m));
-    let settled = false;
-    void running.finally(() => (settled = true)).catch(() => {});
-    const timer = setTimeout(() => {
-      if (settled) return;
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Model Chat: ${call.name}`, cancellable: true }, (progress, token) => {
-        token.onCancellationRequested(cancel);
-        report = (p, t, m) => {
-          const fraction = t ? Math.min(1, p / t) : 0;
-          progress.report({ message: m, increment: Math.max(0, fraction - last) * 100 });
-          last = fraction;
-        };
-        return running.catch(() => undefined);
-      });
-    }, PROGRESS_UI_AFTER_MS);
-    try {
-      return await running;
-    } finally {
-      clearTimeout(timer);
+  private withProgress(title: string, task: (report: (value: { message?: string; increment?: number }) => void, onCancel: (cancel: () => void) => void) => Promise<unknown>): void {
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
+      task((value) => progress.report(value), (cancel) => token.onCancellationRequested(cancel)),
+    );
+  }
+
+  /** The card's "Open full result": the whole text of a truncated tool result, kept on disk. */
+  async openFullResult(fileId: string): Promise<void> {
+    const path = this.resultFiles.pathOf(fileId);
+    if (!path) {
+      void vscode.window.showWarningMessage('The full tool result is no longer kept (only the newest are).');
+      return;
     }
+    await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true });
   }
 
   private async showServers(): Promise<void> {

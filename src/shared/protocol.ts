@@ -23,6 +23,16 @@ export interface ChatErrorInfo {
 
 export type ToolState = 'pending' | 'running' | 'done' | 'error' | 'cancelled';
 
+/** A tool result cut to what the chat, the model and the saved conversation may hold. */
+export interface ToolTruncation {
+  /** Size of the tool's whole text output, in UTF-8 bytes. */
+  originalBytes: number;
+  keptBytes: number;
+  /** The full text on disk, for `openToolResult`; absent when it could not be kept. */
+  fileId?: string;
+  imagesLeftOut?: number;
+}
+
 /** One tool call as the chat shows it (a card between the answers of two rounds). */
 export interface ToolCallInfo {
   name: string;
@@ -33,7 +43,7 @@ export interface ToolCallInfo {
   /** Whether the tool says it only reads (readOnlyHint), shown on the approval card. */
   readOnly?: boolean;
   progress?: { progress: number; total?: number; message?: string };
-  result?: { text: string; isError: boolean; images?: Array<{ mimeType: string; data: string }> };
+  result?: { text: string; isError: boolean; images?: Array<{ mimeType: string; data: string }>; truncated?: ToolTruncation };
   /** Epoch ms when it started running, for the elapsed time. */
   startedAt?: number;
   durationMs?: number;
@@ -190,6 +200,8 @@ export type WebviewToHost =
   /** Copy goes through the host: the clipboard API is not reliably available inside a webview. */
   | { type: 'toolApproval'; id: string; decision: 'allow' | 'deny' | 'always' }
   | { type: 'cancelTool'; id: string }
+  /** Opens the full text of a truncated tool result (`ToolTruncation.fileId`) in an editor. */
+  | { type: 'openToolResult'; fileId: string }
   | { type: 'copyText'; text: string }
   | { type: 'insertCode'; text: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
@@ -231,6 +243,7 @@ const checks: Record<WebviewToHost['type'], Check> = {
   errorAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
   toolApproval: (m) => isStr(m.id, 200) && (m.decision === 'allow' || m.decision === 'deny' || m.decision === 'always'),
   cancelTool: (m) => isStr(m.id, 200),
+  openToolResult: (m) => isStr(m.fileId, 100),
   copyText: (m) => isStr(m.text),
   insertCode: (m) => isStr(m.text),
   log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),

@@ -15,6 +15,7 @@ import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo }
 import { ToolCalls, type Decision } from './toolCalls';
 import { systemPrompt } from './instructions';
 import type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps } from './sessionTypes';
+import { untilAborted } from './untilAborted';
 
 export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
 
@@ -311,8 +312,10 @@ export class ChatSession {
       return turn.answer.end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
     }
     try {
-      const provider = await this.deps.providerFor(endpoint);
-      const model = config.model || (await this.firstModel(provider, signal));
+      // Every await before the model is asked races Stop: the work behind some (a key from SecretStorage, a
+      // file on a hung drive, MCP servers starting) cannot be cancelled, and Stop must not wait for it.
+      const provider = await untilAborted(Promise.resolve(this.deps.providerFor(endpoint)), signal);
+      const model = config.model || (await untilAborted(this.firstModel(provider, signal), signal));
       if (signal.aborted) return turn.answer.end('stopped');
       if (!model) {
         return turn.answer.end('error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
@@ -320,12 +323,13 @@ export class ChatSession {
       // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
       const STARTING = 'Starting tools…';
       const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
-      const tools = await this.toolsFor(provider, model, signal).finally(() => clock.clearTimeout(slow));
+      const tools = await untilAborted(this.toolsFor(provider, model, signal), signal).finally(() => clock.clearTimeout(slow));
       if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
-      const system = systemPrompt((await this.deps.instructions?.().catch((err) => {
-        this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
+      const parts = this.deps.instructions?.(signal).catch((err) => {
+        if (!signal.aborted) this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
         return [];
-      })) ?? []);
+      });
+      const system = systemPrompt((parts && (await untilAborted(parts, signal))) ?? []);
       let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
       const warning = contextWarning(messages, config.contextTokens);
       if (warning) {

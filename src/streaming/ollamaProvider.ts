@@ -1,13 +1,17 @@
 import { Ollama } from 'ollama';
+import { boundedFetch, limitErrorOf, type ResponseLimits } from './boundedFetch';
 import type { ProviderError, StreamEvent } from './events';
 import { guardedFetch, protocolErrorOf } from './lineGuard';
 import { toOllamaMessages, toOllamaTools } from './ollamaMessages';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from './provider';
+import { untilAborted } from './untilAborted';
 
 export interface OllamaOptions {
   numCtx?: number;
   /** How long the server keeps the model loaded after a request, e.g. "10m" or "-1" (Ollama's own default when unset). */
   keepAlive?: string;
+  /** Caps on every response but the chat stream (model list, /api/show); defaults from boundedFetch.ts. */
+  limits?: ResponseLimits;
 }
 
 /**
@@ -33,11 +37,14 @@ export class OllamaProvider implements ChatProvider {
    *
    * The chat stream's body also goes through the line guard: ollama-js drops a line that is not JSON with
    * a console.warn, so without it a proxy's error page or a spliced body would vanish from the answer.
+   * Every other response (the model list, /api/show) is read whole by ollama-js: it is capped in size and time.
    */
   private client(signal?: AbortSignal): Ollama {
     const merged: typeof fetch = (input, init) =>
       fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([init.signal, signal]) : (init?.signal ?? signal) });
-    const guarded = guardedFetch(merged, { format: 'ndjson', url: this.url }, (path) => path.endsWith('/api/chat'));
+    const isChat = (path: string) => path.endsWith('/api/chat');
+    const bounded = boundedFetch(merged, this.options.limits ?? {}, (path) => !isChat(path));
+    const guarded = guardedFetch(bounded, { format: 'ndjson', url: this.url }, isChat);
     return new Ollama({ host: this.url, fetch: guarded });
   }
 
@@ -54,7 +61,8 @@ export class OllamaProvider implements ChatProvider {
         });
       capabilityCache.set(key, known);
     }
-    return known;
+    // The cached look-up may belong to another turn's request: this turn's Stop must not wait for it.
+    return untilAborted(known, signal);
   }
 
   /** A model without "tools" answers 400 when sent tools. */
@@ -126,6 +134,10 @@ export class OllamaProvider implements ChatProvider {
 
   /** Turns whatever ollama-js or fetch threw into a message a user can act on. */
   describe(err: unknown, model?: string): ProviderError {
+    const limit = limitErrorOf(err);
+    if (limit) {
+      return { kind: limit.kind === 'timeout' ? 'server' : 'protocol', url: this.url, detail: limit.message, message: `Ollama at ${this.url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at Ollama itself.` };
+    }
     const garbage = protocolErrorOf(err);
     if (garbage) {
       return {

@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { boundedFetch, limitErrorOf, type ResponseLimits } from './boundedFetch';
 import type { ProviderError, StreamEvent, UsageStats } from './events';
 import { guardedFetch, protocolErrorOf } from './lineGuard';
 import { toOpenAIMessages, toOpenAITools } from './openaiMessages';
@@ -9,10 +10,14 @@ import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } 
 export interface OpenAIProviderOptions {
   /** Replaces the global fetch under the SDK (tests, proxies). */
   fetch?: typeof fetch;
+  /** Caps on every response but the chat stream (the model list); defaults from boundedFetch.ts. */
+  limits?: ResponseLimits;
 }
 
 /** What compatible servers add to a delta beyond the SDK's types. */
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning?: string | null; reasoning_content?: string | null };
+
+const isChat = (path: string) => path.endsWith('/chat/completions');
 
 /** The command users run to store a key; named in every auth error. */
 const SET_KEY_COMMAND = '"Model Chat: Set API key"';
@@ -45,8 +50,13 @@ export class OpenAIProvider implements ChatProvider {
       // Failures come back as events with their own messages; the SDK's console output would only duplicate them.
       logLevel: 'off',
       // The SDK skips SSE lines that are not a field it knows; the guard turns them into an error instead, so
-      // an HTML page or plain text spliced into the stream is reported rather than silently lost.
-      fetch: guardedFetch(opts.fetch ?? ((input, init) => fetch(input, init)), { format: 'sse', url }, (path) => path.endsWith('/chat/completions')),
+      // an HTML page or plain text spliced into the stream is reported rather than silently lost. Every
+      // other response (the model list) is read whole by the SDK: it is capped in size and time.
+      fetch: guardedFetch(
+        boundedFetch(opts.fetch ?? ((input, init) => fetch(input, init)), opts.limits ?? {}, (path) => !isChat(path)),
+        { format: 'sse', url },
+        isChat,
+      ),
     });
   }
 
@@ -126,6 +136,10 @@ export class OpenAIProvider implements ChatProvider {
 
   private describeRaw(err: unknown, model?: string): ProviderError {
     const url = this.url;
+    const limit = limitErrorOf(err);
+    if (limit) {
+      return { kind: limit.kind === 'timeout' ? 'server' : 'protocol', url, detail: limit.message, message: `The server at ${url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at the API itself (it usually ends in /v1).` };
+    }
     const garbage = protocolErrorOf(err);
     if (garbage) {
       return {

@@ -38,8 +38,8 @@ export interface SessionDeps {
   tools?: ToolSupport;
   /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */
   persist?: Persistence;
-  /** Standing instructions, read for every turn (the setting and the workspace's instructions file). */
-  instructions?(): Promise<InstructionPart[]>;
+  /** Standing instructions, read for every turn (the setting and the workspace's instructions file); `signal` is the turn's. */
+  instructions?(signal: AbortSignal): Promise<InstructionPart[]>;
 }
 
 export interface Persistence {

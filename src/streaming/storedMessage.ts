@@ -147,7 +147,13 @@ function checkTool(t: unknown): ToolCallInfo | string {
     if (!isObject(r) || !isText(r.text) || !isFlag(r.isError)) return 'malformed result';
     if (!optional(r.images, (v) => Array.isArray(v) && v.every((i) => isObject(i) && isText(i.mimeType) && isText(i.data)))) return 'malformed result images';
     const images = (r.images as Array<{ mimeType: string; data: string }> | undefined)?.map((i) => ({ mimeType: i.mimeType, data: i.data }));
-    result = { text: r.text, isError: r.isError, ...(images ? { images } : {}) };
+    // A note the card shows; a malformed one is dropped (the text still says it was cut).
+    const tr = r.truncated;
+    const truncated =
+      isObject(tr) && isTime(tr.originalBytes) && isTime(tr.keptBytes)
+        ? { originalBytes: tr.originalBytes, keptBytes: tr.keptBytes, ...(isText(tr.fileId) ? { fileId: tr.fileId } : {}), ...(isTime(tr.imagesLeftOut) ? { imagesLeftOut: tr.imagesLeftOut } : {}) }
+        : undefined;
+    result = { text: r.text, isError: r.isError, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
   }
   return {
     name: t.name,

@@ -6,6 +6,8 @@ import type { ToolDescriptor, ToolSupport } from './toolSupport';
 
 export type Decision = 'allow' | 'deny' | 'always';
 
+const MAX_PROGRESS_MESSAGE = 500;
+
 /** Where a tool call shows: a card added once, then updated (state changes are worth saving at once). */
 export interface ToolCallUi {
   added(item: MessageSnapshot): void;
@@ -71,10 +73,11 @@ export class ToolCalls {
     try {
       const result = await support.run(call, {
         signal: AbortSignal.any([signal, own.signal]),
-        onProgress: (progress, total, message) => update({ progress: { progress, total, message } }),
+        // A progress message is a status line: a server sending megabytes in each would flood the view and the history.
+        onProgress: (progress, total, message) => update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),
       });
       const state = result.outcome === 'done' ? 'done' : result.outcome === 'cancelled' ? 'cancelled' : 'error';
-      update({ state, durationMs: result.durationMs, progress: undefined, result: { text: result.content, isError: state !== 'done', images: result.images } });
+      update({ state, durationMs: result.durationMs, progress: undefined, result: { text: result.content, isError: state !== 'done', images: result.images, ...(result.truncated ? { truncated: result.truncated } : {}) } });
       return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
     } finally {
       this.aborts.delete(item.id);

@@ -1,3 +1,4 @@
+import type { ToolTruncation } from '../shared/protocol';
 import type { ToolCall } from './events';
 
 /** A tool as offered to the model, with what the chat shows about it. */
@@ -18,6 +19,8 @@ export interface ToolRunResult {
   content: string;
   images?: Array<{ mimeType: string; data: string }>;
   durationMs: number;
+  /** The content is only part of what the tool returned (the card says so and can open the rest). */
+  truncated?: ToolTruncation;
 }
 
 /**

@@ -2,9 +2,11 @@
  * Turns checked config entries into servers ready to start: variables replaced, inputs asked for,
  * envFile read. Never throws; a server that cannot be resolved becomes a problem and is left out.
  */
-import { readFile as fsReadFile } from 'node:fs/promises';
-import { isAbsolute, resolve as resolvePath, sep } from 'node:path';
+import { readBoundedFile } from '../streaming/boundedFile';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { mayStart, readMcpConfig, type McpConfigProblem, type McpInput, type McpServerEntry, type McpServerSource } from './mcpConfig';
+import type { InputOwner } from './mcpInputs';
 import { inputIdsIn, parseDotenv, substitute, type VariableValues } from './mcpVariables';
 
 interface ConfigBase {
@@ -35,11 +37,13 @@ export interface ResolveOptions {
   /** The `inputs` of mcp.json. */
   inputs: McpInput[];
   /**
-   * Asks for an input's value; undefined when the user cancels. Called at most once per input id per
-   * resolution, one at a time. The host remembers answers (passwords in SecretStorage) so users are asked once.
+   * Asks for an input's value for one server; undefined when the user cancels. Called once per input id per
+   * server, one at a time: an answer belongs to the server it was given for and is never reused for another.
+   * The host remembers answers per server (passwords in SecretStorage) so users are asked once.
    */
-  resolveInput(input: McpInput): Promise<string | undefined>;
-  readFile?: (path: string) => Promise<string>;
+  resolveInput(input: McpInput, server: InputOwner): Promise<string | undefined>;
+  /** Reads an envFile; by default only a small regular file, inside the workspace (or, for a server from settings, the user's home). */
+  readFile?: (path: string, source: McpServerSource) => Promise<string>;
 }
 
 export interface ResolvedServers {
@@ -51,14 +55,14 @@ export interface ResolvedServers {
 
 export async function resolveMcpServers(entries: McpServerEntry[], options: ResolveOptions): Promise<ResolvedServers> {
   const result: ResolvedServers = { servers: [], blocked: [], problems: [] };
-  const answers = new Map<string, string | undefined>();
   for (const entry of entries) {
     if (!mayStart(entry, options.trusted)) {
       result.blocked.push(entry);
       continue;
     }
     try {
-      const inputs = await askInputs(entry, options, answers);
+      refuseWorkspacePaths(entry, options);
+      const inputs = await askInputs(entry, options);
       const values: VariableValues = { workspaceFolder: options.workspaceFolder, userHome: options.userHome, env: options.env, inputs, pathSeparator: sep };
       result.servers.push(await resolveEntry(entry, values, options));
     } catch (e) {
@@ -87,20 +91,28 @@ function stringsOf(entry: McpServerEntry): string[] {
   return [entry.url, ...Object.values(entry.headers)];
 }
 
-async function askInputs(entry: McpServerEntry, options: ResolveOptions, answers: Map<string, string | undefined>): Promise<Map<string, string>> {
+async function askInputs(entry: McpServerEntry, options: ResolveOptions): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   for (const id of new Set(stringsOf(entry).flatMap(inputIdsIn))) {
-    if (!answers.has(id)) {
-      // An input used in settings has nowhere to be declared: ask anyway, and treat the value as a secret
-      // (the safe side: it is often a token).
-      const input = options.inputs.find((i) => i.id === id) ?? { type: 'promptString', id, description: id, password: true };
-      answers.set(id, await options.resolveInput(input).catch(() => undefined));
-    }
-    const value = answers.get(id);
+    // An input used in settings has nowhere to be declared: ask anyway, and treat the value as a secret
+    // (the safe side: it is often a token).
+    const input = options.inputs.find((i) => i.id === id) ?? { type: 'promptString', id, description: id, password: true };
+    const value = await options.resolveInput(input, { name: entry.name, source: entry.source }).catch(() => undefined);
     if (value === undefined) throw new Error(`input "${id}" was not provided`);
     values.set(id, value);
   }
   return values;
+}
+
+/**
+ * In Restricted Mode the user's own servers still run, but nothing of the untrusted folder may shape how
+ * they start: a path into it in their command, arguments, env or cwd would run or load the repository's files.
+ */
+function refuseWorkspacePaths(entry: McpServerEntry, options: ResolveOptions): void {
+  if (options.trusted || entry.source !== 'settings' || entry.type !== 'stdio') return;
+  if (stringsOf(entry).some((s) => /\$\{workspaceFolder(Basename)?\}/.test(s))) {
+    throw new Error('uses ${workspaceFolder}, which is not available to MCP servers in Restricted Mode (the workspace is not trusted)');
+  }
 }
 
 async function resolveEntry(entry: McpServerEntry, values: VariableValues, options: ResolveOptions): Promise<McpServerConfig> {
@@ -118,17 +130,23 @@ async function resolveEntry(entry: McpServerEntry, values: VariableValues, optio
     const headers = Object.fromEntries(Object.entries(entry.headers).map(([k, v]) => [k, sub(v)]));
     return { name, source, type: entry.type, url, headers };
   }
+  // The user's servers live in the user's home: started in the workspace, npx/uvx would honour the
+  // repository's .npmrc or uv.toml, and on Windows a npx.cmd in its root would run instead of the real one.
+  const base = source === 'settings' ? values.userHome : values.workspaceFolder;
   const inFolder = (path: string, field: string) => {
     if (isAbsolute(path)) return path;
-    if (!values.workspaceFolder) throw new Error(`"${field}" is a relative path (${path}) but no workspace folder is open`);
-    return resolvePath(values.workspaceFolder, path);
+    if (!base) throw new Error(`"${field}" is a relative path (${path}) but no workspace folder is open`);
+    return resolvePath(base, path);
   };
   const env: Record<string, string> = {};
   if (entry.envFile !== undefined) {
     const path = inFolder(sub(entry.envFile), 'envFile');
+    if (source === 'settings' && !options.trusted && isWithin(path, values.workspaceFolder)) {
+      throw new Error(`envFile ${path} is inside the workspace, which is not read in Restricted Mode (the workspace is not trusted)`);
+    }
     let text: string;
     try {
-      text = await (options.readFile ?? ((p: string) => fsReadFile(p, 'utf8')))(path);
+      text = await (options.readFile ?? readEnvFile(options))(path, source);
     } catch (e) {
       throw new Error(`cannot read envFile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
@@ -139,6 +157,13 @@ async function resolveEntry(entry: McpServerEntry, values: VariableValues, optio
     if (v === null) delete env[k];
     else env[k] = sub(v);
   }
+  const cwdOf = () => {
+    const cwd = entry.cwd !== undefined ? inFolder(sub(entry.cwd), 'cwd') : base;
+    if (source === 'settings' && !options.trusted && cwd !== undefined && isWithin(cwd, values.workspaceFolder)) {
+      throw new Error(`cwd ${cwd} is inside the workspace, where MCP servers do not start in Restricted Mode (the workspace is not trusted)`);
+    }
+    return cwd;
+  };
   return {
     name,
     source,
@@ -146,7 +171,41 @@ async function resolveEntry(entry: McpServerEntry, values: VariableValues, optio
     command: sub(entry.command),
     args: entry.args.map(sub),
     env,
-    // VS Code starts servers in the workspace folder unless told otherwise.
-    cwd: entry.cwd !== undefined ? inFolder(sub(entry.cwd), 'cwd') : values.workspaceFolder,
+    // A workspace's servers start in its folder, as VS Code starts them; the user's in the home.
+    cwd: cwdOf(),
+  };
+}
+
+/** Whether `path` is `folder` or below it, also through symlinks on either side. */
+function isWithin(path: string, folder: string | undefined): boolean {
+  if (!folder) return false;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolvePath(p);
+    }
+  };
+  const inside = (p: string, f: string) => {
+    const rel = relative(f, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  return inside(resolvePath(path), resolvePath(folder)) || inside(real(path), real(folder));
+}
+
+/** An envFile holds a few variables; anything bigger is not one. */
+const MAX_ENV_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A workspace's mcp.json may only name an envFile inside the workspace (else a repository could send
+ * ~/.aws/credentials to a server it chose); the user's own settings may also name one in their home.
+ */
+function readEnvFile(options: ResolveOptions): (path: string, source: McpServerSource) => Promise<string> {
+  return async (path, source) => {
+    // Restricted Mode: nothing in the untrusted folder may shape how the user's own servers start.
+    const folders = [source === 'workspace' || options.trusted ? options.workspaceFolder : undefined, source === 'settings' ? options.userHome : undefined].filter((f): f is string => !!f);
+    const read = await readBoundedFile(path, { maxBytes: MAX_ENV_FILE_BYTES, within: folders });
+    if (!read.ok) throw new Error(read.code === 'outside' ? `it is outside the ${source === 'settings' ? (options.trusted ? 'workspace and the home folder' : 'home folder') : 'workspace'}` : read.reason);
+    return new TextDecoder().decode(read.bytes);
   };
 }

@@ -8,6 +8,10 @@ export interface McpToolSupportOptions {
   /** Read on every call, so a settings change applies to the next tool call. */
   approval(): ApprovalSetting | string;
   timeoutMs(): number;
+  /** The longest one call may run even while it reports progress (runTool's default when absent). */
+  maxLifetimeMs?(): number;
+  /** Where the full text of a result too large for the chat is kept. */
+  resultFiles?: { save(text: string): Promise<string> };
   /** approvalKey()s the user allowed for good (the host keeps them per workspace). */
   alwaysAllowed(): ReadonlySet<string>;
   rememberAlwaysAllowed(key: string): void;
@@ -46,11 +50,18 @@ export class McpToolSupport implements ToolSupport {
 
   async run(call: ToolCall, { signal, onProgress }: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void }): Promise<ToolRunResult> {
     const own = new AbortController();
-    const go = (progress: typeof onProgress) => runTool(this.connections, call, { signal: AbortSignal.any([signal, own.signal]), timeoutMs: this.options.timeoutMs(), onProgress: progress });
+    const go = (progress: typeof onProgress) =>
+      runTool(this.connections, call, {
+        signal: AbortSignal.any([signal, own.signal]),
+        timeoutMs: this.options.timeoutMs(),
+        maxLifetimeMs: this.options.maxLifetimeMs?.(),
+        resultFiles: this.options.resultFiles,
+        onProgress: progress,
+      });
     const result = this.options.aroundRun
       ? await this.options.aroundRun(call, (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))), () => own.abort())
       : await go(onProgress);
-    return { outcome: result.outcome, content: result.content, images: result.images, durationMs: result.durationMs };
+    return { outcome: result.outcome, content: result.content, images: result.images, durationMs: result.durationMs, ...(result.truncated ? { truncated: result.truncated } : {}) };
   }
 }
 

@@ -6,6 +6,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isMcpError } from './mcpSdk';
+import { formatBytes } from '../shared/bytes';
+import type { ToolTruncation } from '../shared/protocol';
 import type { ToolCall } from '../streaming/events';
 import type { McpTool } from './toolNames';
 
@@ -24,6 +26,15 @@ export interface ToolRunOptions {
   /** Fails the call after this long without a result or a progress notification. Default 60 s. */
   timeoutMs?: number;
   onProgress?: (progress: number, total?: number, message?: string) => void;
+  /**
+   * The longest a call may run, progress or not: a server that reports progress forever would otherwise
+   * hold the turn forever. Default 30 minutes, or timeoutMs when that is longer.
+   */
+  maxLifetimeMs?: number;
+  /** Text beyond this many UTF-8 bytes is cut, with a note, before it reaches the model, the card or the history. Default 64 KB. */
+  maxResultBytes?: number;
+  /** Where the full text of a cut result is kept for the user to open. */
+  resultFiles?: { save(text: string): Promise<string> };
 }
 
 export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
@@ -47,9 +58,16 @@ export interface ToolResult {
   durationMs: number;
   /** The server that ran it, when the tool was found. */
   server?: string;
+  /** Set when the output was too large and `content`/`images` hold only part of it. */
+  truncated?: ToolTruncation;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_LIFETIME_MS = 30 * 60_000;
+const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
+/** Images go to the model and the card inline, as base64. */
+const MAX_IMAGES = 4;
+const MAX_IMAGE_BASE64_BYTES = 4 * 1024 * 1024;
 
 export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOptions = {}): Promise<ToolResult> {
   const started = performance.now();
@@ -79,14 +97,24 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
   const callAbort = new AbortController();
   const forward = () => callAbort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', forward, { once: true });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxLifetimeMs = options.maxLifetimeMs ?? Math.max(DEFAULT_MAX_LIFETIME_MS, timeoutMs);
+  let overLifetime = false;
+  // Aborting (rather than the SDK's maxTotalTimeout, checked only when progress arrives) also sends the
+  // server notifications/cancelled, so it stops working too.
+  const lifetime = setTimeout(() => {
+    overLifetime = true;
+    callAbort.abort(new Error('maximum lifetime exceeded'));
+  }, maxLifetimeMs);
+  const tooLong = () => result('timeout', `The tool "${call.name}" ran for longer than ${maxLifetimeMs >= 120_000 ? `${Math.round(maxLifetimeMs / 60_000)} min` : formatSeconds(maxLifetimeMs)}, the most one call may take, and was stopped.`, { server });
   try {
     let client: Client;
     try {
       client = await untilAborted(host.client(server), callAbort.signal);
     } catch (e) {
+      if (overLifetime) return tooLong();
       return callAbort.signal.aborted ? cancelled() : result('failed', (e as Error).message, { server });
     }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
       const output = (await client.callTool({ name: tool.originalName, arguments: args }, undefined, {
         signal: callAbort.signal,
@@ -94,11 +122,12 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
         resetTimeoutOnProgress: true,
         onprogress: (p) => options.onProgress?.(p.progress, p.total, p.message),
       })) as CallToolResult;
-      const { text, images } = contentOf(output);
-      const extra = images ? { server, images } : { server };
+      const { text, images, truncated } = await bounded(contentOf(output), options);
+      const extra = { server, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
       if (output.isError) return result('toolError', text || `The tool "${call.name}" reported an error without details.`, extra);
       return result('done', text, extra);
     } catch (e) {
+      if (overLifetime) return tooLong();
       // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
       if (callAbort.signal.aborted) return cancelled();
       if (isMcpError(e, 'RequestTimeout')) {
@@ -114,8 +143,51 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
     }
   } finally {
+    clearTimeout(lifetime);
     options.signal?.removeEventListener('abort', forward);
   }
+}
+
+/**
+ * Cuts a result to what the model, the card and the saved conversation can carry: text to maxResultBytes
+ * (at a line break when one is near), images by count and size, with a note saying what was left out. The
+ * whole text goes to `resultFiles`, when there is one, for the user to open.
+ */
+async function bounded(content: { text: string; images?: ToolImage[] }, options: ToolRunOptions): Promise<{ text: string; images?: ToolImage[]; truncated?: ToolTruncation }> {
+  const maxBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  const originalBytes = Buffer.byteLength(content.text, 'utf8');
+  const images: ToolImage[] = [];
+  let imageBytes = 0;
+  for (const image of content.images ?? []) {
+    if (images.length >= MAX_IMAGES || imageBytes + image.data.length > MAX_IMAGE_BASE64_BYTES) continue;
+    images.push(image);
+    imageBytes += image.data.length;
+  }
+  const imagesLeftOut = (content.images?.length ?? 0) - images.length;
+  if (originalBytes <= maxBytes && imagesLeftOut === 0) return content;
+
+  let text = content.text;
+  const notes: string[] = [];
+  const truncated: ToolTruncation = { originalBytes, keptBytes: originalBytes };
+  if (originalBytes > maxBytes) {
+    text = utf8Prefix(content.text, maxBytes);
+    truncated.keptBytes = Buffer.byteLength(text, 'utf8');
+    truncated.fileId = await options.resultFiles?.save(content.text).catch(() => undefined);
+    notes.push(`[Result truncated: the tool returned ${formatBytes(originalBytes)} of text; only the first ${formatBytes(truncated.keptBytes)} are shown.]`);
+  }
+  if (imagesLeftOut > 0) {
+    truncated.imagesLeftOut = imagesLeftOut;
+    notes.push(`[${imagesLeftOut} image${imagesLeftOut === 1 ? '' : 's'} left out: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BASE64_BYTES)} per result.]`);
+  }
+  return { text: `${text}\n\n${notes.join('\n')}`, images: images.length ? images : undefined, truncated };
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8, ending at a line break when one is in its last quarter. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  // TextDecoder in stream mode holds back a character cut in half instead of emitting U+FFFD.
+  const head = new TextDecoder('utf-8').decode(Buffer.from(text.slice(0, maxBytes), 'utf8').subarray(0, maxBytes), { stream: true });
+  const lineEnd = head.lastIndexOf('\n');
+  return lineEnd > head.length * 0.75 ? head.slice(0, lineEnd) : head;
 }
 
 /** An object, or why not. A string is what a provider hands over when the model wrote invalid JSON. */

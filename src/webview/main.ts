@@ -6,6 +6,7 @@ import { acceptFileDrops } from './dropTarget';
 import { EmptyState } from './emptyState';
 import { Header } from './header';
 import { HistoryPanel } from './historyPanel';
+import { routeLinksToHost } from './links';
 import { connectHost } from './hostApi';
 import { createMarkdown } from './markdown';
 import { MessageList } from './messageList';
@@ -51,6 +52,7 @@ const list = new MessageList(
     tools: {
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
       cancel: (id) => host.post({ type: 'cancelTool', id }),
+      openFullResult: (fileId) => host.post({ type: 'openToolResult', fileId }),
     },
     actions: {
       copy: (id) => host.post({ type: 'copyMessage', id }),
@@ -179,13 +181,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   }
 });
 
-// Links in model output open through the host, never by navigating the webview.
-list.element.addEventListener('click', (e) => {
-  const link = (e.target as Element | null)?.closest?.('a[href]');
-  if (!link) return;
-  e.preventDefault();
-  host.post({ type: 'openLink', href: link.getAttribute('href') ?? '' });
-});
+// Links open through the host, never by navigating the webview nor by VS Code's own handler.
+routeLinksToHost((href) => host.post({ type: 'openLink', href }));
 
 host.post({ type: 'ready' });
 composer.focus();

@@ -1,8 +1,11 @@
-import type { ToolCallInfo } from '../shared/protocol';
+import { formatBytes } from '../shared/bytes';
+import type { ToolCallInfo, ToolTruncation } from '../shared/protocol';
 
 export interface ToolCardActions {
   approve(id: string, decision: 'allow' | 'deny' | 'always'): void;
   cancel(id: string): void;
+  /** Opens the full text of a truncated result, kept by the host. */
+  openFullResult?(fileId: string): void;
 }
 
 const STATE_LABEL: Record<ToolCallInfo['state'], string> = {
@@ -124,6 +127,7 @@ export class ToolCard {
         this.body.append(msg);
       }
     }
+    if (result?.truncated) this.body.append(this.truncationNote(result.truncated));
     if (result) this.body.append(this.resultView(result));
   }
 
@@ -166,5 +170,29 @@ export class ToolCard {
       wrap.append(img);
     }
     return wrap;
+  }
+
+  /** Above the result and outside its collapsed part, so a cut result never looks whole. */
+  private truncationNote(t: ToolTruncation): HTMLElement {
+    const note = document.createElement('div');
+    note.className = 'tool-truncated';
+    note.setAttribute('role', 'note');
+    const parts = [];
+    if (t.keptBytes < t.originalBytes) parts.push(`truncated: ${formatBytes(t.originalBytes)} → ${formatBytes(t.keptBytes)}`);
+    if (t.imagesLeftOut) parts.push(`${t.imagesLeftOut} image${t.imagesLeftOut === 1 ? '' : 's'} left out`);
+    const label = document.createElement('span');
+    label.textContent = `${parts.join(', ')}; the model saw only this part.`;
+    note.append(label);
+    const fileId = t.fileId;
+    if (fileId && this.actions.openFullResult) {
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.className = 'secondary';
+      open.textContent = 'Open full result';
+      open.setAttribute('aria-label', `Open the full result of ${this.info.name}`);
+      open.addEventListener('click', () => this.actions.openFullResult?.(fileId));
+      note.append(open);
+    }
+    return note;
   }
 }

@@ -89,9 +89,12 @@ export class CodeServer {
     await icon.waitFor({ timeout: 30_000 });
     const expanded = await icon.getAttribute('aria-expanded').catch(() => null);
     if (expanded !== 'true') await icon.click();
-    // After a reload the icon can read as expanded while the sidebar stays collapsed: click once more.
+    // After a reload the icon can read as expanded while the sidebar stays collapsed: click once more, but
+    // only then. A second click while the sidebar is open (its webview merely slow on a busy machine) would
+    // close it again.
+    const sidebar = this.page.locator('.part.sidebar');
     return this.chatFrame(5_000).catch(async () => {
-      await icon.click();
+      if (!(await sidebar.isVisible().catch(() => false))) await icon.click();
       return this.chatFrame();
     });
   }

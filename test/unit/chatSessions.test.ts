@@ -6,6 +6,7 @@ import { ChatSessions } from '../../src/streaming/chatSessions';
 import { userContent, type ContextAttachment } from '../../src/streaming/contextPrompt';
 import { createProvider } from '../../src/streaming/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
+import { waitFor } from '../fakes/mcpServers';
 
 const silent = { info() {}, warn() {}, error() {} };
 type Posted = Exclude<HostToWebview, string>;
@@ -73,7 +74,8 @@ describe('Conversations side by side (ChatSessions)', () => {
     };
     const first = sessions.active;
     first.send('A question');
-    await new Promise((r) => setTimeout(r, 80));
+    // The first answer is under way (its first words shown) before the second conversation starts.
+    await waitFor(() => view.texts().some((t) => t.startsWith('assistant: a0')), 5000, 'the first answer to start');
     assert.equal(first.busy, true);
     const second = sessions.newChat();
     assert.notEqual(second, first);

@@ -137,7 +137,7 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
     assert.deepEqual(servers[1], { name: 'h', source: 'workspace', type: 'http', url: 'https://example.com/value-of-tok/mcp', headers: { Authorization: 'Bearer value-of-tok' } });
   });
 
-  it('asks for each input once, with its declaration, one at a time', async () => {
+  it("asks for each server's inputs once, with their declaration, one at a time (an answer is never reused for another server)", async () => {
     let running = 0;
     const { asked, opts } = options({
       resolveInput: async (input) => {
@@ -157,7 +157,7 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
       },
       opts,
     );
-    assert.deepEqual(asked.map((i) => [i.id, i.password, i.description]), [['key', true, 'API key'], ['region', false, undefined]]);
+    assert.deepEqual(asked.map((i) => [i.id, i.password, i.description]), [['key', true, 'API key'], ['key', true, 'API key'], ['region', false, undefined]]);
   });
 
   it('asks for an input used in settings but declared nowhere, treating it as a secret', async () => {
@@ -189,7 +189,7 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-config-'));
     writeFileSync(join(dir, '.env'), '# comment\nexport A=from-file\nB="quoted # not a comment"\nC=plain # comment\nD=dropped\n');
     const { opts } = options({ workspaceFolder: dir, readFile: undefined });
-    const { servers, problems } = await loadMcpServers({ settingsServers: { s: { command: 'x', envFile: '.env', env: { C: 'from-env', D: null } } } }, opts);
+    const { servers, problems } = await loadMcpServers({ workspaceJson: JSON.stringify({ servers: { s: { command: 'x', envFile: '.env', env: { C: 'from-env', D: null } } } }) }, opts);
     assert.deepEqual(problems, []);
     assert.deepEqual(stdio(servers[0]).env, { A: 'from-file', B: 'quoted # not a comment', C: 'from-env' });
   });
@@ -215,12 +215,13 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
       [
         'MCP server "envMissing": cannot read envFile /nope/.env: ENOENT',
         'MCP server "noFolder": ${workspaceFolder} is used but no workspace folder is open',
-        'MCP server "relativeEnvFile": "envFile" is a relative path (.env) but no workspace folder is open',
+        // A settings server's relative paths are the home's.
+        'MCP server "relativeEnvFile": cannot read envFile /home/ada/.env: ENOENT',
         'MCP server "badUrl": "url" is not a valid URL: not a url',
         'MCP server "ftp": "url" must be http or https: ftp://h/x',
       ],
     );
-    assert.equal(stdio(servers[0]).cwd, undefined);
+    assert.equal(stdio(servers[0]).cwd, '/home/ada');
   });
 });
 
