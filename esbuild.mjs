@@ -11,7 +11,7 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   // Loaded by the page on the first closed code block, not at start (highlighter.ts).
-  { ...common, entryPoints: ['src/webview/highlightBundle.ts'], outfile: 'dist/highlight.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: ['src/webview/markdown/highlightBundle.ts'], outfile: 'dist/highlight.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 mkdirSync('dist/codicons', { recursive: true });

@@ -38,7 +38,7 @@ export async function benchActivation(opts: { runs: number }, log: (s: string) =
     const eagerEntry = join(dir, 'eager.ts');
     writeFileSync(eagerEntry, [
       `export * from ${JSON.stringify(join(root, 'src/extension/extension.ts'))};`,
-      `import ${JSON.stringify(join(root, 'src/streaming/openaiProvider.ts'))};`,
+      `import ${JSON.stringify(join(root, 'src/streaming/providers/openai/openaiProvider.ts'))};`,
       ...['client/index.js', 'client/sse.js', 'client/stdio.js', 'client/streamableHttp.js', 'types.js'].map((m) => `import '@modelcontextprotocol/sdk/${m}';`),
     ].join('\n'));
     const naive = join(dir, 'naive.js');

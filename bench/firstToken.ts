@@ -7,7 +7,7 @@
  * is reported apart. Baseline: server write -> first text event from OllamaProvider.chat alone.
  */
 import type { HostToWebview } from '../src/shared/protocol';
-import { createProvider } from '../src/streaming/createProvider';
+import { createProvider } from '../src/streaming/providers/createProvider';
 import { PacedOllama, type PaceSpec } from '../test/fakes/pacedOllama';
 import { WebviewHarness } from '../test/webview/harness';
 import { endpointAt, epochNow, median, MODEL, runOurs, sleep } from './hosts';

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createProvider } from '../src/streaming/createProvider';
+import { createProvider } from '../src/streaming/providers/createProvider';
 import { answerTokens } from '../test/fakes/pacedOllama';
 import { endpointAt, median, runNaive, runOurs, type ServerChild } from './hosts';
 import type { Figure } from './report';

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeDelta, type HostToWebview } from '../src/shared/protocol';
-import { ChatSession, type SessionConfig } from '../src/streaming/chatSession';
-import { runTurn } from '../src/streaming/chatTurn';
-import { createProvider } from '../src/streaming/createProvider';
-import type { ChatProvider } from '../src/streaming/provider';
+import { ChatSession, type SessionConfig } from '../src/streaming/chat/chatSession';
+import { runTurn } from '../src/streaming/chat/chatTurn';
+import { createProvider } from '../src/streaming/providers/createProvider';
+import type { ChatProvider } from '../src/streaming/providers/provider';
 import type { PaceSpec, StreamRecord } from '../test/fakes/pacedOllama';
 
 export const MODEL = 'bench:latest';

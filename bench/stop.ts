@@ -5,8 +5,8 @@
  * are in: mid-stream both are immediate, but during a cold model load the naive Stop waits for the load.
  */
 import { Ollama } from 'ollama';
-import { ChatSession } from '../src/streaming/chatSession';
-import { createProvider } from '../src/streaming/createProvider';
+import { ChatSession } from '../src/streaming/chat/chatSession';
+import { createProvider } from '../src/streaming/providers/createProvider';
 import { answerLines, FakeOllama, paced } from '../test/fakes/ollamaServer';
 import { countingPost, median, silentLog, sleep } from './hosts';
 import type { Figure } from './report';

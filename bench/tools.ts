@@ -7,8 +7,8 @@
  * Figure 4: a round of three ~400 ms calls, with Promise.all vs one after another.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { McpConnections } from '../src/tools/mcpConnections';
-import { runTool } from '../src/tools/toolRunner';
+import { McpConnections } from '../src/tools/mcp/mcpConnections';
+import { runTool } from '../src/tools/mcp/toolRunner';
 import { everythingBin, memoryLogger, nodeServer } from '../test/fakes/mcpServers';
 import { median } from './hosts';
 import type { Figure } from './report';

@@ -2,25 +2,25 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ErrorAction, ModelLabel, SetupState, WebviewToHost } from '../shared/protocol';
-import type { ChatSession, EndpointConfig } from '../streaming/chatSession';
-import { ChatSessions } from '../streaming/chatSessions';
-import { checkSetup } from '../streaming/setupState';
-import { SUGGESTED_MODEL } from '../streaming/answerInfo';
-import { ConversationStore, type StoreProblem } from '../streaming/conversationStore';
-import { createProvider } from '../streaming/createProvider';
-import { ChatViewProvider } from './chatViewProvider';
-import { HistoryController } from './historyController';
-import { ContextController, registerContextCommands } from './contextController';
-import { readInstructions } from './instructionFiles';
-import { McpHost } from './mcpHost';
-import { createApiKeys, registerCommands } from './commands';
-import { Settings } from './settings';
-import { openLink } from './links';
-import { isPullableModelName } from './ollamaPullName';
+import type { ChatSession, EndpointConfig } from '../streaming/chat/chatSession';
+import { ChatSessions } from '../streaming/chat/chatSessions';
+import { checkSetup } from '../streaming/chat/setupState';
+import { SUGGESTED_MODEL } from '../streaming/chat/answerInfo';
+import { ConversationStore, type StoreProblem } from '../history/conversationStore';
+import { createProvider } from '../streaming/providers/createProvider';
+import { ChatViewProvider } from './view/chatViewProvider';
+import { HistoryController } from './history/historyController';
+import { ContextController, registerContextCommands } from './context/contextController';
+import { readInstructions } from './context/instructionFiles';
+import { McpHost } from './mcp/mcpHost';
+import { createApiKeys, registerCommands } from './commands/commands';
+import { Settings } from './settings/settings';
+import { openLink } from './view/links';
+import { isPullableModelName } from './commands/ollamaPullName';
 
 let store: ConversationStore | undefined;
 
-/** The model the empty state offers to pull: one that can use tools (webview/emptyState.ts names it too). */
+/** The model the empty state offers to pull: one that can use tools (webview/panels/emptyState.ts names it too). */
 const SETUP_PULL_MODEL = SUGGESTED_MODEL;
 
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const providerFor = async (endpoint: EndpointConfig) =>
     createProvider(endpoint, endpoint.type === 'openai' ? await apiKeys.get(endpoint) : undefined, settings.ollama());
   const mcp = new McpHost(context, log, settings);
-  let history: HistoryController | undefined;
+  let history: HistoryController | undefined = undefined;
   let postContext = () => {};
   const contextChips = new ContextController({ log, state: context.workspaceState, onChange: () => postContext() });
   const sessions = new ChatSessions({

@@ -4,7 +4,7 @@
  * only VS Code's stat is there to check type and size.
  */
 import * as vscode from 'vscode';
-import { formatBytes, isInside, readBoundedFile, type BoundedRead } from '../streaming/boundedFile';
+import { formatBytes, isInside, readBoundedFile, type BoundedRead } from '../shared/boundedFile';
 
 export interface WorkspaceReadOptions {
   maxBytes: number;

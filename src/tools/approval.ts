@@ -2,7 +2,7 @@
  * Whether a tool call waits for the user's Allow. Annotations are hints from the server, not guarantees,
  * so only an explicit `readOnlyHint: true` counts as read-only (the MCP spec: a missing hint means false).
  */
-import type { McpTool } from './toolNames';
+import type { McpTool } from './mcp/toolNames';
 
 export type ApprovalSetting = 'ask' | 'readOnly' | 'always';
 

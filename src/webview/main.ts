@@ -1,16 +1,16 @@
 import { decodeDelta, type HostToWebview } from '../shared/protocol';
-import { Composer } from './composer';
-import { ContextBar } from './contextBar';
+import { Composer } from './panels/composer';
+import { ContextBar } from './panels/contextBar';
 import { el } from './dom';
-import { acceptFileDrops } from './dropTarget';
-import { EmptyState } from './emptyState';
-import { Header } from './header';
-import { HistoryPanel } from './historyPanel';
+import { acceptFileDrops } from './panels/dropTarget';
+import { EmptyState } from './panels/emptyState';
+import { Header } from './panels/header';
+import { HistoryPanel } from './panels/historyPanel';
 import { routeLinksToHost } from './links';
 import { connectHost } from './hostApi';
-import { createMarkdown } from './markdown';
-import { MessageList } from './messageList';
-import { NoticeBar } from './noticeBar';
+import { createMarkdown } from './markdown/markdown';
+import { MessageList } from './messages/messageList';
+import { NoticeBar } from './panels/noticeBar';
 
 const host = connectHost();
 const md = createMarkdown();

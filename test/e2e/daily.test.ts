@@ -113,7 +113,7 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     await vscode.page.keyboard.press('Shift+ArrowDown');
     await chip('sample.py:1-2').waitFor({ timeout: 10_000 });
     await send('What does this do?');
-    assert.match(lastUserContent(), /^Selection: src\/sample\.py \(lines 1-2\)\n```python\ndef add\(a, b\):\n    return a \+ b\n```\n\nWhat does this do\?$/);
+    assert.match(lastUserContent(), /^Selection: src\/sample\.py \(lines 1-2\)\n```python\ndef add\(a, b\):\n {4}return a \+ b\n```\n\nWhat does this do\?$/);
     await chat.locator('article[data-role="user"] .message-context', { hasText: 'sample.py:1-2' }).waitFor();
     // Switched off, it stays out of the next question.
     await chip('sample.py:1-2').getByRole('button', { name: 'Include sample.py:1-2' }).click();

@@ -4,7 +4,7 @@
  *
  *   node checkpointWriter.mjs <dir> <checkpointIntervalMs>
  */
-import { ConversationStore } from '../../src/streaming/conversationStore';
+import { ConversationStore } from '../../src/history/conversationStore';
 import { applyStep, conversationAt, stepOf } from './growingConversation';
 
 const [dir, interval = '10'] = process.argv.slice(2);

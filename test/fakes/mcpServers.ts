@@ -1,8 +1,8 @@
 /** Where the MCP servers the tests run live, and small helpers around them. */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../../src/tools/logger';
-import type { StdioServerConfig } from '../../src/tools/mcpResolve';
+import type { Logger } from '../../src/shared/log';
+import type { StdioServerConfig } from '../../src/tools/mcp/mcpResolve';
 export { freePort } from './ports';
 
 /** A published server's entry script, from its package.json "bin" (run with process.execPath, no npx). */

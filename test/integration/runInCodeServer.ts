@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   server.stderr!.on('data', (d) => (serverLog += d));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const consoleLines: string[] = [];
-  let finished = false;
+  let finished: boolean;
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, () => server.exitCode, () => serverLog);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -9,12 +9,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isInside, readBoundedFile } from '../../src/streaming/boundedFile';
-import { ChatSession, type SessionConfig } from '../../src/streaming/chatSession';
-import { OllamaProvider } from '../../src/streaming/ollamaProvider';
-import { OpenAIProvider } from '../../src/streaming/openaiProvider';
-import { ProviderFailure } from '../../src/streaming/provider';
-import { loadMcpServers } from '../../src/tools/mcpResolve';
+import { isInside, readBoundedFile } from '../../src/shared/boundedFile';
+import { ChatSession, type SessionConfig } from '../../src/streaming/chat/chatSession';
+import { OllamaProvider } from '../../src/streaming/providers/ollama/ollamaProvider';
+import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
+import { ProviderFailure } from '../../src/streaming/providers/provider';
+import { loadMcpServers } from '../../src/tools/mcp/mcpResolve';
 import { LoopbackServer } from '../fakes/loopbackServer';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 

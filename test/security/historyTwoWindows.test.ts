@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConversationStore, type Conversation, type StoredMessage } from '../../src/streaming/conversationStore';
+import { ConversationStore, type Conversation, type StoredMessage } from '../../src/history/conversationStore';
 
 const root = path.join(tmpdir(), `history-two-windows-${process.pid}`);
 let dirCount = 0;
@@ -41,7 +41,7 @@ const conversationFiles = async (dir: string) => (await fs.readdir(dir)).filter(
 /** Starts a small script in another process (another window's extension host) with `node --import tsx`. */
 async function otherProcess(script: string) {
   const file = path.join(root, `child-${++dirCount}.ts`);
-  const storeModule = path.resolve(__dirname, '../../src/streaming/conversationStore.ts');
+  const storeModule = path.resolve(__dirname, '../../src/history/conversationStore.ts');
   await fs.writeFile(file, `import { ConversationStore } from ${JSON.stringify(storeModule)};\n(async () => {\n${script}\n})().catch((err) => {\n  console.error(err);\n  process.exit(1);\n});\n`);
   const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['pipe', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../..') });
   let out = '';

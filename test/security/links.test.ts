@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkTarget } from '../../src/extension/linkTarget';
-import { isPullableModelName } from '../../src/extension/ollamaPullName';
+import { linkTarget } from '../../src/extension/view/linkTarget';
+import { isPullableModelName } from '../../src/extension/commands/ollamaPullName';
 
 describe('links from model output', () => {
   it('opens only web and mail links outside the editor', () => {

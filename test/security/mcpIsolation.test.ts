@@ -9,17 +9,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import type { McpInput } from '../../src/tools/mcpConfig';
+import type { McpInput } from '../../src/tools/mcp/mcpConfig';
 import type { ToolCallInfo } from '../../src/shared/protocol';
-import { checkMessage } from '../../src/streaming/storedMessage';
-import { ToolCalls } from '../../src/streaming/toolCalls';
-import { McpConnections } from '../../src/tools/mcpConnections';
-import { McpToolSupport } from '../../src/tools/mcpToolSupport';
-import { McpInputStore, type InputOwner } from '../../src/tools/mcpInputs';
-import { loadMcpServers, type ResolveOptions, type StdioServerConfig } from '../../src/tools/mcpResolve';
+import { checkMessage } from '../../src/history/storedMessage';
+import { ToolCalls } from '../../src/tools/toolCalls';
+import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import { McpToolSupport } from '../../src/tools/mcp/mcpToolSupport';
+import { McpInputStore, type InputOwner } from '../../src/tools/mcp/mcpInputs';
+import { loadMcpServers, type ResolveOptions, type StdioServerConfig } from '../../src/tools/mcp/mcpResolve';
 import { withProgressUi, type ProgressUiHost } from '../../src/tools/progressUi';
 import { ToolResultFiles } from '../../src/tools/toolResultFiles';
-import { runTool } from '../../src/tools/toolRunner';
+import { runTool } from '../../src/tools/mcp/toolRunner';
 import { memoryLogger, nodeServer, waitFor } from '../fakes/mcpServers';
 
 const hostileScript = join(__dirname, '..', 'fakes', 'hostileMcpServer.mjs');

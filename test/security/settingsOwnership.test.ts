@@ -1,16 +1,16 @@
 /**
  * Issue 13, part A: settings that decide where data goes or what runs are the user's, and API keys are
- * bound to the endpoint's name and URL. These are the pure parts (src/extension/settingOwnership.ts,
- * src/extension/apiKeys.ts); test/integration/suite/settingsOwnership.test.ts proves the same in a real
+ * bound to the endpoint's name and URL. These are the pure parts (src/extension/settings/settingOwnership.ts,
+ * src/extension/settings/apiKeys.ts); test/integration/suite/settingsOwnership.test.ts proves the same in a real
  * VS Code with a hostile `.vscode/settings.json`.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ApiKeys, apiKeySecretName, endpointUrlKey, legacyApiKeySecretName, type MementoLike, type SecretsLike } from '../../src/extension/apiKeys';
-import { fingerprint, resolveUserOwned, strictestApproval, USER_OWNED, type Confirmation } from '../../src/extension/settingOwnership';
-import type { EndpointConfig } from '../../src/streaming/sessionTypes';
+import { ApiKeys, apiKeySecretName, endpointUrlKey, legacyApiKeySecretName, type MementoLike, type SecretsLike } from '../../src/extension/settings/apiKeys';
+import { fingerprint, resolveUserOwned, strictestApproval, USER_OWNED, type Confirmation } from '../../src/extension/settings/settingOwnership';
+import type { EndpointConfig } from '../../src/streaming/chat/sessionTypes';
 
 class MemorySecrets implements SecretsLike {
   readonly map = new Map<string, string>();

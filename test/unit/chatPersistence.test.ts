@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ChatSession, INTERRUPTED } from '../../src/streaming/chatSession';
-import { ConversationStore } from '../../src/streaming/conversationStore';
-import { createProvider } from '../../src/streaming/createProvider';
+import { ChatSession, INTERRUPTED } from '../../src/streaming/chat/chatSession';
+import { ConversationStore } from '../../src/history/conversationStore';
+import { createProvider } from '../../src/streaming/providers/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 
 const silent = { info() {}, warn() {}, error() {} };

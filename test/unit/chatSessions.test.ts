@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeDelta, type HostToWebview, type MessageSnapshot } from '../../src/shared/protocol';
-import { ChatSession, type SessionConfig } from '../../src/streaming/chatSession';
-import { ChatSessions } from '../../src/streaming/chatSessions';
-import { userContent, type ContextAttachment } from '../../src/streaming/contextPrompt';
-import { createProvider } from '../../src/streaming/createProvider';
+import { ChatSession, type SessionConfig } from '../../src/streaming/chat/chatSession';
+import { ChatSessions } from '../../src/streaming/chat/chatSessions';
+import { userContent, type ContextAttachment } from '../../src/streaming/chat/contextPrompt';
+import { createProvider } from '../../src/streaming/providers/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 import { waitFor } from '../fakes/mcpServers';
 

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeDelta, type HostToWebview, type ToolCallInfo } from '../../src/shared/protocol';
-import { ChatSession } from '../../src/streaming/chatSession';
-import { createProvider } from '../../src/streaming/createProvider';
-import { McpConnections } from '../../src/tools/mcpConnections';
-import { McpToolSupport } from '../../src/tools/mcpToolSupport';
+import { ChatSession } from '../../src/streaming/chat/chatSession';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import { McpToolSupport } from '../../src/tools/mcp/mcpToolSupport';
 import { everythingBin, memoryLogger, nodeServer } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 

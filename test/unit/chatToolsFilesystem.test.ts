@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HostToWebview, ToolCallInfo } from '../../src/shared/protocol';
-import { ChatSession } from '../../src/streaming/chatSession';
-import { createProvider } from '../../src/streaming/createProvider';
-import { McpConnections } from '../../src/tools/mcpConnections';
-import { McpToolSupport } from '../../src/tools/mcpToolSupport';
+import { ChatSession } from '../../src/streaming/chat/chatSession';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import { McpToolSupport } from '../../src/tools/mcp/mcpToolSupport';
 import { filesystemBin, memoryLogger, nodeServer } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 

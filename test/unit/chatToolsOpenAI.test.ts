@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { HostToWebview, ToolCallInfo } from '../../src/shared/protocol';
-import { ChatSession } from '../../src/streaming/chatSession';
-import { createProvider } from '../../src/streaming/createProvider';
-import { MAX_TOOL_ROUNDS } from '../../src/streaming/toolSupport';
-import { McpConnections } from '../../src/tools/mcpConnections';
-import { McpToolSupport } from '../../src/tools/mcpToolSupport';
+import { ChatSession } from '../../src/streaming/chat/chatSession';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { MAX_TOOL_ROUNDS } from '../../src/tools/toolSupport';
+import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import { McpToolSupport } from '../../src/tools/mcp/mcpToolSupport';
 import { everythingBin, fakeServerScript, memoryLogger, nodeServer } from '../fakes/mcpServers';
 import { answerLines, DONE, finishLine, roleLine, toolCallLine, FakeOpenAI } from '../fakes/openaiServer';
 
@@ -62,7 +62,7 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
     }
     return byId;
   };
-  const lastStates = () => new Map([...cards()].map(([id, s]) => [s[0].name, s.at(-1)!.state]));
+  const lastStates = () => new Map([...cards()].map(([, s]) => [s[0].name, s.at(-1)!.state]));
 
   it('accumulates fragments into whole calls and answers each by its tool_call_id', async () => {
     server.onChat = (body, i) => ({ steps: i === 0 ? askFor({ id: 'call_a', name: 'echo', args: '{"message":"hi"}' }, { id: 'call_b', name: 'get-sum', args: '{"a":1,"b":2}' }) : answerLines(MODEL, ['Done.']) });

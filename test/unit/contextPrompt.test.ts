@@ -13,7 +13,7 @@ import {
   userContent,
   type ContextAttachment,
   type Problem,
-} from '../../src/streaming/contextPrompt';
+} from '../../src/streaming/chat/contextPrompt';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import type { ToolCallInfo } from '../../src/shared/protocol';
 import {
   ConversationStore, fileNameOf, migrate, titleOf, TOOL_INTERRUPTED, type Conversation, type ConversationV0, type StoredMessage, type WriteEvent,
-} from '../../src/streaming/conversationStore';
+} from '../../src/history/conversationStore';
 import { GROWING_ID, interruptedAt, stepOf } from '../fakes/growingConversation';
 import { FakeClock } from './fakeClock';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/streaming/throttle';
+import type { Clock } from '../../src/streaming/pacing/throttle';
 
 /** A clock whose time moves only when the test says so; timers fire in order as it passes them. */
 export class FakeClock implements Clock {

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { HistoryController } from '../../src/extension/historyController';
+import { HistoryController } from '../../src/extension/history/historyController';
 import type { HistoryItem, HostToWebview } from '../../src/shared/protocol';
-import { ChatSessions } from '../../src/streaming/chatSessions';
-import { ConversationStore, type Conversation } from '../../src/streaming/conversationStore';
-import { createProvider } from '../../src/streaming/createProvider';
-import { planPrune } from '../../src/streaming/storageBound';
+import { ChatSessions } from '../../src/streaming/chat/chatSessions';
+import { ConversationStore, type Conversation } from '../../src/history/conversationStore';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { planPrune } from '../../src/history/storageBound';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IncrementalMarkdown, type RenderUpdate } from '../../src/webview/incrementalRenderer';
-import { createMarkdown } from '../../src/webview/markdown';
-import { fillIncomplete } from '../../src/webview/tailFill';
+import { IncrementalMarkdown, type RenderUpdate } from '../../src/webview/markdown/incrementalRenderer';
+import { createMarkdown } from '../../src/webview/markdown/markdown';
+import { fillIncomplete } from '../../src/webview/markdown/tailFill';
 import { longAnswer, realWorldDocs } from '../fixtures/markdownCorpus';
 
 const md = createMarkdown();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../../src/streaming/instructions';
+import { MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../../src/streaming/chat/instructions';
 
 describe('systemPrompt', () => {
   it('is nothing without instructions, blank ones included', () => {

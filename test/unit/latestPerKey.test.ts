@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LatestPerKey } from '../../src/streaming/latestPerKey';
-import { DeltaThrottle, Pace, spacingMs } from '../../src/streaming/throttle';
+import { LatestPerKey } from '../../src/streaming/pacing/latestPerKey';
+import { DeltaThrottle, Pace, spacingMs } from '../../src/streaming/pacing/throttle';
 import { FakeClock } from './fakeClock';
 
 const GAP = spacingMs(20);

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { mayStart, readMcpConfig, type McpInput } from '../../src/tools/mcpConfig';
-import { loadMcpServers, type ResolveOptions, type StdioServerConfig } from '../../src/tools/mcpResolve';
-import { parseDotenv, substitute } from '../../src/tools/mcpVariables';
+import { mayStart, readMcpConfig, type McpInput } from '../../src/tools/mcp/mcpConfig';
+import { loadMcpServers, type ResolveOptions, type StdioServerConfig } from '../../src/tools/mcp/mcpResolve';
+import { parseDotenv, substitute } from '../../src/tools/mcp/mcpVariables';
 
 const folder = '/work/project';
 

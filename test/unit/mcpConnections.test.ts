@@ -7,9 +7,9 @@ import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { McpConnections, type McpConnectionsOptions } from '../../src/tools/mcpConnections';
-import type { McpServerConfig } from '../../src/tools/mcpResolve';
-import { runTool } from '../../src/tools/toolRunner';
+import { McpConnections, type McpConnectionsOptions } from '../../src/tools/mcp/mcpConnections';
+import type { McpServerConfig } from '../../src/tools/mcp/mcpResolve';
+import { runTool } from '../../src/tools/mcp/toolRunner';
 import { fakeServerScript, memoryLogger, nodeServer, waitFor } from '../fakes/mcpServers';
 
 const fake = (name: string, env: Record<string, string> = {}) => nodeServer(name, fakeServerScript, [], { env });

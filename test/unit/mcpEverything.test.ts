@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { McpConnections } from '../../src/tools/mcpConnections';
-import { runTool } from '../../src/tools/toolRunner';
+import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import { runTool } from '../../src/tools/mcp/toolRunner';
 import { everythingBin, freePort, memoryLogger, nodeServer, waitFor } from '../fakes/mcpServers';
 
 const longOp = 'trigger-long-running-operation';

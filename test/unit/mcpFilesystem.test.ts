@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { approvalKey, needsApproval } from '../../src/tools/approval';
-import { McpConnections, type McpTool } from '../../src/tools/mcpConnections';
-import { runTool } from '../../src/tools/toolRunner';
+import { McpConnections, type McpTool } from '../../src/tools/mcp/mcpConnections';
+import { runTool } from '../../src/tools/mcp/toolRunner';
 import { filesystemBin, memoryLogger, nodeServer } from '../fakes/mcpServers';
 
 describe('server-filesystem', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createProvider } from '../../src/streaming/createProvider';
-import { listAllModels } from '../../src/streaming/modelCatalog';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { listAllModels } from '../../src/streaming/providers/modelCatalog';
 import { FakeOllama } from '../fakes/ollamaServer';
 import { FakeOpenAI } from '../fakes/openaiServer';
 import { closedPort } from '../fakes/ports';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { StreamEvent } from '../../src/streaming/events';
-import { OllamaProvider } from '../../src/streaming/ollamaProvider';
-import { ProviderFailure } from '../../src/streaming/provider';
+import type { StreamEvent } from '../../src/streaming/providers/events';
+import { OllamaProvider } from '../../src/streaming/providers/ollama/ollamaProvider';
+import { ProviderFailure } from '../../src/streaming/providers/provider';
 import { answerLines, FakeOllama, splitWrites } from '../fakes/ollamaServer';
 import { closedPort } from '../fakes/ports';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ProviderError, StreamEvent } from '../../src/streaming/events';
-import { OpenAIProvider } from '../../src/streaming/openaiProvider';
-import { ProviderFailure } from '../../src/streaming/provider';
+import type { ProviderError, StreamEvent } from '../../src/streaming/providers/events';
+import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
+import { ProviderFailure } from '../../src/streaming/providers/provider';
 import {
   answerLines, DONE, FakeOpenAI, finishLine, roleLine, splitWrites, textLine, toolCallLine, usageLine,
 } from '../fakes/openaiServer';

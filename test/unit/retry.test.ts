@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import type { ProviderError, ProviderErrorKind, StreamEvent } from '../../src/streaming/events';
-import { OpenAIProvider } from '../../src/streaming/openaiProvider';
-import { backoffMs, withRetry, type RetryOptions } from '../../src/streaming/retry';
+import type { ProviderError, ProviderErrorKind, StreamEvent } from '../../src/streaming/providers/events';
+import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
+import { backoffMs, withRetry, type RetryOptions } from '../../src/streaming/chat/retry';
 import { answerLines, FakeOpenAI } from '../fakes/openaiServer';
 import { FakeClock } from './fakeClock';
 

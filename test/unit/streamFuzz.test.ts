@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ProviderError, StreamEvent } from '../../src/streaming/events';
-import { createScanner, guardedFetch, guardStream, protocolErrorOf, StreamProtocolError, type LineFormat } from '../../src/streaming/lineGuard';
-import { OllamaProvider } from '../../src/streaming/ollamaProvider';
-import { OpenAIProvider } from '../../src/streaming/openaiProvider';
-import type { ChatProvider } from '../../src/streaming/provider';
+import type { ProviderError, StreamEvent } from '../../src/streaming/providers/events';
+import { createScanner, guardedFetch, guardStream, protocolErrorOf, StreamProtocolError, type LineFormat } from '../../src/streaming/wire/lineGuard';
+import { OllamaProvider } from '../../src/streaming/providers/ollama/ollamaProvider';
+import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
+import type { ChatProvider } from '../../src/streaming/providers/provider';
 import { answerLines as ollamaLines, doneLine, FakeOllama, type Step } from '../fakes/ollamaServer';
 import { answerLines as openaiLines, DONE, FakeOpenAI, finishLine, textLine } from '../fakes/openaiServer';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endsInsideFence, fillIncomplete } from '../../src/webview/tailFill';
+import { endsInsideFence, fillIncomplete } from '../../src/webview/markdown/tailFill';
 
 const cases: Array<[string, string]> = [
   ['Some **bold', 'Some **bold**'],

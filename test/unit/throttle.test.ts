@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeltaThrottle, spacingMs, type Flush } from '../../src/streaming/throttle';
+import { DeltaThrottle, spacingMs, type Flush } from '../../src/streaming/pacing/throttle';
 import { FakeClock } from './fakeClock';
 
 type End = { state: string };

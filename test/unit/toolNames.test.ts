@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { approvalKey, needsApproval } from '../../src/tools/approval';
-import { exposeTools } from '../../src/tools/toolNames';
+import { exposeTools } from '../../src/tools/mcp/toolNames';
 
 const tool = (name: string, annotations?: Tool['annotations']): Tool => ({ name, inputSchema: { type: 'object' }, annotations });
 const names = (servers: Array<{ server: string; tools: Tool[] }>) => exposeTools(servers).map((t) => [t.name, t.server, t.originalName]);

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ContextChip } from '../../src/shared/protocol';
-import { formatTokens } from '../../src/webview/contextBar';
-import { parseUriList } from '../../src/webview/dropTarget';
+import { formatTokens } from '../../src/webview/panels/contextBar';
+import { parseUriList } from '../../src/webview/panels/dropTarget';
 import { WebviewHarness } from './harness';
 
 const shots = join(__dirname, '..', '..', 'test-output', 'webview');

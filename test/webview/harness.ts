@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { buildSync } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { pageHtml } from '../../src/extension/pageHtml';
+import { pageHtml } from '../../src/extension/view/pageHtml';
 import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
 
 const root = join(__dirname, '..', '..');

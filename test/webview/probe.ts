@@ -1,7 +1,7 @@
 // Built into the harness page (not the product): the same markdown-it setup and model as the bundle,
 // so tests can compute in the page what the DOM should hold.
-import { IncrementalMarkdown } from '../../src/webview/incrementalRenderer';
-import { createMarkdown } from '../../src/webview/markdown';
-import { fillIncomplete } from '../../src/webview/tailFill';
+import { IncrementalMarkdown } from '../../src/webview/markdown/incrementalRenderer';
+import { createMarkdown } from '../../src/webview/markdown/markdown';
+import { fillIncomplete } from '../../src/webview/markdown/tailFill';
 
 (globalThis as Record<string, unknown>).__probe = { createMarkdown, fillIncomplete, IncrementalMarkdown };

@@ -160,7 +160,7 @@ describe('incremental renderer in headless Chromium', () => {
     }));
     assert.deepEqual(css, { streaming: 'visible', committed: 'layout style', chunks: css.chunks });
     assert.ok(css.chunks >= 2, `committed blocks are grouped (${css.chunks} groups)`);
-    await h.send({ type: 'delta', id: 'd', seq: ++seq, text: '', end: { state: 'done' } });
+    await h.send({ type: 'delta', id: 'd', seq: seq + 1, text: '', end: { state: 'done' } });
     await h.page.waitForFunction(() => !document.querySelector('article[data-id="d"] .markdown > .chunk'), undefined, { timeout: 5000 });
     assert.equal(await h.page.evaluate(() => getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility), 'auto');
   });

@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 /**
- * The context chips (src/extension/contextController.ts) in the extension host of a real VS Code: real
+ * The context chips (src/extension/context/contextController.ts) in the extension host of a real VS Code: real
  * editors, selections, diagnostics, files and file watchers. The suite builds its own ContextController
  * (esbuild bundles the module into this file; `vscode` is the extension's own API object, see
  * extension.test.ts), so it runs before Model Chat is activated and leaves it inactive for the next suite.
@@ -11,12 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { addToChat, ContextController } from '../../../src/extension/contextController';
-import { readInstructions } from '../../../src/extension/instructionFiles';
-import { ChatSession } from '../../../src/streaming/chatSession';
-import { estimateTokens, selectionAttachment, textFileAttachment, userContent } from '../../../src/streaming/contextPrompt';
-import { createProvider } from '../../../src/streaming/createProvider';
-import { systemPrompt } from '../../../src/streaming/instructions';
+import { addToChat, ContextController } from '../../../src/extension/context/contextController';
+import { readInstructions } from '../../../src/extension/context/instructionFiles';
+import { ChatSession } from '../../../src/streaming/chat/chatSession';
+import { estimateTokens, selectionAttachment, textFileAttachment, userContent } from '../../../src/streaming/chat/contextPrompt';
+import { createProvider } from '../../../src/streaming/providers/createProvider';
+import { systemPrompt } from '../../../src/streaming/chat/instructions';
 import type { ContextChip } from '../../../src/shared/protocol';
 import { chatRequests, FakeControl, sleep } from './control';
 import { withWindow } from './window';

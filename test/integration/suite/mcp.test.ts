@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 /**
- * MCP in the extension host of a real VS Code (src/extension/mcpHost.ts): servers from the
+ * MCP in the extension host of a real VS Code (src/extension/mcp/mcpHost.ts): servers from the
  * `modelChat.mcp.servers` user setting, started for a turn, reloaded when the setting changes, their
  * `${input:…}` values asked once and kept in SecretStorage, and the `modelChat.mcp.showServers` command.
  *

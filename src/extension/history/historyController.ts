@@ -1,0 +1,168 @@
+import type { HistoryItem, HostToWebview } from '../../shared/protocol';
+import type { ChatSessions } from '../../streaming/chat/chatSessions';
+import type { ConversationStore, DeletedConversation, StoreProblem } from '../../history/conversationStore';
+import { formatBytes, planPrune } from '../../history/storageBound';
+
+export interface HistoryDeps {
+  store: ConversationStore;
+  sessions: ChatSessions;
+  post(message: HostToWebview): void;
+  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  reportProblems(problems: StoreProblem[]): void;
+  /** Asks the user a yes/no/… question (a VS Code warning message); resolves to the chosen label. */
+  ask(message: string, ...choices: string[]): Promise<string | undefined>;
+  /** The storage bound in bytes (modelChat.history.maxStorageMB). */
+  limitBytes(): number;
+  openLimitSetting(): void;
+}
+
+const UNDO = 'undo:';
+/** Deleted conversations kept for Undo: the notice offers it for a few seconds, so a handful is plenty. */
+const UNDO_KEEP = 5;
+
+/**
+ * The history list in the view: listing, search, open, rename, delete with Undo, and keeping the store
+ * under its size bound (asking before deleting anything). Conversations still answering are marked and
+ * never deleted or pruned from under their turn.
+ */
+export class HistoryController {
+  /** Deleted conversations that Undo can bring back, by their notice action id. */
+  private readonly deleted = new Map<string, DeletedConversation>();
+  private lastQuery = '';
+  /** Only the newest search's result is shown: a slower, older scan must not overwrite it. */
+  private listSeq = 0;
+  /** The running search, stopped when the user types on. */
+  private searching: AbortController | undefined;
+  private asking = false;
+  private declined = false;
+
+  constructor(private readonly deps: HistoryDeps) {}
+
+  async list(query = this.lastQuery): Promise<void> {
+    this.lastQuery = query;
+    const seq = ++this.listSeq;
+    const { store, sessions } = this.deps;
+    const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
+    let items: HistoryItem[];
+    this.searching?.abort();
+    if (query.trim()) {
+      const searching = (this.searching = new AbortController());
+      let found: Awaited<ReturnType<ConversationStore['search']>>;
+      try {
+        found = await store.search(query, searching.signal);
+      } catch (err) {
+        if (searching.signal.aborted) return; // replaced by a newer query
+        throw err;
+      }
+      const { hits, problems } = found;
+      this.deps.reportProblems(problems);
+      items = hits.map(({ summary, matches }) => ({ ...item(summary, busy), ...(matches[0] ? { snippet: matches[0].snippet } : {}) }));
+    } else {
+      const { conversations, problems } = await store.list();
+      this.deps.reportProblems(problems);
+      items = conversations.map((s) => item(s, busy));
+    }
+    if (seq !== this.listSeq) return;
+    this.deps.post({ type: 'history', items, query, activeId: sessions.active.isEmpty ? undefined : sessions.active.id });
+  }
+
+  async open(id: string): Promise<void> {
+    const ok = await this.deps.sessions.open(id, async (wanted) => {
+      const { conversation, problems } = await this.deps.store.load(wanted);
+      this.deps.reportProblems(problems);
+      return conversation;
+    });
+    if (!ok) this.deps.post({ type: 'notice', text: 'That conversation could not be opened: it is no longer in the history.' });
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    // A live conversation would write its old title back with its next save.
+    this.deps.sessions.find(id)?.setTitle(title.trim() || undefined);
+    await this.deps.store.rename(id, title);
+    await this.list();
+  }
+
+  async delete(id: string): Promise<void> {
+    const { sessions, store } = this.deps;
+    const live = sessions.find(id);
+    if (live?.busy) {
+      this.deps.post({ type: 'notice', text: 'That conversation is still answering: stop it before deleting it.' });
+      return this.list(); // the page removed the row already: put it back
+    }
+    // The shown conversation would be written back by its next save: move to a new chat first.
+    if (live && live === sessions.active) sessions.newChat();
+    const deleted = await store.delete(id);
+    await this.list();
+    if (!deleted) return;
+    const actionId = `${UNDO}${id}`;
+    this.deleted.set(actionId, deleted);
+    for (const old of [...this.deleted.keys()].slice(0, -UNDO_KEEP)) this.deleted.delete(old);
+    this.deps.log.info(`Deleted conversation ${id}`);
+    this.deps.post({ type: 'notice', text: `Deleted “${deleted.summary.title}”.`, action: { label: 'Undo', id: actionId } });
+  }
+
+  async noticeAction(actionId: string): Promise<void> {
+    if (actionId.startsWith('open:')) return this.open(actionId.slice('open:'.length));
+    const deleted = this.deleted.get(actionId);
+    if (!deleted) return this.deps.log.warn(`No undo for ${actionId} (already used)`);
+    this.deleted.delete(actionId);
+    await this.deps.store.restore(deleted);
+    await this.list();
+    this.deps.post({ type: 'notice', text: `Restored “${deleted.summary.title}”.`, action: { label: 'Open', id: `open:${deleted.conversation.id}` } });
+  }
+
+  /**
+   * When the saved conversations outgrow the bound, offers to delete the oldest ones. Asked at most once
+   * at a time, and not again in this window after "Not now".
+   */
+  async enforceBound(): Promise<void> {
+    if (this.asking || this.declined) return;
+    // Set before the first await: two turns ending together must not ask twice.
+    this.asking = true;
+    try {
+      const { store } = this.deps;
+      const limit = this.deps.limitBytes();
+      const usage = await store.usage();
+      if (usage <= limit) return;
+      const { conversations } = await store.list();
+      const plan = planPrune(conversations, usage, limit, this.inUse());
+      if (!plan) return;
+      const names = plan.titles.slice(0, 3).map((t) => `“${t}”`).join(', ') + (plan.titles.length > 3 ? ` and ${plan.titles.length - 3} more` : '');
+      const choice = await this.deps.ask(
+        `Model Chat's saved conversations use ${formatBytes(usage)}, over the limit of ${formatBytes(limit)}. Delete the ${plan.ids.length} oldest (${names}) to free ${formatBytes(plan.freedBytes)}?`,
+        'Delete oldest',
+        'Change limit',
+        'Not now',
+      );
+      if (choice === 'Delete oldest') {
+        // The prompt may have stayed open a while: never prune what the user has opened since.
+        const inUse = this.inUse();
+        const { removed, freedBytes } = await store.prune(plan.ids.filter((id) => !inUse.has(id)));
+        this.deps.log.info(`Pruned ${removed.length} conversations (${formatBytes(freedBytes)}) to stay under ${formatBytes(limit)}`);
+        await this.list();
+      } else if (choice === 'Change limit') {
+        this.deps.openLimitSetting();
+      } else {
+        this.declined = true;
+      }
+    } finally {
+      this.asking = false;
+    }
+  }
+
+  /** Conversations that are shown or still answering: never deleted from under the user. */
+  private inUse(): Set<string> {
+    return new Set([this.deps.sessions.active.id, ...this.deps.sessions.backgroundIds()]);
+  }
+}
+
+function item(s: { id: string; title: string; updatedAt: number; model?: { endpoint: string; model?: string }; messageCount: number }, busy: Set<string>): HistoryItem {
+  return {
+    id: s.id,
+    title: s.title,
+    updatedAt: s.updatedAt,
+    ...(s.model?.model ? { model: s.model.model } : {}),
+    messageCount: s.messageCount,
+    ...(busy.has(s.id) ? { busy: true } : {}),
+  };
+}

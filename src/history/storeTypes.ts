@@ -1,0 +1,56 @@
+/** The shapes the conversation store's API takes and hands back (re-exported by `conversationStore.ts`). */
+import type { Conversation } from './conversationFormat';
+import type { ConversationSummary } from './conversationIndex';
+import type { Clock } from '../streaming/pacing/throttle';
+
+export interface StoreProblem {
+  /** File name inside the store's directory. */
+  file: string;
+  kind: 'corrupt' | 'newerVersion' | 'unreadable';
+  /** Why, as the rest of a sentence that starts with the file name: `${file} ${reason}`. */
+  reason: string;
+  /** Where the file was kept aside (corrupt files only; absent if moving it failed). */
+  movedTo?: string;
+}
+
+export interface StoreLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ListResult {
+  /** Most recently updated first. */
+  conversations: ConversationSummary[];
+  problems: StoreProblem[];
+}
+
+export interface LoadResult {
+  conversation: Conversation | undefined;
+  problems: StoreProblem[];
+}
+
+/** What `delete` hands back so that `restore` can undo it. */
+export interface DeletedConversation {
+  conversation: Conversation;
+  summary: ConversationSummary;
+}
+
+export interface WriteEvent {
+  id: string;
+  /** Counts checkpoint/flush/save calls for this conversation in this process; the one this write carried. */
+  revision: number;
+  bytes: number;
+  /** The conversation exactly as written. */
+  conversation: Conversation;
+}
+
+export interface ConversationStoreOptions {
+  dir: string;
+  /** `now()` must be epoch ms (timestamps and the checkpoint interval). Default: Date.now and real timers. */
+  clock?: Clock;
+  log?: StoreLogger;
+  checkpointIntervalMs?: number;
+  /** After each conversation file write has landed (tests, diagnostics). */
+  onWrite?(event: WriteEvent): void;
+}

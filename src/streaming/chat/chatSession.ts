@@ -1,0 +1,431 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
+import { AnswerStream } from './answerStream';
+import { fromStored, INTERRUPTED, toStored } from './sessionMessages';
+import { MAX_TOOL_ROUNDS, type ToolDescriptor } from '../../tools/toolSupport';
+import { titleOf, type Conversation } from '../../history/conversationFormat';
+import type { StoredAttachment } from '../../history/storedMessage';
+import { userContent } from './contextPrompt';
+import type { ProviderError, ToolCall } from '../providers/events';
+import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
+import { runTurn } from './chatTurn';
+import { Pace, realClock } from '../pacing/throttle';
+import { LatestPerKey } from '../pacing/latestPerKey';
+import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
+import { ToolCalls, type Decision } from '../../tools/toolCalls';
+import { systemPrompt } from './instructions';
+import type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps } from './sessionTypes';
+import { untilAborted } from '../../shared/untilAborted';
+
+export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
+
+export type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps };
+
+/** Shown when the first token takes longer than LOADING_AFTER_MS. */
+export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
+const LOADING_AFTER_MS = 1500;
+
+export { INTERRUPTED };
+
+interface RunningTurn {
+  controller: AbortController;
+  /** The answer of the current round. */
+  answer: AnswerStream;
+  ended: Promise<void>;
+  markEnded(): void;
+}
+
+/**
+ * The host's copy of one conversation and the turn running in it. The webview only mirrors this: when it
+ * reloads or becomes visible again it gets a snapshot, so a hidden view loses nothing.
+ */
+export class ChatSession {
+  private messages: MessageSnapshot[] = [];
+  private turn: RunningTurn | undefined;
+  private resolvedModel: string | undefined;
+  private conversationId: string = randomUUID();
+  private createdAt = Date.now();
+  /** Set when the user renamed the conversation (kept so a save does not undo the rename). */
+  private title: string | undefined;
+  /** What went with each question, exactly as the model got it (by message id). */
+  private readonly attachments = new Map<string, StoredAttachment[]>();
+  private readonly toolCalls: ToolCalls | undefined;
+  /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
+  private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
+  /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
+  private readonly pace = new Pace();
+
+  constructor(private readonly deps: SessionDeps) {
+    this.toolUpdates = new LatestPerKey(deps.config().maxUpdatesPerSecond, (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }), deps.clock ?? realClock, this.pace);
+    this.toolCalls = deps.tools
+      ? new ToolCalls(deps.tools, {
+          added: (item) => {
+            this.messages.push(item);
+            this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
+            this.save('flush');
+          },
+          updated: (id, tool, stateChanged) => {
+            this.toolUpdates.update(id, { ...tool }, stateChanged);
+            this.save(stateChanged ? 'flush' : 'checkpoint');
+          },
+        })
+      : undefined;
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined;
+  }
+
+  /** The conversation's id in the store. */
+  get id(): string {
+    return this.conversationId;
+  }
+
+  /** The title the store shows for this conversation. */
+  get displayTitle(): string {
+    return titleOf({ title: this.title, messages: this.messages.map((m) => ({ ...m, context: undefined })) });
+  }
+
+  /** Keeps a rename done in the history list, so the next save does not write the old title back. */
+  setTitle(title: string | undefined): void {
+    this.title = title;
+  }
+
+  /** The conversation as the webview should show it. Text not yet flushed stays out: its delta follows. */
+  snapshot(): Extract<HostToWebview, { type: 'snapshot' }> {
+    return { type: 'snapshot', messages: this.messages.map((m) => ({ ...m })), busy: this.busy, model: this.modelLabel(), conversationId: this.conversationId };
+  }
+
+  modelLabel(): ModelLabel {
+    const { endpoint, model } = this.deps.config();
+    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolvedModel };
+  }
+
+  /**
+   * Starts a turn. `context` goes with the question (files, selection, problems), exactly as given.
+   * Returns false (and changes nothing) when one is already running.
+   */
+  send(text: string, context: StoredAttachment[] = []): boolean {
+    if (this.turn) return false;
+    const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
+    if (context.length) {
+      user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
+      this.attachments.set(user.id, context.map((a) => ({ ...a })));
+    }
+    this.messages.push(user);
+    this.deps.post({ type: 'messageAdded', message: { ...user } });
+    this.startTurn();
+    this.save('flush');
+    return true;
+  }
+
+  /**
+   * Replaces the question `messageId` (and everything after it) with `text` and asks again, with the
+   * context the question had. The conversation as it was is kept as a separate conversation, whose copy
+   * is returned (the caller stores it and says so): an edit never silently destroys the old branch.
+   */
+  editAndResend(messageId: string, text: string): { earlier: Conversation } | undefined {
+    const index = this.messages.findIndex((m) => m.id === messageId && m.role === 'user');
+    if (this.turn || index < 0) return undefined;
+    const earlier = this.conversation();
+    earlier.id = randomUUID();
+    earlier.title = `${this.displayTitle} (before edit)`;
+    const context = this.attachments.get(messageId) ?? [];
+    for (const m of this.messages.splice(index)) this.attachments.delete(m.id);
+    this.deps.post(this.snapshot());
+    this.send(text, context);
+    return { earlier };
+  }
+
+  /** Asks again for the last answer of the conversation (all of its rounds), whatever state it ended in. */
+  regenerate(messageId: string): boolean {
+    const lastQuestion = this.messages.map((m) => m.role).lastIndexOf('user');
+    // The last answer, even when tool cards follow it (a turn stopped while its tools waited or ran).
+    const lastAnswer = this.messages.filter((m, i) => i > lastQuestion && m.role === 'assistant').at(-1);
+    if (this.turn || lastQuestion < 0 || lastAnswer?.id !== messageId) return false;
+    this.messages.splice(lastQuestion + 1);
+    this.deps.post(this.snapshot());
+    this.startTurn();
+    this.save('flush');
+    return true;
+  }
+
+  /** A message's own markdown, for Copy. */
+  messageText(messageId: string): string | undefined {
+    return this.messages.find((m) => m.id === messageId)?.text;
+  }
+
+  /** Estimated tokens of the conversation so far as the model would get it (for the context meter). */
+  historyChars(): number {
+    return this.history().reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+  }
+
+  stop(): void {
+    this.turn?.controller.abort();
+  }
+
+  /** Resends the question behind a failed or stopped last answer, replacing that answer. */
+  retry(messageId: string): boolean {
+    const last = this.messages[this.messages.length - 1];
+    if (this.turn || !last || last.id !== messageId || last.role !== 'assistant' || last.state === 'done') return false;
+    this.messages.pop();
+    this.deps.post(this.snapshot());
+    this.startTurn();
+    this.save('flush');
+    return true;
+  }
+
+  async clear(): Promise<void> {
+    const running = this.turn;
+    running?.controller.abort();
+    await running?.ended;
+    this.messages = [];
+    this.attachments.clear();
+    this.conversationId = randomUUID();
+    this.createdAt = Date.now();
+    this.title = undefined;
+    this.deps.post(this.snapshot());
+  }
+
+  /** The message an error action belongs to, so the host can carry the action out. */
+  errorAction(messageId: string, index: number): ErrorAction | undefined {
+    return this.messages.find((m) => m.id === messageId)?.error?.actions[index];
+  }
+
+  /** Waits for the running turn, if any, to finish (tests and shutdown). */
+  async idle(): Promise<void> {
+    await this.turn?.ended;
+  }
+
+  /** The user's answer on an approval card. */
+  resolveApproval(id: string, decision: Decision): void {
+    this.toolCalls?.resolveApproval(id, decision);
+  }
+
+  /** Cancels one running tool call; the rest of the turn goes on. */
+  cancelTool(id: string): void {
+    this.toolCalls?.cancel(id);
+  }
+
+  dispose(): void {
+    const turn = this.turn;
+    turn?.controller.abort();
+    turn?.answer.dispose();
+    this.toolUpdates.dispose();
+    turn?.markEnded();
+    this.turn = undefined;
+  }
+
+  /** Whether nothing has been said yet in this conversation. */
+  get isEmpty(): boolean {
+    return this.messages.length === 0;
+  }
+
+  /**
+   * Shows a stored conversation and continues it. An answer the editor was still writing when it closed
+   * comes back as an error that says so, with Retry; so does a tool call that was still running.
+   */
+  restore(conversation: Conversation): boolean {
+    if (this.turn) return false;
+    this.conversationId = conversation.id;
+    this.createdAt = conversation.createdAt;
+    this.title = conversation.title;
+    this.attachments.clear();
+    for (const m of conversation.messages) if (m.context?.length) this.attachments.set(m.id, m.context);
+    this.messages = conversation.messages.map(fromStored);
+    this.deps.post(this.snapshot());
+    return true;
+  }
+
+  /** The conversation as it is stored. Text still in a throttle is at most one update behind. */
+  conversation(): Conversation {
+    const { endpoint, model } = this.modelLabel();
+    return {
+      id: this.conversationId,
+      ...(this.title ? { title: this.title } : {}),
+      createdAt: this.createdAt,
+      updatedAt: Date.now(),
+      model: { endpoint, model },
+      messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id))),
+    };
+  }
+
+  private save(how: 'checkpoint' | 'flush'): void {
+    const persist = this.deps.persist;
+    if (!persist || this.messages.length === 0) return;
+    if (how === 'checkpoint') persist.checkpoint(this.conversation());
+    else persist.flush(this.conversation()).catch((err) => this.deps.log.error(`Saving the conversation failed: ${describe(err)}`));
+  }
+
+  /** Asks the endpoint for its first model when none is configured, so the header can name it. */
+  async refreshModel(signal?: AbortSignal): Promise<void> {
+    const { endpoint, model } = this.deps.config();
+    if (!endpoint || model) return;
+    try {
+      const models = await (await this.deps.providerFor(endpoint)).listModels(signal);
+      this.resolvedModel = models[0]?.name;
+    } catch (err) {
+      this.deps.log.warn(`Listing models at ${endpoint.url} failed: ${describe(err)}`);
+    }
+    this.deps.post({ type: 'model', model: this.modelLabel() });
+  }
+
+  private startTurn(): void {
+    const controller = new AbortController();
+    let markEnded = () => {};
+    const ended = new Promise<void>((resolve) => (markEnded = resolve));
+    this.turn = { controller, ended, markEnded, answer: this.addAnswer() };
+    this.deps.post({ type: 'busy', busy: true });
+    void this.runTurnBody(controller.signal).finally(() => this.finishTurn());
+  }
+
+  /** A new answer message (one per round of a turn), with the throttles that stream it to the view. */
+  private addAnswer(): AnswerStream {
+    const answer = new AnswerStream({
+      maxUpdatesPerSecond: this.deps.config().maxUpdatesPerSecond,
+      clock: this.deps.clock ?? realClock,
+      pace: this.pace,
+      post: (message) => this.deps.post(message),
+      save: (how) => this.save(how),
+    });
+    this.messages.push(answer.message);
+    this.deps.post({ type: 'messageAdded', message: { ...answer.message } });
+    return answer;
+  }
+
+  private finishTurn(): void {
+    this.turn?.markEnded();
+    this.turn = undefined;
+    this.deps.post({ type: 'busy', busy: false });
+  }
+
+  /**
+   * One turn: the model answers; when it asks for tools, they run (concurrently, each shown as it
+   * completes), their results go back, and the model answers again, until it answers without tools.
+   */
+  private async runTurnBody(signal: AbortSignal): Promise<void> {
+    const turn = this.turn!;
+    const config = this.deps.config();
+    const clock = this.deps.clock ?? realClock;
+    const endpoint = config.endpoint;
+    if (!endpoint) {
+      return turn.answer.end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
+    }
+    try {
+      // Every await before the model is asked races Stop: the work behind some (a key from SecretStorage, a
+      // file on a hung drive, MCP servers starting) cannot be cancelled, and Stop must not wait for it.
+      const provider = await untilAborted(Promise.resolve(this.deps.providerFor(endpoint)), signal);
+      const model = config.model || (await untilAborted(this.firstModel(provider, signal), signal));
+      if (signal.aborted) return turn.answer.end('stopped');
+      if (!model) {
+        return turn.answer.end('error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
+      }
+      // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
+      const STARTING = 'Starting tools…';
+      const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
+      const tools = await untilAborted(this.toolsFor(provider, model, signal), signal).finally(() => clock.clearTimeout(slow));
+      if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
+      const parts = this.deps.instructions?.(signal).catch((err) => {
+        if (!signal.aborted) this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
+        return [];
+      });
+      const system = systemPrompt((parts && (await untilAborted(parts, signal))) ?? []);
+      let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
+      const warning = contextWarning(messages, config.contextTokens);
+      if (warning) {
+        this.deps.log.warn(warning);
+        turn.answer.message.warning = warning;
+        this.deps.post({ type: 'warning', id: turn.answer.message.id, warning });
+      }
+      this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
+      for (let round = 1; ; round++) {
+        const answer = turn.answer;
+        const calls: ToolCall[] = [];
+        const sentAt = clock.now();
+        let firstAt: number | undefined;
+        // Ollama holds back the first token while it loads a cold model, which can take a while: say so.
+        const loading = clock.setTimeout(() => {
+          if (firstAt === undefined && !signal.aborted && answer.message.status) this.setStatus(answer.message, LOADING);
+        }, LOADING_AFTER_MS);
+        const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
+          onText: (t) => {
+            firstAt ??= clock.now();
+            answer.pushText(t);
+          },
+          onThinking: (t) => {
+            firstAt ??= clock.now();
+            if (answer.message.status) this.setStatus(answer.message, undefined);
+            answer.pushThinking(t);
+          },
+          // Some servers send no call ids: give each one, so results can name the call they answer.
+          onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
+          onRetry: (attempt, delayMs, error) => {
+            this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
+            this.setStatus(answer.message, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
+          },
+        }, clock);
+        clock.clearTimeout(loading);
+        const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, config.contextTokens);
+        if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
+        if (outcome.state === 'error') {
+          this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
+          return answer.end('error', toErrorInfo(outcome.error), metrics);
+        }
+        if (outcome.state === 'stopped' || calls.length === 0) return answer.end(outcome.state, undefined, metrics);
+        if (round >= MAX_TOOL_ROUNDS) {
+          const message = `The model asked for tools ${MAX_TOOL_ROUNDS} rounds in a row, so the turn stopped here. Ask again to let it continue.`;
+          return answer.end('error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
+        }
+        await answer.end('done', undefined, metrics);
+        messages = [...messages, { role: 'assistant', content: answer.message.text, toolCalls: calls }];
+        messages.push(...(await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal)))));
+        if (signal.aborted) return;
+        turn.answer = this.addAnswer();
+      }
+    } catch (err) {
+      if (signal.aborted) return turn.answer.end('stopped');
+      const error: ProviderError = err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
+      this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
+      return turn.answer.end('error', toErrorInfo(error));
+    }
+  }
+
+  /** The tools to offer: none without tool support, for a model that cannot use them, or on failure. */
+  private async toolsFor(provider: ChatProvider, model: string, signal: AbortSignal): Promise<ToolDescriptor[]> {
+    if (!this.deps.tools || !this.toolCalls) return [];
+    try {
+      if (provider.supportsTools && !(await provider.supportsTools(model, signal))) {
+        this.deps.log.info(`${model} does not support tools: none offered`);
+        return [];
+      }
+      return await this.deps.tools.list(signal);
+    } catch (err) {
+      this.deps.log.warn(`Tools are not available for this turn: ${describe(err)}`);
+      return [];
+    }
+  }
+
+  private setStatus(message: MessageSnapshot, status: string | undefined): void {
+    message.status = status;
+    this.deps.post({ type: 'status', id: message.id, status });
+  }
+
+  private async firstModel(provider: ChatProvider, signal: AbortSignal): Promise<string | undefined> {
+    if (this.resolvedModel) return this.resolvedModel;
+    const models = await provider.listModels(signal);
+    this.resolvedModel = models[0]?.name;
+    if (this.resolvedModel) this.deps.post({ type: 'model', model: this.modelLabel() });
+    return this.resolvedModel;
+  }
+
+  /**
+   * The conversation as the model sees it: questions and answers before the one being written. Tool
+   * cards stay out of later turns: the answer that followed them already says what they found.
+   */
+  private history(): ChatMessage[] {
+    return this.messages
+      .filter((m) => m.role !== 'tool' && m.state !== 'streaming' && m.text.length > 0)
+      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text }));
+  }
+}
+

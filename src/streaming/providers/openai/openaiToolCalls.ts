@@ -1,0 +1,80 @@
+import type { ToolCall } from '../events';
+
+/**
+ * A tool-call fragment as OpenAI-compatible servers really send it in `choices[0].delta.tool_calls[]`.
+ * The SDK types say `index` is always there; in practice some servers omit `index` or `type`, repeat `id`
+ * on every delta, or send whole calls one per delta.
+ */
+export interface ToolCallFragment {
+  index?: number;
+  id?: string | null;
+  type?: string | null;
+  function?: { name?: string | null; arguments?: unknown } | null;
+}
+
+interface Slot {
+  id?: string;
+  name: string;
+  args: string;
+}
+
+/**
+ * Joins tool-call fragments into whole calls. Arguments stay raw text until `finish()`, because a fragment
+ * boundary can fall anywhere, even inside a string or an escape.
+ */
+export class ToolCallAccumulator {
+  private readonly slots: Slot[] = [];
+  /** For servers that omit `index`: which call the fragment at each array position last belonged to. */
+  private readonly byPosition: number[] = [];
+
+  get size(): number {
+    return this.slots.filter(Boolean).length;
+  }
+
+  add(fragments: readonly ToolCallFragment[]): void {
+    fragments.forEach((f, position) => {
+      const at = this.slotFor(f, position);
+      const slot = (this.slots[at] ??= { name: '', args: '' });
+      // An id repeated on every delta is the same id: keep the first.
+      if (f.id && !slot.id) slot.id = f.id;
+      // Names come whole (once, or repeated): assigning rather than appending survives repetition.
+      if (f.function?.name) slot.name = f.function.name;
+      const args = f.function?.arguments;
+      if (typeof args === 'string') slot.args += args;
+      // A few servers send the arguments as an object instead of JSON text.
+      else if (args && typeof args === 'object') slot.args += JSON.stringify(args);
+    });
+  }
+
+  /** The whole calls, in index order, with arguments parsed; invalid JSON stays a string for the model to see. */
+  finish(): ToolCall[] {
+    return this.slots.filter(Boolean).map((s) => ({ ...(s.id ? { id: s.id } : {}), name: s.name, arguments: parseArguments(s.args) }));
+  }
+
+  private slotFor(f: ToolCallFragment, position: number): number {
+    if (typeof f.index === 'number' && f.index >= 0) return f.index;
+    // No index: a known id means that call, a new id means a new call (servers that send one whole call per
+    // delta, always at position 0); no id means "the call last seen at this position".
+    let at: number;
+    if (f.id) {
+      const known = this.slots.findIndex((s) => s?.id === f.id);
+      at = known >= 0 ? known : this.slots.length;
+    } else {
+      at = this.byPosition[position] ?? this.slots.length;
+    }
+    this.byPosition[position] = at;
+    return at;
+  }
+}
+
+function parseArguments(text: string): Record<string, unknown> | string {
+  // A tool without parameters: some servers send no argument text at all.
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through: keep the raw text
+  }
+  return text;
+}

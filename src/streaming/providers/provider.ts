@@ -1,0 +1,41 @@
+import type { ProviderError, StreamEvent, ToolCall } from './events';
+import type { ToolDescriptor } from '../../tools/toolSupport';
+
+/** A message as the model sees it; each provider maps it to its own wire format. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolName: string; toolCallId?: string };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** Offered only when the model can use them (see ChatProvider.supportsTools). */
+  tools?: ToolDescriptor[];
+}
+
+export interface ModelInfo {
+  name: string;
+  /** e.g. "8B · Q4_K_M" when the server says. */
+  detail?: string;
+}
+
+/**
+ * One model server. `chat` never throws: every failure, including an abort, ends the stream with an
+ * `error` or `done` event, so the turn loop has a single place to look.
+ */
+export interface ChatProvider {
+  readonly url: string;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<StreamEvent>;
+  /** Whether `model` accepts tools; servers that cannot say are assumed to. */
+  supportsTools?(model: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** A failure outside a stream (listing models), carrying the same user-facing description. */
+export class ProviderFailure extends Error {
+  constructor(readonly error: ProviderError) {
+    super(error.message);
+    this.name = 'ProviderFailure';
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * One MCP server: starts it (stdio child or HTTP session), keeps its tool list current, notices when it
+ * dies, and closes it. `start()` never throws; failures become state 'error' with a message for the user.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import type { Logger } from '../../shared/log';
+import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
+
+export type ServerState = 'stopped' | 'starting' | 'running' | 'error';
+
+export interface ConnectionDeps {
+  logger: Logger;
+  clientInfo: { name: string; version: string };
+  /** Limit for the handshake and the first tools/list. */
+  startTimeoutMs: number;
+  /** State or tool list changed. */
+  onChange(): void;
+}
+
+const STDERR_TAIL = 5;
+const MAX_TOOL_PAGES = 100;
+
+export class ServerConnection {
+  state: ServerState = 'stopped';
+  message?: string;
+  /** The server's tools (those callable with tools/call); kept after a crash so the model can still ask for them. */
+  tools: Tool[] = [];
+  /** It stopped by itself after running, rather than failing to start: the next use starts it again. */
+  crashed = false;
+  private client?: Client;
+  private starting?: Promise<void>;
+  /** Bumped by every start and close, so late events from an old client are ignored. */
+  private generation = 0;
+  private stderrTail: string[] = [];
+
+  constructor(
+    readonly config: McpServerConfig,
+    private readonly deps: ConnectionDeps,
+  ) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  start(): Promise<void> {
+    if (!this.starting) {
+      const starting = this.connect().finally(() => {
+        if (this.starting === starting) this.starting = undefined;
+      });
+      this.starting = starting;
+    }
+    return this.starting;
+  }
+
+  /** The running client, starting the server first when needed. Throws an Error with a user-facing message. */
+  async getClient(): Promise<Client> {
+    if (this.state !== 'running') await this.start();
+    if (this.state !== 'running' || !this.client) throw new Error(`MCP server "${this.name}" is not available: ${this.message ?? this.state}`);
+    return this.client;
+  }
+
+  /** A call failed in a way that says the connection is gone (HTTP session lost, network down): reconnect next time. */
+  markBroken(reason: string): void {
+    if (this.state !== 'running') return;
+    const client = this.client;
+    this.generation++;
+    this.client = undefined;
+    this.crashed = true;
+    this.setState('error', `connection lost (${reason}); it reconnects on next use`);
+    void client?.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.generation++;
+    this.client = undefined;
+    this.starting = undefined; // a start in flight sees the new generation and gives up
+    this.crashed = false;
+    if (this.state !== 'stopped') this.setState('stopped');
+    await client?.close().catch((e) => this.deps.logger.warn(`MCP server "${this.name}": error while closing: ${String(e)}`));
+  }
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    this.crashed = false;
+    this.stderrTail = [];
+    this.setState('starting');
+    try {
+      await loadMcpSdk();
+      const client = this.config.type === 'stdio' ? await this.connectStdio(this.config, gen) : await this.connectHttp(this.config, gen);
+      if (gen !== this.generation) return; // closed while starting; close() already closed this.client
+      deliverNotificationsFirst(client);
+      const tools = await this.listAllTools(client);
+      if (gen !== this.generation) return;
+      this.tools = tools;
+      this.deps.logger.info(`MCP server "${this.name}" running with ${tools.length} tools`);
+      this.setState('running');
+    } catch (e) {
+      if (gen !== this.generation) return;
+      const client = this.client;
+      this.client = undefined;
+      void client?.close().catch(() => {});
+      this.setState('error', this.describeStartFailure(e));
+      this.deps.logger.error(`MCP server "${this.name}" failed to start: ${this.message}`);
+    }
+  }
+
+  private newClient(gen: number): Client {
+    const client = new (mcpSdk().Client)(this.deps.clientInfo, {
+      capabilities: {},
+      listChanged: {
+        tools: {
+          // The SDK re-lists (first page only) 300 ms after the last tools/list_changed.
+          autoRefresh: true,
+          onChanged: (error, tools) => {
+            if (gen !== this.generation) return;
+            if (error || !tools) {
+              this.deps.logger.warn(`MCP server "${this.name}": could not refresh its tools: ${error?.message}`);
+              return;
+            }
+            this.tools = this.callable(tools);
+            this.deps.logger.info(`MCP server "${this.name}" changed its tools (${this.tools.length} now)`);
+            this.deps.onChange();
+          },
+        },
+      },
+    });
+    // Protocol-level oddities (an unparsable line, a failed send) are worth a log line, no more. Failures while
+    // starting are reported by connect() itself; a late progress for a call already cancelled or timed out is
+    // expected (servers keep working a moment after a cancel), so not even that.
+    client.onerror = (error) => {
+      if (gen !== this.generation || this.state !== 'running' || /progress notification for an unknown token/.test(error.message)) return;
+      this.deps.logger.warn(`MCP server "${this.name}": ${error.message}`);
+    };
+    client.onclose = () => {
+      if (gen !== this.generation || this.state !== 'running') return; // our own close, or a failed start
+      this.generation++;
+      this.client = undefined;
+      this.crashed = true;
+      const why = this.stderrTail.at(-1);
+      this.setState('error', `exited unexpectedly${why ? ` (${why})` : ''}; it restarts on next use`);
+      this.deps.logger.error(`MCP server "${this.name}" ${this.message}`);
+    };
+    // Set before connecting so that close() during a slow start also closes this client.
+    this.client = client;
+    return client;
+  }
+
+  private async connectStdio(config: StdioServerConfig, gen: number): Promise<Client> {
+    const client = this.newClient(gen);
+    const transport = new (mcpSdk().StdioClientTransport)({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
+    let partial = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.stderrLine(line);
+    });
+    transport.stderr?.on('end', () => partial.trim() && this.stderrLine(partial));
+    await client.connect(transport, { timeout: this.deps.startTimeoutMs });
+    return client;
+  }
+
+  /** Streamable HTTP first; a 4xx means an older server that speaks only HTTP+SSE, which needs a fresh Client. */
+  private async connectHttp(config: HttpServerConfig, gen: number): Promise<Client> {
+    const url = new URL(config.url);
+    const requestInit = { headers: config.headers };
+    try {
+      const client = this.newClient(gen);
+      await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      return client;
+    } catch (e) {
+      if (!(e instanceof mcpSdk().StreamableHTTPError && e.code !== undefined && e.code >= 400 && e.code < 500)) throw e;
+      if (gen !== this.generation) throw e;
+      this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${e.code}, trying the older SSE transport`);
+      const client = this.newClient(gen);
+      await client.connect(new (mcpSdk().SSEClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      return client;
+    }
+  }
+
+  private async listAllTools(client: Client): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const result = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.deps.startTimeoutMs });
+      tools.push(...result.tools);
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return this.callable(tools);
+  }
+
+  /** Tools that insist on the experimental task API cannot go through callTool (the SDK refuses them). */
+  private callable(tools: Tool[]): Tool[] {
+    return tools.filter((t) => t.execution?.taskSupport !== 'required');
+  }
+
+  private stderrLine(line: string): void {
+    this.stderrTail.push(line);
+    if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+    this.deps.logger.info(`[${this.name}] ${line}`);
+  }
+
+  private describeStartFailure(e: unknown): string {
+    const err = e as NodeJS.ErrnoException & { code?: unknown };
+    const last = this.stderrTail.at(-1);
+    if (this.config.type === 'stdio' && err.code === 'ENOENT') return `command not found: ${this.config.command}`;
+    if (isMcpError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
+    if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
+    if (e instanceof mcpSdk().StreamableHTTPError || e instanceof Error && e.name === 'SseError') return `${this.url()} answered: ${err.message}`;
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
+    return err.message ?? String(e);
+  }
+
+  private url(): string {
+    return this.config.type === 'stdio' ? this.config.command : this.config.url;
+  }
+
+  private setState(state: ServerState, message?: string): void {
+    this.state = state;
+    this.message = message;
+    this.deps.onChange();
+  }
+}
+
+/**
+ * The SDK (1.32) runs notification handlers a microtask after a message arrives but handles responses at
+ * once, and forgets a request's progress handler when its response comes. So when a tool's last progress
+ * and its result arrive in one read (always over SSE, often over stdio when calls finish together), that
+ * progress was dropped. Delaying responses by one microtask puts them back behind the notifications that
+ * came before them, in arrival order.
+ */
+function deliverNotificationsFirst(client: Client): void {
+  const transport = client.transport;
+  const deliver = transport?.onmessage;
+  if (!transport || !deliver) return;
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && !('method' in message)) queueMicrotask(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
+}

@@ -1,0 +1,74 @@
+import type { ToolCall } from '../../streaming/providers/events';
+import type { ToolDescriptor, ToolRunResult, ToolSupport } from '../toolSupport';
+import { approvalKey, needsApproval, type ApprovalSetting } from '../approval';
+import type { McpConnections } from './mcpConnections';
+import { runTool } from './toolRunner';
+
+export interface McpToolSupportOptions {
+  /** Read on every call, so a settings change applies to the next tool call. */
+  approval(): ApprovalSetting | string;
+  timeoutMs(): number;
+  /** The longest one call may run even while it reports progress (runTool's default when absent). */
+  maxLifetimeMs?(): number;
+  /** Where the full text of a result too large for the chat is kept. */
+  resultFiles?: { save(text: string): Promise<string> };
+  /** approvalKey()s the user allowed for good (the host keeps them per workspace). */
+  alwaysAllowed(): ReadonlySet<string>;
+  rememberAlwaysAllowed(key: string): void;
+  /** Wraps each run, e.g. to show long calls in VS Code's progress UI; `cancel` cancels this call only. */
+  aroundRun?<T>(call: ToolCall, run: (onProgress: (progress: number, total?: number, message?: string) => void) => Promise<T>, cancel: () => void): Promise<T>;
+}
+
+/** The chat session's view of MCP: every connected server's tools, the approval policy, runTool. */
+export class McpToolSupport implements ToolSupport {
+  constructor(
+    private readonly connections: McpConnections,
+    private readonly options: McpToolSupportOptions,
+  ) {}
+
+  async list(signal: AbortSignal): Promise<ToolDescriptor[]> {
+    await Promise.race([this.connections.ensureStarted(), aborted(signal)]);
+    return this.connections.tools.map((t) => ({
+      name: t.name,
+      description: t.description ?? t.title,
+      inputSchema: t.inputSchema as Record<string, unknown>,
+      server: t.server,
+      readOnly: t.annotations?.readOnlyHint === true,
+    }));
+  }
+
+  needsApproval(tool: ToolDescriptor): boolean {
+    const mcp = this.connections.findTool(tool.name);
+    // A tool that vanished since it was listed still asks: runTool will report it missing.
+    return mcp ? needsApproval(mcp, this.options.approval(), this.options.alwaysAllowed()) : true;
+  }
+
+  alwaysAllow(tool: ToolDescriptor): void {
+    const mcp = this.connections.findTool(tool.name);
+    if (mcp) this.options.rememberAlwaysAllowed(approvalKey(mcp));
+  }
+
+  async run(call: ToolCall, { signal, onProgress }: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void }): Promise<ToolRunResult> {
+    const own = new AbortController();
+    const go = (progress: typeof onProgress) =>
+      runTool(this.connections, call, {
+        signal: AbortSignal.any([signal, own.signal]),
+        timeoutMs: this.options.timeoutMs(),
+        maxLifetimeMs: this.options.maxLifetimeMs?.(),
+        resultFiles: this.options.resultFiles,
+        onProgress: progress,
+      });
+    const result = this.options.aroundRun
+      ? await this.options.aroundRun(call, (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))), () => own.abort())
+      : await go(onProgress);
+    return { outcome: result.outcome, content: result.content, images: result.images, durationMs: result.durationMs, ...(result.truncated ? { truncated: result.truncated } : {}) };
+  }
+}
+
+/** Rejects when the turn is stopped while servers are still starting (they go on starting). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(new Error('aborted'));
+    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+  });
+}

@@ -1,0 +1,233 @@
+/**
+ * Runs one tool call the model asked for. Never throws: every way a call can go wrong (unknown tool,
+ * unparsable arguments, a server that cannot start or dies mid-call, a timeout, a Stop) becomes a result
+ * whose text tells the model, and the user, what happened. Calls are independent, so several can run at once.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError } from './mcpSdk';
+import { formatBytes } from '../../shared/bytes';
+import type { ToolTruncation } from '../../shared/protocol';
+import type { ToolCall } from '../../streaming/providers/events';
+import type { McpTool } from './toolNames';
+
+/** What runTool needs from McpConnections (an interface, so tests can stand in for it). */
+export interface ToolHost {
+  readonly tools: readonly McpTool[];
+  findTool(name: string): McpTool | undefined;
+  client(server: string): Promise<Client>;
+  describe(server: string): string | undefined;
+  markBroken(server: string, reason: string): void;
+}
+
+export interface ToolRunOptions {
+  /** Stop: cancels the call on the server (the SDK sends notifications/cancelled). */
+  signal?: AbortSignal;
+  /** Fails the call after this long without a result or a progress notification. Default 60 s. */
+  timeoutMs?: number;
+  onProgress?: (progress: number, total?: number, message?: string) => void;
+  /**
+   * The longest a call may run, progress or not: a server that reports progress forever would otherwise
+   * hold the turn forever. Default 30 minutes, or timeoutMs when that is longer.
+   */
+  maxLifetimeMs?: number;
+  /** Text beyond this many UTF-8 bytes is cut, with a note, before it reaches the model, the card or the history. Default 64 KB. */
+  maxResultBytes?: number;
+  /** Where the full text of a cut result is kept for the user to open. */
+  resultFiles?: { save(text: string): Promise<string> };
+}
+
+export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
+
+export interface ToolImage {
+  mimeType: string;
+  /** Base64, as MCP sends it. */
+  data: string;
+}
+
+export interface ToolResult {
+  /** The tool ran and did not report an error. */
+  ok: boolean;
+  /** Whether the model should read `content` as an error; always !ok. */
+  isError: boolean;
+  /** Finer than ok, for the UI: a tool's own error, a failure around it, a timeout, a Stop. */
+  outcome: ToolOutcome;
+  /** Text for the model: the tool's text output, or what went wrong. */
+  content: string;
+  images?: ToolImage[];
+  durationMs: number;
+  /** The server that ran it, when the tool was found. */
+  server?: string;
+  /** Set when the output was too large and `content`/`images` hold only part of it. */
+  truncated?: ToolTruncation;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_LIFETIME_MS = 30 * 60_000;
+const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
+/** Images go to the model and the card inline, as base64. */
+const MAX_IMAGES = 4;
+const MAX_IMAGE_BASE64_BYTES = 4 * 1024 * 1024;
+
+export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOptions = {}): Promise<ToolResult> {
+  const started = performance.now();
+  const result = (outcome: ToolOutcome, content: string, extra: Partial<ToolResult> = {}): ToolResult => ({
+    ok: outcome === 'done',
+    isError: outcome !== 'done',
+    outcome,
+    content,
+    durationMs: Math.round(performance.now() - started),
+    ...extra,
+  });
+  const cancelled = () => result('cancelled', `The tool call "${call.name}" was cancelled by the user.`);
+
+  const tool = host.findTool(call.name);
+  if (!tool) {
+    const known = host.tools.map((t) => t.name);
+    const list = known.length ? ` Available tools: ${known.slice(0, 30).join(', ')}${known.length > 30 ? ', …' : ''}.` : ' No tools are available.';
+    return result('failed', `There is no tool named "${call.name}".${list}`);
+  }
+  const server = tool.server;
+  const args = parseArguments(call.arguments);
+  if (typeof args === 'string') return result('failed', `The arguments for "${call.name}" are not a JSON object: ${args}`, { server });
+  if (options.signal?.aborted) return cancelled();
+
+  // A per-call signal: the SDK adds an abort listener it never removes, and aborting a signal shared by
+  // finished calls would send notifications/cancelled for requests that are long done.
+  const callAbort = new AbortController();
+  const forward = () => callAbort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', forward, { once: true });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxLifetimeMs = options.maxLifetimeMs ?? Math.max(DEFAULT_MAX_LIFETIME_MS, timeoutMs);
+  let overLifetime = false;
+  // Aborting (rather than the SDK's maxTotalTimeout, checked only when progress arrives) also sends the
+  // server notifications/cancelled, so it stops working too.
+  const lifetime = setTimeout(() => {
+    overLifetime = true;
+    callAbort.abort(new Error('maximum lifetime exceeded'));
+  }, maxLifetimeMs);
+  const tooLong = () => result('timeout', `The tool "${call.name}" ran for longer than ${maxLifetimeMs >= 120_000 ? `${Math.round(maxLifetimeMs / 60_000)} min` : formatSeconds(maxLifetimeMs)}, the most one call may take, and was stopped.`, { server });
+  try {
+    let client: Client;
+    try {
+      client = await untilAborted(host.client(server), callAbort.signal);
+    } catch (e) {
+      if (overLifetime) return tooLong();
+      return callAbort.signal.aborted ? cancelled() : result('failed', (e as Error).message, { server });
+    }
+    try {
+      const output = (await client.callTool({ name: tool.originalName, arguments: args }, undefined, {
+        signal: callAbort.signal,
+        timeout: timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress: (p) => options.onProgress?.(p.progress, p.total, p.message),
+      })) as CallToolResult;
+      const { text, images, truncated } = await bounded(contentOf(output), options);
+      const extra = { server, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
+      if (output.isError) return result('toolError', text || `The tool "${call.name}" reported an error without details.`, extra);
+      return result('done', text, extra);
+    } catch (e) {
+      if (overLifetime) return tooLong();
+      // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
+      if (callAbort.signal.aborted) return cancelled();
+      if (isMcpError(e, 'RequestTimeout')) {
+        return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, { server });
+      }
+      if (isMcpError(e, 'ConnectionClosed')) {
+        const why = host.describe(server);
+        return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
+      }
+      if (isMcpError(e)) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
+      // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
+      host.markBroken(server, (e as Error).message);
+      return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
+    }
+  } finally {
+    clearTimeout(lifetime);
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
+
+/**
+ * Cuts a result to what the model, the card and the saved conversation can carry: text to maxResultBytes
+ * (at a line break when one is near), images by count and size, with a note saying what was left out. The
+ * whole text goes to `resultFiles`, when there is one, for the user to open.
+ */
+async function bounded(content: { text: string; images?: ToolImage[] }, options: ToolRunOptions): Promise<{ text: string; images?: ToolImage[]; truncated?: ToolTruncation }> {
+  const maxBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  const originalBytes = Buffer.byteLength(content.text, 'utf8');
+  const images: ToolImage[] = [];
+  let imageBytes = 0;
+  for (const image of content.images ?? []) {
+    if (images.length >= MAX_IMAGES || imageBytes + image.data.length > MAX_IMAGE_BASE64_BYTES) continue;
+    images.push(image);
+    imageBytes += image.data.length;
+  }
+  const imagesLeftOut = (content.images?.length ?? 0) - images.length;
+  if (originalBytes <= maxBytes && imagesLeftOut === 0) return content;
+
+  let text = content.text;
+  const notes: string[] = [];
+  const truncated: ToolTruncation = { originalBytes, keptBytes: originalBytes };
+  if (originalBytes > maxBytes) {
+    text = utf8Prefix(content.text, maxBytes);
+    truncated.keptBytes = Buffer.byteLength(text, 'utf8');
+    truncated.fileId = await options.resultFiles?.save(content.text).catch(() => undefined);
+    notes.push(`[Result truncated: the tool returned ${formatBytes(originalBytes)} of text; only the first ${formatBytes(truncated.keptBytes)} are shown.]`);
+  }
+  if (imagesLeftOut > 0) {
+    truncated.imagesLeftOut = imagesLeftOut;
+    notes.push(`[${imagesLeftOut} image${imagesLeftOut === 1 ? '' : 's'} left out: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BASE64_BYTES)} per result.]`);
+  }
+  return { text: `${text}\n\n${notes.join('\n')}`, images: images.length ? images : undefined, truncated };
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8, ending at a line break when one is in its last quarter. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  // TextDecoder in stream mode holds back a character cut in half instead of emitting U+FFFD.
+  const head = new TextDecoder('utf-8').decode(Buffer.from(text.slice(0, maxBytes), 'utf8').subarray(0, maxBytes), { stream: true });
+  const lineEnd = head.lastIndexOf('\n');
+  return lineEnd > head.length * 0.75 ? head.slice(0, lineEnd) : head;
+}
+
+/** An object, or why not. A string is what a provider hands over when the model wrote invalid JSON. */
+function parseArguments(raw: ToolCall['arguments']): Record<string, unknown> | string {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return {};
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      return `${(e as Error).message} in ${JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)}`;
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`;
+  return value as Record<string, unknown>;
+}
+
+function contentOf(output: CallToolResult): { text: string; images?: ToolImage[] } {
+  const texts: string[] = [];
+  const images: ToolImage[] = [];
+  for (const block of output.content ?? []) {
+    if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'image') images.push({ mimeType: block.mimeType, data: block.data });
+    else if (block.type === 'audio') texts.push(`[audio (${block.mimeType}) not shown]`);
+    else if (block.type === 'resource') texts.push('text' in block.resource ? block.resource.text : `[binary resource ${block.resource.uri}]`);
+    else if (block.type === 'resource_link') texts.push(`[resource ${block.name}: ${block.uri}]`);
+  }
+  // Tools that answer only with structuredContent still have something to say.
+  if (texts.length === 0 && output.structuredContent !== undefined) texts.push(JSON.stringify(output.structuredContent));
+  return { text: texts.join('\n'), images: images.length ? images : undefined };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

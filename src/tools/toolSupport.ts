@@ -1,0 +1,40 @@
+import type { ToolTruncation } from '../shared/protocol';
+import type { ToolCall } from '../streaming/providers/events';
+
+/** A tool as offered to the model, with what the chat shows about it. */
+export interface ToolDescriptor {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  inputSchema: Record<string, unknown>;
+  server?: string;
+  readOnly?: boolean;
+}
+
+export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
+
+export interface ToolRunResult {
+  outcome: ToolOutcome;
+  /** Text for the model (and the card); for failures, the reason. */
+  content: string;
+  images?: Array<{ mimeType: string; data: string }>;
+  durationMs: number;
+  /** The content is only part of what the tool returned (the card says so and can open the rest). */
+  truncated?: ToolTruncation;
+}
+
+/**
+ * What the chat session needs to use tools, without knowing about MCP or VS Code: the extension adapts
+ * McpConnections, the approval setting and the progress UI to this.
+ */
+export interface ToolSupport {
+  /** The tools to offer for a turn ([] when there are none); starts servers on first use. */
+  list(signal: AbortSignal): Promise<ToolDescriptor[]>;
+  needsApproval(tool: ToolDescriptor): boolean;
+  /** "Always allow this tool", remembered by the host. */
+  alwaysAllow(tool: ToolDescriptor): void;
+  run(call: ToolCall, options: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void }): Promise<ToolRunResult>;
+}
+
+/** More rounds than this and the model is likely looping: the turn ends with an error saying so. */
+export const MAX_TOOL_ROUNDS = 8;

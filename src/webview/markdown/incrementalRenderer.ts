@@ -1,0 +1,186 @@
+import type { Markdown } from './markdown';
+import { fillIncomplete } from './tailFill';
+
+/** What the view must do to its DOM after an append. */
+export interface RenderUpdate {
+  /** Drop every committed block first (reference definitions appeared: earlier links may change). */
+  reset?: boolean;
+  /** HTML of blocks that just became final: appended after the committed ones, never touched again. */
+  commit: string;
+  /** New HTML for the unfinished tail; undefined when the tail only grew inside its open code fence. */
+  tail?: string;
+  /** Text to append to the code of the open fence that ends the tail. */
+  fenceText?: string;
+}
+
+type Token = ReturnType<Markdown['parse']>[number];
+type Env = NonNullable<Parameters<Markdown['parse']>[1]>;
+type References = NonNullable<Env['references']>;
+
+/**
+ * Streams markdown into HTML with work per update bounded by the unfinished tail, not the answer.
+ *
+ * The answer is split into top-level blocks. A block is final once two more blocks follow it: what is
+ * appended can reinterpret the last block and merge it with the one before (a setext underline, a table
+ * separator, `-` growing into `- item`, a lazy continuation), never reach further back. No blank line
+ * is required after it: `## Title` directly followed by text is the common case in model output, and
+ * requiring one kept whole answers in the tail. The CommonMark spec examples, streamed character by
+ * character with this invariant checked at every step, are the proof (test/unit/incrementalRenderer).
+ * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline
+ * syntax filled in. Inside an open fence, new text is simply appended to the code. Reference-style
+ * definitions can change links anywhere: those in committed text are handed to every tail parse, and
+ * whenever the set of definitions changes (a new one, or one still being written) the whole answer is
+ * rendered again, since committed blocks may use it. Answers without definitions never pay for this.
+ */
+export class IncrementalMarkdown {
+  private source = '';
+  /** Characters of `source` whose blocks are committed. */
+  private committed = 0;
+  /**
+   * While the tail ends in an open, unindented top-level fence whose opening line is complete: the offset
+   * in `source` up to which its code is rendered. markdown-it leaves out a last line of only spaces, so
+   * this can trail the end of the source.
+   */
+  private fenceRendered: number | undefined;
+  /** Reference definitions in committed text (markdown-it's env.references), for the tail's links. */
+  private committedRefs: References = {};
+  /** Every definition the last render knew of, to notice when one appears or changes. */
+  private refsSeen = '{}';
+  /** A `\r` that ended the last chunk: whether it starts a `\r\n` is known only with the next one. */
+  private pendingCR = false;
+
+  constructor(private readonly md: Markdown) {}
+
+  get text(): string {
+    return this.source;
+  }
+
+  /** The part of the text still in the tail (for tests and benchmarks). */
+  get tailText(): string {
+    return this.source.slice(this.committed);
+  }
+
+  append(text: string): RenderUpdate {
+    const lineStart = this.source.lastIndexOf('\n') + 1;
+    this.source += this.normalize(text);
+    if (this.fenceRendered !== undefined && !/(^|\n) {0,3}[`~]/.test(this.source.slice(lineStart))) {
+      // Still inside the fence (no line that could grow into a closing fence): extend the code.
+      const end = renderedEnd(this.source);
+      const fenceText = this.source.slice(this.fenceRendered, end);
+      this.fenceRendered = end;
+      return { commit: '', fenceText };
+    }
+    return this.rerender(true);
+  }
+
+  /** The final form: exactly what markdown-it renders for the whole text, given the committed part. */
+  finish(): RenderUpdate {
+    if (this.pendingCR) this.source += '\n';
+    this.pendingCR = false;
+    return this.rerender(false);
+  }
+
+  /** Line endings and NULs as markdown-it normalises them, so offsets and fences agree with its parse. */
+  private normalize(text: string): string {
+    let t = this.pendingCR ? `\r${text}` : text;
+    this.pendingCR = t.endsWith('\r');
+    if (this.pendingCR) t = t.slice(0, -1);
+    return t.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
+  }
+
+  private rerender(streaming: boolean, reset = false): RenderUpdate {
+    const env: Env = { references: { ...this.committedRefs } };
+    const tailText = this.source.slice(this.committed);
+    const tokens = this.md.parse(tailText, env);
+    const refs = JSON.stringify(env.references ?? {});
+    if (refs !== this.refsSeen) {
+      this.refsSeen = refs;
+      if (this.committed > 0) {
+        this.committed = 0;
+        this.committedRefs = {};
+        return this.rerender(streaming, true);
+      }
+    }
+
+    // Token line maps are relative to `tailText`: decide this before any of it is committed.
+    const openFence = endsInOpenFence(tailText, tokens);
+    const starts = blockStarts(tokens);
+    const lines = lineOffsets(tailText);
+    let final = 0;
+    if (streaming) {
+      while (final + 2 < starts.length) final++;
+    } else {
+      final = starts.length;
+    }
+    if (final > 0) {
+      const end = final < starts.length ? starts[final] : tokens.length;
+      const commit = this.md.renderer.render(tokens.slice(0, end), this.md.options, env);
+      const consumed = final < starts.length ? lines[tokens[starts[final]].map![0]] : tailText.length;
+      this.committed += consumed;
+      if (refs !== '{}') this.collectRefs(tailText.slice(0, consumed));
+      if (!streaming) return { reset, commit, tail: '' };
+      return this.finishUpdate(reset, commit, tailText.slice(consumed), streaming, tokens.slice(starts[final]), env, openFence);
+    }
+    return this.finishUpdate(reset, '', tailText, streaming, tokens, env, openFence);
+  }
+
+  /** Adds the definitions in newly committed text to those handed to later tail parses. */
+  private collectRefs(text: string): void {
+    const env: Env = { references: { ...this.committedRefs } };
+    this.md.parse(text, env);
+    this.committedRefs = env.references ?? {};
+  }
+
+  /** Renders the tail (filled in while streaming) and notes whether it ends in an open fence. */
+  private finishUpdate(reset: boolean, commit: string, tail: string, streaming: boolean, tokens: Token[], env: Env, openFence: boolean): RenderUpdate {
+    if (!streaming) {
+      this.fenceRendered = undefined;
+      return { reset, commit: commit + this.md.renderer.render(tokens, this.md.options, env), tail: '' };
+    }
+    const filled = fillIncomplete(tail);
+    const html = filled === tail ? this.md.renderer.render(tokens, this.md.options, env) : this.md.render(filled, { references: { ...this.committedRefs } });
+    this.fenceRendered = openFence ? renderedEnd(this.source) : undefined;
+    return { reset, commit, tail: html };
+  }
+}
+
+/** Where markdown-it's render of an open fence ends: before a last line of only spaces and tabs. */
+function renderedEnd(source: string): number {
+  const lastLine = source.lastIndexOf('\n') + 1;
+  return lastLine < source.length && /^[ \t]+$/.test(source.slice(lastLine)) ? lastLine : source.length;
+}
+
+/** Indices of the tokens that start a top-level block. */
+function blockStarts(tokens: Token[]): number[] {
+  const starts: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.level === 0 && t.nesting >= 0 && t.map) starts.push(i);
+  });
+  return starts;
+}
+
+/** Offset of the start of each line (one extra entry for the end). */
+function lineOffsets(text: string): number[] {
+  const offsets = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) offsets.push(i + 1);
+  offsets.push(text.length);
+  return offsets;
+}
+
+/**
+ * True when the last block is a fence at column 0 with no closing line yet and its opening line
+ * complete: then new text only extends its code (markdown-it strips an indented opener's indentation
+ * from each line, so those take the slow path).
+ */
+function endsInOpenFence(tail: string, tokens: Token[]): boolean {
+  const last = tokens[tokens.length - 1];
+  if (!last || last.type !== 'fence' || last.level !== 0 || !last.map) return false;
+  const lines = lineOffsets(tail);
+  const opener = tail.slice(lines[last.map[0]], lines[last.map[0] + 1]);
+  if (!/^[`~]/.test(opener) || !opener.endsWith('\n')) return false;
+  // Closed if its last line is a closing fence of the same kind, at least as long.
+  const fence = /^([`~]+)/.exec(opener)![1];
+  const lastLine = tail.slice(lines[last.map[1] - 1], lines[last.map[1]]).replace(/\n$/, '');
+  if (last.map[1] - 1 > last.map[0] && new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lastLine)) return false;
+  return true;
+}

@@ -1,0 +1,229 @@
+import type { HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
+import { MessageView, type MessageContext } from './messageView';
+import { OlderMessages } from './olderMessages';
+import { ScrollKeeper } from './scrollKeeper';
+import { ToolCard, type ToolCardActions } from './toolCard';
+
+type Delta = Extract<HostToWebview, { type: 'delta' }>;
+
+export interface MessageListOptions {
+  /**
+   * Shown while the conversation has no messages (the page's first-run explanation); a built-in hint
+   * otherwise. Put inside the list unless it is already placed somewhere; placed outside, it is shown
+   * instead of the list.
+   */
+  empty?: HTMLElement;
+  /** Items rendered at once (default 40); Infinity only for the history benchmark's naive baseline. */
+  batch?: number;
+}
+
+/**
+ * The scrolling list of messages. Stays pinned to the bottom while the answer grows, until the user
+ * scrolls up; pinning is decided only from the user's own input, never from scroll events we caused.
+ *
+ * Only the newest items are rendered when a conversation opens; older ones stay as snapshots until the
+ * user scrolls up to them (`OlderMessages`). Live updates always target the newest items, which are rendered;
+ * the few that name an older one update its snapshot instead.
+ */
+export class MessageList {
+  readonly element: HTMLElement;
+  private readonly views = new Map<string, MessageView>();
+  private readonly tools = new Map<string, ToolCard>();
+  private readonly older: OlderMessages;
+  private readonly keeper: ScrollKeeper;
+  /** The answer being written, which compact deltas belong to. */
+  private streamingId: string | undefined;
+  /** The conversation's last answer (rendered or not): the only one that can be regenerated. */
+  private lastAnswerId: string | undefined;
+  private busy = false;
+  private pinned = true;
+  private readonly empty: HTMLElement;
+
+  constructor(
+    private readonly ctx: MessageContext & { tools: ToolCardActions },
+    /** Called when a delta does not follow the previous one: a host bug to report, not to hide. */
+    private readonly onSequenceGap: (detail: string) => void,
+    options: MessageListOptions = {},
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = 'messages';
+    this.element.setAttribute('role', 'log');
+    this.element.setAttribute('aria-live', 'polite');
+    this.empty = options.empty ?? builtInEmpty();
+    if (!this.empty.parentNode) this.element.append(this.empty);
+    this.keeper = new ScrollKeeper(this.element, () => this.pinned);
+    this.older = new OlderMessages(this.element, (m) => this.render(m), (elements, reading) => {
+      for (const e of elements) this.keeper.observe(e);
+      this.keeper.remember(reading);
+    }, options.batch);
+    const unpinIfAway = () => {
+      this.pinned = this.distanceFromBottom() <= 2;
+    };
+    this.element.addEventListener('wheel', (e) => {
+      if (e.deltaY < 0) this.pinned = false;
+      else requestAnimationFrame(unpinIfAway);
+    }, { passive: true });
+    this.element.addEventListener('keydown', (e) => {
+      if (['PageUp', 'Home', 'ArrowUp'].includes(e.key)) this.pinned = false;
+      else if (['PageDown', 'End', 'ArrowDown'].includes(e.key)) requestAnimationFrame(unpinIfAway);
+    });
+    // A press on the list itself is on its scrollbar: while dragging, nothing may pull the view back down.
+    this.element.addEventListener('pointerdown', (e) => {
+      if (e.target === this.element) this.pinned = false;
+    });
+    this.element.addEventListener('pointerup', () => requestAnimationFrame(unpinIfAway));
+    this.updateEmpty();
+  }
+
+  /** Items (messages and tool cards) in the DOM; the rest of the conversation waits in `OlderMessages`. */
+  get renderedCount(): number {
+    return this.views.size + this.tools.size;
+  }
+
+  /** Reopens an inline edit that was open before the page reloaded, if its question is on screen. */
+  resumeEdit(id: string, text: string): boolean {
+    const view = this.views.get(id);
+    if (!view || view.role !== 'user') return false;
+    view.startEdit(text);
+    return true;
+  }
+
+  reset(messages: MessageSnapshot[]): void {
+    for (const view of this.views.values()) this.remove(view.element);
+    this.views.clear();
+    this.streamingId = undefined;
+    for (const card of this.tools.values()) {
+      card.dispose();
+      this.remove(card.element);
+    }
+    this.tools.clear();
+    this.lastAnswerId = lastOf(messages, (m) => m.role === 'assistant');
+    this.older.reset(messages);
+    // Only the newest can be the one being written (an older 'streaming' is a leftover of a crash).
+    const writing = lastOf(messages, (m) => m.role === 'assistant' && m.state === 'streaming');
+    if (writing && this.views.has(writing)) this.streamingId = writing;
+    this.updateEmpty();
+    this.pinned = true;
+    this.scrollIfPinned();
+  }
+
+  add(message: MessageSnapshot): void {
+    if (message.role === 'assistant') this.setLastAnswer(message.id);
+    const element = this.render(message);
+    this.element.append(element);
+    this.keeper.observe(element);
+    if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
+    this.updateEmpty();
+    if (message.role === 'user') this.pinned = true;
+    this.scrollIfPinned();
+  }
+
+  /** A compact update (`<seq>:<text>`) of the answer being written. */
+  applyStreamingDelta(delta: { seq: number; text: string }): boolean {
+    if (!this.streamingId) {
+      this.onSequenceGap(`update ${delta.seq} while no answer is being written`);
+      return false;
+    }
+    return this.applyDelta({ type: 'delta', id: this.streamingId, ...delta });
+  }
+
+  applyDelta(delta: Delta): boolean {
+    const view = this.views.get(delta.id);
+    if (!view) {
+      this.onSequenceGap(`delta ${delta.seq} for unknown message ${delta.id}`);
+      return false;
+    }
+    if (delta.seq !== view.seq + 1) {
+      this.onSequenceGap(`message ${delta.id}: expected delta ${view.seq + 1}, got ${delta.seq}`);
+      return false;
+    }
+    view.seq = delta.seq;
+    view.append(delta.text);
+    if (delta.end) {
+      view.setState(delta.end.state, delta.end.error, delta.end.metrics);
+      if (this.streamingId === delta.id) this.streamingId = undefined;
+    }
+    this.scrollIfPinned();
+    return true;
+  }
+
+  /** Reasoning text added to an answer (throttled by the host like the answer itself). */
+  appendThinking(id: string, text: string): void {
+    const view = this.views.get(id);
+    if (view) view.appendThinking(text);
+    else this.older.update(id, (m) => ({ ...m, thinking: (m.thinking ?? '') + text }));
+  }
+
+  setWarning(id: string, warning: string): void {
+    const view = this.views.get(id);
+    if (view) view.showWarning(warning);
+    else this.older.update(id, (m) => ({ ...m, warning }));
+  }
+
+  updateTool(id: string, tool: ToolCallInfo): void {
+    const card = this.tools.get(id);
+    if (card) card.update(tool);
+    else this.older.update(id, (m) => ({ ...m, tool }));
+    this.scrollIfPinned();
+  }
+
+  setStatus(id: string, status: string | undefined): void {
+    this.views.get(id)?.setStatus(status);
+  }
+
+  /** While a turn runs, Edit and Regenerate are hidden: each would start another. */
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    for (const view of this.views.values()) view.setBusy(busy);
+  }
+
+  private render(message: MessageSnapshot): HTMLElement {
+    if (message.role === 'tool' && message.tool) {
+      const card = new ToolCard(message.id, message.tool, this.ctx.tools);
+      this.tools.set(message.id, card);
+      return card.element;
+    }
+    const view = MessageView.from(this.ctx, message);
+    view.setBusy(this.busy);
+    if (message.id === this.lastAnswerId) view.setLastAnswer(true);
+    this.views.set(message.id, view);
+    return view.element;
+  }
+
+  private remove(element: HTMLElement): void {
+    this.keeper.unobserve(element);
+    element.remove();
+  }
+
+  private setLastAnswer(id: string): void {
+    if (this.lastAnswerId) this.views.get(this.lastAnswerId)?.setLastAnswer(false);
+    this.lastAnswerId = id;
+  }
+
+  private distanceFromBottom(): number {
+    return this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight;
+  }
+
+  private scrollIfPinned(): void {
+    if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  /** An empty state placed outside the list (beside it) takes the list's place: the list hides meanwhile. */
+  private updateEmpty(): void {
+    const some = this.renderedCount + this.older.count > 0;
+    this.empty.hidden = some;
+    if (!this.element.contains(this.empty)) this.element.hidden = !some;
+  }
+}
+
+function builtInEmpty(): HTMLElement {
+  const empty = document.createElement('div');
+  empty.className = 'empty';
+  empty.innerHTML = '<span class="codicon codicon-comment-discussion" aria-hidden="true"></span><p>Ask anything. <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line.</p>';
+  return empty;
+}
+
+function lastOf(messages: MessageSnapshot[], test: (m: MessageSnapshot) => boolean): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) if (test(messages[i])) return messages[i].id;
+  return undefined;
+}
