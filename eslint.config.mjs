@@ -27,7 +27,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'Only src/extension imports vscode (types included): the core stays testable without an editor.' }] },
+        {
+          paths: [
+            { name: 'vscode', message: 'Only src/extension imports vscode (types included): the core stays testable without an editor.' },
+          ],
+        },
       ],
     },
   },
@@ -40,7 +44,10 @@ export default tseslint.config(
         {
           paths: [{ name: 'vscode', message: 'The webview talks to the host only by messages.' }],
           patterns: [
-            { regex: `^(\\.\\./)+(${outsideShared.filter((d) => d !== 'webview').join('|')})(/|$)`, message: 'The webview imports only src/shared (and its own files): everything else is the host\u2019s.' },
+            {
+              regex: `^(\\.\\./)+(${outsideShared.filter((d) => d !== 'webview').join('|')})(/|$)`,
+              message: 'The webview imports only src/shared (and its own files): everything else is the host\u2019s.',
+            },
             { regex: '^node:', message: 'The webview runs in a browser.' },
           ],
         },

@@ -31,16 +31,30 @@ export async function benchActivation(opts: { runs: number }, log: (s: string) =
   try {
     writeFileSync(join(dir, 'load.js'), LOADER);
     writeFileSync(join(dir, 'vscode-stub.js'), STUB);
-    const common = { bundle: true, minify: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['vscode'], legalComments: 'none' as const, logLevel: 'silent' as const };
+    const common = {
+      bundle: true,
+      minify: true,
+      platform: 'node' as const,
+      format: 'cjs' as const,
+      target: 'node20',
+      external: ['vscode'],
+      legalComments: 'none' as const,
+      logLevel: 'silent' as const,
+    };
     const ours = join(dir, 'ours.js');
     buildSync({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: ours });
     // The naive baseline: the same extension, with both SDKs evaluated when it loads.
     const eagerEntry = join(dir, 'eager.ts');
-    writeFileSync(eagerEntry, [
-      `export * from ${JSON.stringify(join(root, 'src/extension/extension.ts'))};`,
-      `import ${JSON.stringify(join(root, 'src/streaming/providers/openai/openaiProvider.ts'))};`,
-      ...['client/index.js', 'client/sse.js', 'client/stdio.js', 'client/streamableHttp.js', 'types.js'].map((m) => `import '@modelcontextprotocol/sdk/${m}';`),
-    ].join('\n'));
+    writeFileSync(
+      eagerEntry,
+      [
+        `export * from ${JSON.stringify(join(root, 'src/extension/extension.ts'))};`,
+        `import ${JSON.stringify(join(root, 'src/streaming/providers/openai/openaiProvider.ts'))};`,
+        ...['client/index.js', 'client/sse.js', 'client/stdio.js', 'client/streamableHttp.js', 'types.js'].map(
+          (m) => `import '@modelcontextprotocol/sdk/${m}';`,
+        ),
+      ].join('\n'),
+    );
     const naive = join(dir, 'naive.js');
     buildSync({ ...common, entryPoints: [eagerEntry], outfile: naive, nodePaths: [join(root, 'node_modules')] });
     const load = (bundle: string) => Number(execFileSync(process.execPath, [join(dir, 'load.js'), bundle], { encoding: 'utf8' }));
@@ -50,7 +64,9 @@ export async function benchActivation(opts: { runs: number }, log: (s: string) =
       times.ours.push(load(ours));
       times.naive.push(load(naive));
     }
-    log(`  activation: loading the bundle ${median(times.ours).toFixed(1)} ms (ours) vs ${median(times.naive).toFixed(1)} ms (SDKs at start)`);
+    log(
+      `  activation: loading the bundle ${median(times.ours).toFixed(1)} ms (ours) vs ${median(times.naive).toFixed(1)} ms (SDKs at start)`,
+    );
     const figures: Figure[] = [
       {
         measure: 'Activation: load the extension bundle (SDKs on first use vs at start)',

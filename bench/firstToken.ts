@@ -96,14 +96,21 @@ export async function benchFirstToken(opts: { runs: number }, log: (s: string) =
     const reset = async () => {
       await h.page.evaluate(() => {
         (window as any).__bench = { dispatchAt: 0, domAt: 0, frameAt: 0 };
-        window.dispatchEvent(new MessageEvent('message', { data: { type: 'snapshot', messages: [], busy: false, model: { endpoint: 'bench', model: 'bench:latest' } } }));
+        window.dispatchEvent(
+          new MessageEvent('message', {
+            data: { type: 'snapshot', messages: [], busy: false, model: { endpoint: 'bench', model: 'bench:latest' } },
+          }),
+        );
       });
     };
     const provider = createProvider(endpointAt(server.url));
     const providerOnly = async () => {
       const before = server.streams.length;
       let firstText = 0;
-      for await (const event of provider.chat({ model: MODEL, messages: [{ role: 'user', content: JSON.stringify(SPEC) }] }, new AbortController().signal)) {
+      for await (const event of provider.chat(
+        { model: MODEL, messages: [{ role: 'user', content: JSON.stringify(SPEC) }] },
+        new AbortController().signal,
+      )) {
         if (event.type === 'text' && !firstText) firstText = epochNow();
       }
       return firstText - server.streams[before].firstWriteAt!;
@@ -140,7 +147,9 @@ export async function benchFirstToken(opts: { runs: number }, log: (s: string) =
     }
     const total = runs.map((r) => r.hostMs + r.pageMs);
     const overhead = median(total) - median(runs.map((r) => r.providerMs));
-    log(`  first token: provider alone ${median(runs.map((r) => r.providerMs)).toFixed(2)} ms; ours host ${median(runs.map((r) => r.hostMs)).toFixed(2)} + page ${median(runs.map((r) => r.pageMs)).toFixed(2)} ms (+${median(runs.map((r) => r.pageFrameMs)).toFixed(1)} ms to the next frame); Playwright hop ${median(runs.map((r) => r.hopMs)).toFixed(1)} ms, no-op round trip ${median(roundTrips).toFixed(1)} ms`);
+    log(
+      `  first token: provider alone ${median(runs.map((r) => r.providerMs)).toFixed(2)} ms; ours host ${median(runs.map((r) => r.hostMs)).toFixed(2)} + page ${median(runs.map((r) => r.pageMs)).toFixed(2)} ms (+${median(runs.map((r) => r.pageFrameMs)).toFixed(1)} ms to the next frame); Playwright hop ${median(runs.map((r) => r.hopMs)).toFixed(1)} ms, no-op round trip ${median(roundTrips).toFixed(1)} ms`,
+    );
     const figures: Figure[] = [
       {
         measure: 'First token: server write -> text in DOM (ours) vs -> provider text event',

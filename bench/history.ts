@@ -73,7 +73,15 @@ export function conversation(count = MESSAGES): { messages: MessageSnapshot[]; b
   const cursors = sources.map(() => 0);
   const next = (k: number) => sources[k][cursors[k]++ % sources[k].length];
   const all = sources.flat();
-  const headings = all.filter((b) => /^#{1,4} \S/.test(b)).map((b) => b.replace(/^#+ /, '').replace(/[`*_#[\]]/g, '').trim().slice(0, 60));
+  const headings = all
+    .filter((b) => /^#{1,4} \S/.test(b))
+    .map((b) =>
+      b
+        .replace(/^#+ /, '')
+        .replace(/[`*_#[\]]/g, '')
+        .trim()
+        .slice(0, 60),
+    );
   const code = all.filter((b) => /^```\w/.test(b) && b.length < 400);
   const messages: MessageSnapshot[] = [];
   const answerBytes: number[] = [];
@@ -81,10 +89,13 @@ export function conversation(count = MESSAGES): { messages: MessageSnapshot[]; b
     const topic = headings[rand(headings.length)] ?? 'streaming markdown';
     const kind = rand(4);
     const question =
-      kind === 0 ? `How do I use "${topic}"? A short example would help.`
-      : kind === 1 ? `What is the difference between ${topic.toLowerCase()} and ${headings[rand(headings.length)]?.toLowerCase() ?? 'the default'}, and when should I pick one over the other?`
-      : kind === 2 ? `This does not do what I expect, can you explain why?\n\n${code[rand(code.length)] ?? '`x`'}`
-      : `Summarise "${topic}" for me, in a few points.`;
+      kind === 0
+        ? `How do I use "${topic}"? A short example would help.`
+        : kind === 1
+          ? `What is the difference between ${topic.toLowerCase()} and ${headings[rand(headings.length)]?.toLowerCase() ?? 'the default'}, and when should I pick one over the other?`
+          : kind === 2
+            ? `This does not do what I expect, can you explain why?\n\n${code[rand(code.length)] ?? '`x`'}`
+            : `Summarise "${topic}" for me, in a few points.`;
     messages.push({ id: `u${i}`, role: 'user', text: question, state: 'done', seq: 0 });
     if (messages.length === count) break;
     const target = 1_000 + rand(2_000);
@@ -99,7 +110,19 @@ export function conversation(count = MESSAGES): { messages: MessageSnapshot[]; b
     }
     const text = parts.join('\n\n');
     answerBytes.push(Buffer.byteLength(text));
-    messages.push({ id: `a${i}`, role: 'assistant', text, state: 'done', seq: 1 + rand(400), metrics: { firstTokenMs: 300 + rand(900), tokensPerSecond: 20 + rand(60), promptTokens: 500 + rand(4_000), completionTokens: Math.round(text.length / 4) } });
+    messages.push({
+      id: `a${i}`,
+      role: 'assistant',
+      text,
+      state: 'done',
+      seq: 1 + rand(400),
+      metrics: {
+        firstTokenMs: 300 + rand(900),
+        tokensPerSecond: 20 + rand(60),
+        promptTokens: 500 + rand(4_000),
+        completionTokens: Math.round(text.length / 4),
+      },
+    });
   }
   return { messages, bytes: Buffer.byteLength(JSON.stringify(messages)), answerBytes };
 }
@@ -137,7 +160,14 @@ function rendererPrivateMB(): number[] {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        parent.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]));
+        parent.set(
+          Number(entry),
+          Number(
+            readFileSync(`/proc/${entry}/stat`, 'utf8')
+              .replace(/^.*\) /s, '')
+              .split(' ')[1],
+          ),
+        );
       } catch {
         // gone meanwhile
       }
@@ -191,8 +221,10 @@ async function openOnce(variant: 'ours' | 'naive', messages: MessageSnapshot[]):
       const paintedMs = performance.now() - t0;
       // Idle: two idle periods in a row with (nearly) the full 50 ms to spare; the time is the first one's.
       let calmSince = 0;
-      for (let calm = 0; calm < 2; ) {
-        const { at, left } = await new Promise<{ at: number; left: number }>((r) => requestIdleCallback((d) => r({ at: performance.now(), left: d.timeRemaining() })));
+      for (let calm = 0; calm < 2;) {
+        const { at, left } = await new Promise<{ at: number; left: number }>((r) =>
+          requestIdleCallback((d) => r({ at: performance.now(), left: d.timeRemaining() })),
+        );
         if (left >= 45) {
           if (calm++ === 0) calmSince = at;
         } else calm = 0;
@@ -200,7 +232,14 @@ async function openOnce(variant: 'ours' | 'naive', messages: MessageSnapshot[]):
       const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
       let nodes = 1;
       while (walker.nextNode()) nodes++;
-      return { handlerMs, paintedMs, idleMs: calmSince - t0, nodes, elements: document.getElementsByTagName('*').length, articles: document.querySelectorAll('.messages article').length };
+      return {
+        handlerMs,
+        paintedMs,
+        idleMs: calmSince - t0,
+        nodes,
+        elements: document.getElementsByTagName('*').length,
+        articles: document.querySelectorAll('.messages article').length,
+      };
     });
     const heap = await heapMB();
     const renderersMB = rendererPrivateMB();
@@ -255,27 +294,92 @@ async function openOnce(variant: 'ours' | 'naive', messages: MessageSnapshot[]):
 export async function benchHistory(opts: { runs: number }, log: (s: string) => void): Promise<{ figures: Figure[]; section: unknown }> {
   const { messages, bytes, answerBytes } = conversation();
   const sorted = [...answerBytes].sort((a, b) => a - b);
-  log(`history: ${messages.length} messages, ${(bytes / 1024 / 1024).toFixed(2)} MB of JSON, answers ${sorted[0]}-${sorted.at(-1)} bytes (median ${median(sorted)}), ${opts.runs} runs each`);
+  log(
+    `history: ${messages.length} messages, ${(bytes / 1024 / 1024).toFixed(2)} MB of JSON, answers ${sorted[0]}-${sorted.at(-1)} bytes (median ${median(sorted)}), ${opts.runs} runs each`,
+  );
   const runs: HistoryRun[] = [];
   for (let i = 0; i < opts.runs; i++) {
     // Alternate which goes first, so a noisy neighbour or a warmer disk cache does not favour one side.
     for (const variant of i % 2 ? (['naive', 'ours'] as const) : (['ours', 'naive'] as const)) {
       const r = await openOnce(variant, messages);
       runs.push(r);
-      log(`history ${i + 1}/${opts.runs} ${variant.padEnd(5)}: painted ${r.paintedMs.toFixed(0)} ms (handler ${r.handlerMs.toFixed(0)}), idle ${r.idleMs.toFixed(0)} ms, ${r.nodes} nodes, heap ${r.heapMB.toFixed(1)} MB, renderer ${r.rendererMB.toFixed(0)} MB (all renderers: ${r.renderersMB.map((m) => m.toFixed(0)).join(' + ')}), to top ${r.toTopMs.toFixed(0)} ms, ${r.toTopBatches} batches (longest ${r.toTopLongestBatchMs.toFixed(0)} ms)`);
+      log(
+        `history ${i + 1}/${opts.runs} ${variant.padEnd(5)}: painted ${r.paintedMs.toFixed(0)} ms (handler ${r.handlerMs.toFixed(0)}), idle ${r.idleMs.toFixed(0)} ms, ${r.nodes} nodes, heap ${r.heapMB.toFixed(1)} MB, renderer ${r.rendererMB.toFixed(0)} MB (all renderers: ${r.renderersMB.map((m) => m.toFixed(0)).join(' + ')}), to top ${r.toTopMs.toFixed(0)} ms, ${r.toTopBatches} batches (longest ${r.toTopLongestBatchMs.toFixed(0)} ms)`,
+      );
     }
   }
   const of = (variant: 'ours' | 'naive', key: keyof HistoryRun) => runs.filter((r) => r.variant === variant).map((r) => r[key] as number);
   const pair = (key: keyof HistoryRun) => ({ ours: of('ours', key), naive: of('naive', key) });
   const figures: Figure[] = [
-    { measure: 'History: open 1,000 messages, snapshot -> painted', chartLabel: 'Open 1,000 messages (to first paint)', unit: 'ms', digits: 0, better: 'lower', ...pair('paintedMs') },
-    { measure: 'History: open 1,000 messages, snapshot -> idle (highlighting done)', chartLabel: 'Open 1,000 messages (until idle)', unit: 'ms', digits: 0, better: 'lower', ...pair('idleMs') },
-    { measure: 'History: DOM nodes after opening 1,000 messages', chartLabel: 'DOM nodes, 1,000 messages open', unit: 'nodes', digits: 0, better: 'lower', ...pair('nodes') },
-    { measure: 'History: webview JS heap after opening 1,000 messages', chartLabel: 'Webview heap, 1,000 messages open', unit: 'MB', digits: 1, better: 'lower', ...pair('heapMB') },
-    { measure: 'History: webview renderer private memory (USS) after opening 1,000 messages', chartLabel: 'Renderer memory, 1,000 messages open', unit: 'MB', digits: 0, better: 'lower', ...pair('rendererMB') },
-    { measure: 'History: scroll to the first of 1,000 messages', chartLabel: 'Scroll to the top of 1,000 messages', unit: 'ms', digits: 0, better: 'lower', chart: false, ...pair('toTopMs') },
+    {
+      measure: 'History: open 1,000 messages, snapshot -> painted',
+      chartLabel: 'Open 1,000 messages (to first paint)',
+      unit: 'ms',
+      digits: 0,
+      better: 'lower',
+      ...pair('paintedMs'),
+    },
+    {
+      measure: 'History: open 1,000 messages, snapshot -> idle (highlighting done)',
+      chartLabel: 'Open 1,000 messages (until idle)',
+      unit: 'ms',
+      digits: 0,
+      better: 'lower',
+      ...pair('idleMs'),
+    },
+    {
+      measure: 'History: DOM nodes after opening 1,000 messages',
+      chartLabel: 'DOM nodes, 1,000 messages open',
+      unit: 'nodes',
+      digits: 0,
+      better: 'lower',
+      ...pair('nodes'),
+    },
+    {
+      measure: 'History: webview JS heap after opening 1,000 messages',
+      chartLabel: 'Webview heap, 1,000 messages open',
+      unit: 'MB',
+      digits: 1,
+      better: 'lower',
+      ...pair('heapMB'),
+    },
+    {
+      measure: 'History: webview renderer private memory (USS) after opening 1,000 messages',
+      chartLabel: 'Renderer memory, 1,000 messages open',
+      unit: 'MB',
+      digits: 0,
+      better: 'lower',
+      ...pair('rendererMB'),
+    },
+    {
+      measure: 'History: scroll to the first of 1,000 messages',
+      chartLabel: 'Scroll to the top of 1,000 messages',
+      unit: 'ms',
+      digits: 0,
+      better: 'lower',
+      chart: false,
+      ...pair('toTopMs'),
+    },
   ];
-  const medians = (variant: 'ours' | 'naive') => Object.fromEntries((['handlerMs', 'paintedMs', 'idleMs', 'nodes', 'elements', 'articles', 'heapBeforeMB', 'heapMB', 'rendererMB', 'toTopMs', 'toTopBatches', 'toTopLongestBatchMs'] as const).map((k) => [k, median(of(variant, k))]));
+  const medians = (variant: 'ours' | 'naive') =>
+    Object.fromEntries(
+      (
+        [
+          'handlerMs',
+          'paintedMs',
+          'idleMs',
+          'nodes',
+          'elements',
+          'articles',
+          'heapBeforeMB',
+          'heapMB',
+          'rendererMB',
+          'toTopMs',
+          'toTopBatches',
+          'toTopLongestBatchMs',
+        ] as const
+      ).map((k) => [k, median(of(variant, k))]),
+    );
   const ours = medians('ours');
   const naive = medians('naive');
   const ratios = Object.fromEntries(Object.keys(ours).map((k) => [k, naive[k] / ours[k]]));

@@ -92,7 +92,9 @@ async function child(args: ChildArgs): Promise<HostCpuResult> {
 
 function spawnHost(args: ChildArgs): Promise<HostCpuResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let result: HostCpuResult | undefined;
     createInterface({ input: p.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) result = JSON.parse(line);
@@ -101,13 +103,19 @@ function spawnHost(args: ChildArgs): Promise<HostCpuResult> {
   });
 }
 
-export async function benchHostCpu(server: ServerChild, opts: { rate: number; seconds: number; windowMs: number }, log: (s: string) => void): Promise<{ figures: Figure[]; section: unknown }> {
+export async function benchHostCpu(
+  server: ServerChild,
+  opts: { rate: number; seconds: number; windowMs: number },
+  log: (s: string) => void,
+): Promise<{ figures: Figure[]; section: unknown }> {
   const [ours, naive] = await Promise.all([
     spawnHost({ mode: 'ours', url: server.url, ...opts }),
     spawnHost({ mode: 'naive', url: server.url, ...opts }),
   ]);
   const pct = (r: HostCpuResult) => (100 * r.cpuMs) / r.wallMs;
-  log(`  host CPU over ${opts.seconds} s at ${opts.rate} tokens/s: ours ${pct(ours).toFixed(2)}% of a core (${ours.cpuMs.toFixed(0)} ms), naive ${pct(naive).toFixed(2)}% (${naive.cpuMs.toFixed(0)} ms); heap peak +${(ours.heapPeakMB - ours.heapStartMB).toFixed(1)} MB vs +${(naive.heapPeakMB - naive.heapStartMB).toFixed(1)} MB${ours.complete && naive.complete ? '' : ' — INCOMPLETE'}`);
+  log(
+    `  host CPU over ${opts.seconds} s at ${opts.rate} tokens/s: ours ${pct(ours).toFixed(2)}% of a core (${ours.cpuMs.toFixed(0)} ms), naive ${pct(naive).toFixed(2)}% (${naive.cpuMs.toFixed(0)} ms); heap peak +${(ours.heapPeakMB - ours.heapStartMB).toFixed(1)} MB vs +${(naive.heapPeakMB - naive.heapStartMB).toFixed(1)} MB${ours.complete && naive.complete ? '' : ' — INCOMPLETE'}`,
+  );
   const figures: Figure[] = [
     {
       measure: `Host CPU, ${opts.rate} tokens/s for ${opts.seconds} s (% of one core, per ${opts.windowMs / 1000} s window)`,

@@ -42,7 +42,10 @@ export interface PostStats {
 }
 
 /** A post that serialises every message and counts it; `deltaText` says how a delta changes the answer. */
-export function countingPost(mode: 'delta' | 'whole', forward?: (m: HostToWebview, json: string) => void): { post: (m: HostToWebview) => void; stats: PostStats } {
+export function countingPost(
+  mode: 'delta' | 'whole',
+  forward?: (m: HostToWebview, json: string) => void,
+): { post: (m: HostToWebview) => void; stats: PostStats } {
   const stats: PostStats = { messages: 0, bytes: 0, deltaBytes: 0, deltaTimes: [], text: '' };
   const post = (m: HostToWebview) => {
     const json = JSON.stringify(m);
@@ -156,7 +159,9 @@ export interface ServerChild {
 }
 
 export async function startServerChild(): Promise<ServerChild> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'test', 'fakes', 'pacedOllama.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'test', 'fakes', 'pacedOllama.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => {

@@ -47,7 +47,11 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
     new PerformanceObserver((list) => (w.__longTasks += list.getEntries().length)).observe({ type: 'longtask', buffered: false });
     w.__timings = [];
     w.__seq = 0;
-    window.dispatchEvent(new MessageEvent('message', { data: { type: 'messageAdded', message: { id: 'bench', role: 'assistant', text: '', state: 'streaming', seq: 0 } } }));
+    window.dispatchEvent(
+      new MessageEvent('message', {
+        data: { type: 'messageAdded', message: { id: 'bench', role: 'assistant', text: '', state: 'streaming', seq: 0 } },
+      }),
+    );
   });
   const heapBefore = await heapMB();
   const play = (batch: string[], startToken: number) =>
@@ -72,12 +76,17 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
   await play(updates.slice(tenK), tenK * perUpdate);
   const finishMs = await h.page.evaluate(() => {
     const t0 = performance.now();
-    window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'bench', seq: ++(window as any).__seq, text: '', end: { state: 'done' } } }));
+    window.dispatchEvent(
+      new MessageEvent('message', { data: { type: 'delta', id: 'bench', seq: ++(window as any).__seq, text: '', end: { state: 'done' } } }),
+    );
     void document.querySelector('.messages')!.scrollHeight;
     return performance.now() - t0;
   });
   const heapAfter = await heapMB();
-  const { timings, longTasks } = await h.page.evaluate(() => ({ timings: (window as any).__timings as Array<[number, number]>, longTasks: (window as any).__longTasks as number }));
+  const { timings, longTasks } = await h.page.evaluate(() => ({
+    timings: (window as any).__timings as Array<[number, number]>,
+    longTasks: (window as any).__longTasks as number,
+  }));
   await h.stop();
   // Each mark: the updates around that many tokens (at least 20 of them: 1,000 tokens is 20 updates).
   const at: RunResult['at'] = {};
@@ -86,13 +95,24 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
     const hi = mark === TOKENS ? Infinity : mark === 1_000 ? 1_500 : mark * 1.1;
     at[`${mark}`] = summary(timings.filter(([t]) => t >= lo && t <= hi).map(([, ms]) => ms));
   }
-  return { renderer, at, longTasks, heapBeforeMB: heapBefore, heapAfter10kMB: heap10k, heapAfterMB: heapAfter, totalMs: Date.now() - started, finishMs };
+  return {
+    renderer,
+    at,
+    longTasks,
+    heapBeforeMB: heapBefore,
+    heapAfter10kMB: heap10k,
+    heapAfterMB: heapAfter,
+    totalMs: Date.now() - started,
+    finishMs,
+  };
 }
 
 async function main(): Promise<void> {
   const text = longAnswer(TOKENS);
   const tokens = tokenize(text);
-  console.log(`Render benchmark: ${tokens.length} tokens (${(text.length / 1024).toFixed(0)} KB), ${UPDATES_PER_SECOND} updates/s, headless Chromium`);
+  console.log(
+    `Render benchmark: ${tokens.length} tokens (${(text.length / 1024).toFixed(0)} KB), ${UPDATES_PER_SECOND} updates/s, headless Chromium`,
+  );
   const incremental = await run('incremental', tokens);
   if (process.env.BENCH_ONLY === 'incremental') {
     console.log(JSON.stringify(incremental.at), 'finish', incremental.finishMs.toFixed(1), 'ms, long tasks', incremental.longTasks);
@@ -102,16 +122,28 @@ async function main(): Promise<void> {
   const rows = MARKS.map((m) => {
     const a = incremental.at[m];
     const b = naive.at[m];
-    return [`${m / 1000}k tokens`, `${fmt(a.p50)} / ${fmt(a.p95)} / ${fmt(a.max)}`, `${fmt(b.p50)} / ${fmt(b.p95)} / ${fmt(b.max)}`, `${fmt(b.p95 / a.p95, 1)}x`];
+    return [
+      `${m / 1000}k tokens`,
+      `${fmt(a.p50)} / ${fmt(a.p95)} / ${fmt(a.max)}`,
+      `${fmt(b.p50)} / ${fmt(b.p95)} / ${fmt(b.max)}`,
+      `${fmt(b.p95 / a.p95, 1)}x`,
+    ];
   });
   rows.push(['final update (end of answer)', `${fmt(incremental.finishMs)}`, `${fmt(naive.finishMs)}`, '']);
   rows.push(['long tasks (>50 ms)', String(incremental.longTasks), String(naive.longTasks), '']);
-  rows.push(['heap growth, 10k tokens', `${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`, `${fmt(naive.heapAfter10kMB - naive.heapBeforeMB, 1)} MB`, '']);
+  rows.push([
+    'heap growth, 10k tokens',
+    `${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`,
+    `${fmt(naive.heapAfter10kMB - naive.heapBeforeMB, 1)} MB`,
+    '',
+  ]);
   rows.push(['heap after the stream', `${fmt(incremental.heapAfterMB, 1)} MB`, `${fmt(naive.heapAfterMB, 1)} MB`, '']);
   console.log(table(['per update, ms (p50 / p95 / max)', 'incremental', 'naive full render', 'naive/ours p95'], rows));
   const first = incremental.at[MARKS[0]].p95;
   const last = incremental.at[TOKENS].p95;
-  console.log(`Targets: p95 at ${TOKENS / 1000}k < 4 ms: ${fmt(last)} ms; p95 at ${TOKENS / 1000}k <= 1.5x p95 at 1k: ${fmt(last / first, 2)}x; long tasks 0: ${incremental.longTasks}; heap growth for 10k < 20 MB: ${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`);
+  console.log(
+    `Targets: p95 at ${TOKENS / 1000}k < 4 ms: ${fmt(last)} ms; p95 at ${TOKENS / 1000}k <= 1.5x p95 at 1k: ${fmt(last / first, 2)}x; long tasks 0: ${incremental.longTasks}; heap growth for 10k < 20 MB: ${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`,
+  );
   saveSection('render', { tokens: tokens.length, bytes: text.length, updatesPerSecond: UPDATES_PER_SECOND, incremental, naive });
 }
 

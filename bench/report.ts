@@ -76,7 +76,13 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * Neutral colours and grey text with no background, so it reads on light and dark READMEs alike.
  */
 export function chartSvg(figures: Figure[], subtitle: string, footnotes: string[] = []): string {
-  const bars = figures.filter((f) => (f.chart ?? !!f.naive?.length) && Number.isFinite(gain(f))).map((f) => ({ label: f.chartLabel ?? f.measure, g: gain(f), detail: `${short(median(f.ours), f.unit)} vs ${short(median(f.naive!), f.unit)}` }));
+  const bars = figures
+    .filter((f) => (f.chart ?? !!f.naive?.length) && Number.isFinite(gain(f)))
+    .map((f) => ({
+      label: f.chartLabel ?? f.measure,
+      g: gain(f),
+      detail: `${short(median(f.ours), f.unit)} vs ${short(median(f.naive!), f.unit)}`,
+    }));
   const width = 900;
   const labelW = 300;
   const rowH = 30;
@@ -88,16 +94,26 @@ export function chartSvg(figures: Figure[], subtitle: string, footnotes: string[
   const x = (g: number) => plotL + ((Math.log10(g) - minExp) / (maxExp - minExp)) * (plotR - plotL);
   const height = top + bars.length * rowH + 46 + footnotes.length * 16;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="13">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="13">`,
+  );
   out.push(`<title>Model Chat benchmarks: how many times better than the naive approach</title>`);
-  out.push(`<text x="10" y="22" font-size="16" font-weight="600" fill="#888">How many times better than the naive approach (median, log scale)</text>`);
+  out.push(
+    `<text x="10" y="22" font-size="16" font-weight="600" fill="#888">How many times better than the naive approach (median, log scale)</text>`,
+  );
   out.push(`<text x="10" y="42" font-size="12" fill="#888">${esc(subtitle)}</text>`);
   for (let e = minExp; e <= maxExp; e++) {
     const gx = x(10 ** e);
-    out.push(`<line x1="${gx.toFixed(1)}" y1="${top - 6}" x2="${gx.toFixed(1)}" y2="${top + bars.length * rowH}" stroke="#888" stroke-opacity="${e === 0 ? 0.9 : 0.3}" stroke-width="${e === 0 ? 1.5 : 1}"${e === 0 ? '' : ' stroke-dasharray="3 3"'}/>`);
-    out.push(`<text x="${gx.toFixed(1)}" y="${top + bars.length * rowH + 16}" text-anchor="middle" font-size="11" fill="#888">${e < 0 ? `${10 ** e}×` : `${fmtNum(10 ** e, 0)}×`}</text>`);
+    out.push(
+      `<line x1="${gx.toFixed(1)}" y1="${top - 6}" x2="${gx.toFixed(1)}" y2="${top + bars.length * rowH}" stroke="#888" stroke-opacity="${e === 0 ? 0.9 : 0.3}" stroke-width="${e === 0 ? 1.5 : 1}"${e === 0 ? '' : ' stroke-dasharray="3 3"'}/>`,
+    );
+    out.push(
+      `<text x="${gx.toFixed(1)}" y="${top + bars.length * rowH + 16}" text-anchor="middle" font-size="11" fill="#888">${e < 0 ? `${10 ** e}×` : `${fmtNum(10 ** e, 0)}×`}</text>`,
+    );
   }
-  out.push(`<text x="${plotL}" y="${top + bars.length * rowH + 34}" font-size="11" fill="#888">left of 1×: naive is better (orange); right: ours is better (blue)</text>`);
+  out.push(
+    `<text x="${plotL}" y="${top + bars.length * rowH + 34}" font-size="11" fill="#888">left of 1×: naive is better (orange); right: ours is better (blue)</text>`,
+  );
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     const x1 = x(1);
@@ -106,12 +122,18 @@ export function chartSvg(figures: Figure[], subtitle: string, footnotes: string[
     const bx = Math.min(x1, x2);
     const bw = Math.max(2, Math.abs(x2 - x1));
     out.push(`<text x="${labelW}" y="${y + rowH / 2 + 4}" text-anchor="end" fill="#888">${esc(b.label)}</text>`);
-    out.push(`<rect x="${bx.toFixed(1)}" y="${y + 5}" width="${bw.toFixed(1)}" height="${rowH - 10}" rx="2" fill="${better ? '#4C78A8' : '#F58518'}"/>`);
+    out.push(
+      `<rect x="${bx.toFixed(1)}" y="${y + 5}" width="${bw.toFixed(1)}" height="${rowH - 10}" rx="2" fill="${better ? '#4C78A8' : '#F58518'}"/>`,
+    );
     // The value goes right of the bar, or right of the 1× line for a bar going left.
     const tx = (better ? bx + bw : x1) + 6;
-    out.push(`<text x="${tx.toFixed(1)}" y="${y + rowH / 2 + 4}" fill="#888"><tspan font-weight="600">${esc(formatGain(b.g))}</tspan><tspan font-size="11" dx="8">${esc(b.detail)}</tspan></text>`);
+    out.push(
+      `<text x="${tx.toFixed(1)}" y="${y + rowH / 2 + 4}" fill="#888"><tspan font-weight="600">${esc(formatGain(b.g))}</tspan><tspan font-size="11" dx="8">${esc(b.detail)}</tspan></text>`,
+    );
   });
-  footnotes.forEach((note, i) => out.push(`<text x="10" y="${top + bars.length * rowH + 56 + i * 16}" font-size="11" fill="#888">${esc(note)}</text>`));
+  footnotes.forEach((note, i) =>
+    out.push(`<text x="10" y="${top + bars.length * rowH + 56 + i * 16}" font-size="11" fill="#888">${esc(note)}</text>`),
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -54,7 +54,11 @@ const settings = {
 const started = performance.now();
 const log = (s: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${s}`);
 
-async function section<T extends { figures: Figure[]; section: unknown }>(name: string, figures: Figure[], run: () => Promise<T>): Promise<void> {
+async function section<T extends { figures: Figure[]; section: unknown }>(
+  name: string,
+  figures: Figure[],
+  run: () => Promise<T>,
+): Promise<void> {
   const t = performance.now();
   try {
     const result = await run();
@@ -69,7 +73,10 @@ async function section<T extends { figures: Figure[]; section: unknown }>(name: 
 
 function runRender(): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'render.ts')], { stdio: 'inherit', env: { ...process.env, BENCH_TOKENS: settings.renderTokens } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'render.ts')], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_TOKENS: settings.renderTokens },
+    });
     child.on('exit', (code) => resolve(code));
   });
 }
@@ -78,7 +85,9 @@ function runRender(): Promise<number | null> {
 function renderFigures(): Figure[] {
   const render = JSON.parse(readFileSync(resultsFile, 'utf8')).render;
   if (!render) return [];
-  const marks = Object.keys(render.incremental.at).map(Number).sort((a, b) => a - b);
+  const marks = Object.keys(render.incremental.at)
+    .map(Number)
+    .sort((a, b) => a - b);
   const last = String(marks.at(-1));
   const inc = render.incremental;
   const naive = render.naive;
@@ -107,8 +116,13 @@ function renderFigures(): Figure[] {
 }
 
 async function main(): Promise<void> {
-  log(`Benchmarks${QUICK ? ' (BENCH_QUICK=1)' : ''}: ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (!existsSync(join(__dirname, '..', 'dist', 'webview.js'))) throw new Error('dist/webview.js is missing: run `node esbuild.mjs` first (npm run bench does)');
+  log(
+    `Benchmarks${QUICK ? ' (BENCH_QUICK=1)' : ''}: ${cpus().length} cores, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  if (!existsSync(join(__dirname, '..', 'dist', 'webview.js')))
+    throw new Error('dist/webview.js is missing: run `node esbuild.mjs` first (npm run bench does)');
   const figures: Figure[] = [];
   saveSection('settings', settings);
 
@@ -143,7 +157,23 @@ async function main(): Promise<void> {
   if (selected('activation')) await section('activation', figures, () => benchActivation(settings.activation, log));
 
   // A fixed order for the table and chart, whatever ran.
-  const order = ['Updates/s', 'Bytes', 'First token', 'Stop mid', 'Stop during', 'Stop a tool call -> notif', 'Stop a tool call -> runTool', 'Round', 'Host CPU', 'Host heap', 'Webview heap', 'Webview time', 'History', 'Activation', 'Throughput'];
+  const order = [
+    'Updates/s',
+    'Bytes',
+    'First token',
+    'Stop mid',
+    'Stop during',
+    'Stop a tool call -> notif',
+    'Stop a tool call -> runTool',
+    'Round',
+    'Host CPU',
+    'Host heap',
+    'Webview heap',
+    'Webview time',
+    'History',
+    'Activation',
+    'Throughput',
+  ];
   const rank = (f: Figure) => {
     const i = order.findIndex((p) => f.measure.startsWith(p));
     return i < 0 ? order.length : i;
@@ -160,8 +190,14 @@ async function main(): Promise<void> {
     saveSection('summary', { headers, rows, figures, totalSeconds: seconds });
     const subtitle = `${QUICK ? 'Quick pass (BENCH_QUICK=1), ' : ''}${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; npm run bench`;
     const first = figures.find((f) => f.measure.startsWith('First token'));
-    const notes = first ? [`Not a ratio, so not drawn: the first token reaches the DOM ${(median(first.ours) - median(first.naive!)).toFixed(1)} ms after the provider alone would have it (target < 20 ms).`] : [];
-    notes.push('Beside each bar: ours vs naive (medians), both measured in the same run. What each bar means, and how to reproduce: bench/README.md.');
+    const notes = first
+      ? [
+          `Not a ratio, so not drawn: the first token reaches the DOM ${(median(first.ours) - median(first.naive!)).toFixed(1)} ms after the provider alone would have it (target < 20 ms).`,
+        ]
+      : [];
+    notes.push(
+      'Beside each bar: ours vs naive (medians), both measured in the same run. What each bar means, and how to reproduce: bench/README.md.',
+    );
     writeFileSync(join(__dirname, 'chart.svg'), chartSvg(figures, subtitle, notes));
     log('wrote bench/chart.svg and bench/results.json');
   } else {

@@ -19,7 +19,13 @@ const LOAD_MS = 1500;
 /** A long answer at 500 tokens/s; when `cold`, after holding the headers for LOAD_MS (a model loading). */
 const script = (cold: boolean) => (body: any) => ({
   holdHeadersMs: cold ? LOAD_MS : undefined,
-  steps: paced(answerLines(body.model, Array.from({ length: 2000 }, (_, i) => `t${i} `)), 2),
+  steps: paced(
+    answerLines(
+      body.model,
+      Array.from({ length: 2000 }, (_, i) => `t${i} `),
+    ),
+    2,
+  ),
 });
 
 interface StopRun {
@@ -34,7 +40,12 @@ export async function oursStop(server: FakeOllama, cold: boolean): Promise<StopR
   const closedBefore = server.closed.length;
   const requestsBefore = server.chatRequests.length;
   const { post, stats } = countingPost('delta');
-  const session = new ChatSession({ config: () => ({ endpoint: { name: 'bench', type: 'ollama', url: server.url }, model: MODEL, maxUpdatesPerSecond: 20 }), providerFor: (e) => createProvider(e), post, log: silentLog });
+  const session = new ChatSession({
+    config: () => ({ endpoint: { name: 'bench', type: 'ollama', url: server.url }, model: MODEL, maxUpdatesPerSecond: 20 }),
+    providerFor: (e) => createProvider(e),
+    post,
+    log: silentLog,
+  });
   session.send('Hi');
   await server.until(() => server.chatRequests.length > requestsBefore);
   await sleep(STOP_AFTER_MS);
@@ -84,7 +95,10 @@ export async function benchStop(opts: { runs: number }, log: (s: string) => void
   const server = new FakeOllama();
   await server.start();
   try {
-    const section: Record<string, { ours: StopRun[]; naive: StopRun[] }> = { midStream: { ours: [], naive: [] }, coldLoad: { ours: [], naive: [] } };
+    const section: Record<string, { ours: StopRun[]; naive: StopRun[] }> = {
+      midStream: { ours: [], naive: [] },
+      coldLoad: { ours: [], naive: [] },
+    };
     await oursStop(server, false); // warm-up
     await naiveStop(server, false);
     for (let i = 0; i < opts.runs; i++) {
@@ -96,7 +110,9 @@ export async function benchStop(opts: { runs: number }, log: (s: string) => void
       section.coldLoad.naive.push(await naiveStop(server, true));
     }
     const close = (rs: StopRun[]) => rs.map((r) => r.closeMs);
-    log(`  stop: mid-stream ${median(close(section.midStream.ours)).toFixed(2)} ms (naive ${median(close(section.midStream.naive)).toFixed(2)}), cold load ${median(close(section.coldLoad.ours)).toFixed(2)} ms (naive ${median(close(section.coldLoad.naive)).toFixed(0)}); answer marked stopped ${median(section.midStream.ours.map((r) => r.endPostMs!)).toFixed(1)} ms after Stop`);
+    log(
+      `  stop: mid-stream ${median(close(section.midStream.ours)).toFixed(2)} ms (naive ${median(close(section.midStream.naive)).toFixed(2)}), cold load ${median(close(section.coldLoad.ours)).toFixed(2)} ms (naive ${median(close(section.coldLoad.naive)).toFixed(0)}); answer marked stopped ${median(section.midStream.ours.map((r) => r.endPostMs!)).toFixed(1)} ms after Stop`,
+    );
     const figures: Figure[] = [
       {
         measure: 'Stop mid-stream -> server socket closed',

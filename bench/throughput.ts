@@ -35,7 +35,15 @@ async function atRate(server: ServerChild, mode: 'ours' | 'naive', rate: number,
   const { stats } = run;
   const elapsedMs = (stats.endAt ?? Number.NaN) - (stats.firstDeltaAt ?? Number.NaN);
   const complete = stats.endState === 'done' && stats.text === answerTokens(tokens).join('');
-  return { rate, tokens, elapsedMs, idealMs, complete, keptUp: complete && elapsedMs <= SLACK * idealMs, serverLagMs: streams.at(-1)?.maxLagMs ?? Number.NaN };
+  return {
+    rate,
+    tokens,
+    elapsedMs,
+    idealMs,
+    complete,
+    keptUp: complete && elapsedMs <= SLACK * idealMs,
+    serverLagMs: streams.at(-1)?.maxLagMs ?? Number.NaN,
+  };
 }
 
 /** Climbs the ladder until a rate is not kept up; returns the results and the last rate kept up (0 if none). */
@@ -51,13 +59,20 @@ async function ladder(server: ServerChild, mode: 'ours' | 'naive', seconds: numb
   return { ceiling, rates };
 }
 
-export async function benchThroughput(server: ServerChild, opts: { runs: number; seconds: number }, log: (s: string) => void): Promise<{ figures: Figure[]; section: unknown }> {
+export async function benchThroughput(
+  server: ServerChild,
+  opts: { runs: number; seconds: number },
+  log: (s: string) => void,
+): Promise<{ figures: Figure[]; section: unknown }> {
   await runOurs(server.url, { tokens: 2000, rate: 100_000 }); // warm-up
   const runs: Array<{ ours: Awaited<ReturnType<typeof ladder>>; naive: Awaited<ReturnType<typeof ladder>> }> = [];
   for (let i = 0; i < opts.runs; i++) {
     const ours = await ladder(server, 'ours', opts.seconds);
     const naive = await ladder(server, 'naive', opts.seconds);
-    const show = (l: typeof ours) => l.rates.map((r) => `${r.rate / 1000}k:${(r.elapsedMs / r.idealMs).toFixed(2)}${r.keptUp ? '' : r.complete ? '✗' : '✗(cut)'}`).join(' ');
+    const show = (l: typeof ours) =>
+      l.rates
+        .map((r) => `${r.rate / 1000}k:${(r.elapsedMs / r.idealMs).toFixed(2)}${r.keptUp ? '' : r.complete ? '✗' : '✗(cut)'}`)
+        .join(' ');
     log(`  throughput run ${i + 1}/${opts.runs} (elapsed/ideal per rate): ours ${show(ours)}; naive ${show(naive)}`);
     runs.push({ ours, naive });
   }
@@ -72,7 +87,10 @@ export async function benchThroughput(server: ServerChild, opts: { runs: number;
       ours: oursCeilings,
       naive: runs.map((r) => r.naive.ceiling),
       better: 'higher',
-      target: { label: `>= 5,000 tokens/s${oursCeilings.every((c) => c === top) ? ` (top of the ladder)` : ''}`, met: median(oursCeilings) >= 5000 },
+      target: {
+        label: `>= 5,000 tokens/s${oursCeilings.every((c) => c === top) ? ` (top of the ladder)` : ''}`,
+        met: median(oursCeilings) >= 5000,
+      },
     },
   ];
   return { figures, section: { rates: RATES, seconds: opts.seconds, slack: SLACK, runs } };

@@ -45,22 +45,30 @@ export async function benchTools(opts: { runs: number }, log: (s: string) => voi
       cancelSentAt = 0;
       const controller = new AbortController();
       let abortAt = 0;
-      const r = await runTool(connections, { name: LONG_OP, arguments: CANCEL_ARGS }, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p === STOP_AT_PROGRESS && !abortAt) {
-            abortAt = performance.now();
-            controller.abort();
-          }
+      const r = await runTool(
+        connections,
+        { name: LONG_OP, arguments: CANCEL_ARGS },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p === STOP_AT_PROGRESS && !abortAt) {
+              abortAt = performance.now();
+              controller.abort();
+            }
+          },
         },
-      });
+      );
       const resolvedAt = performance.now();
       return { cancelSentMs: cancelSentAt ? cancelSentAt - abortAt : Number.NaN, resolvedMs: resolvedAt - abortAt, outcome: r.outcome };
     };
     /** The same call without forwarding Stop: the result comes when the tool is done. */
     const cancelNaive = async (): Promise<number> => {
       let stopAt = 0;
-      await runTool(connections, { name: LONG_OP, arguments: CANCEL_ARGS }, { onProgress: (p) => p === STOP_AT_PROGRESS && (stopAt ||= performance.now()) });
+      await runTool(
+        connections,
+        { name: LONG_OP, arguments: CANCEL_ARGS },
+        { onProgress: (p) => p === STOP_AT_PROGRESS && (stopAt ||= performance.now()) },
+      );
       return performance.now() - stopAt;
     };
     const call = () => runTool(connections, { name: LONG_OP, arguments: ROUND_ARGS });
@@ -89,7 +97,9 @@ export async function benchTools(opts: { runs: number }, log: (s: string) => voi
       seq.push(await sequential());
     }
     transport.send = send;
-    log(`  MCP: cancel sent ${median(cancel.map((c) => c.cancelSentMs)).toFixed(2)} ms after Stop, runTool resolved after ${median(cancel.map((c) => c.resolvedMs)).toFixed(2)} ms (${cancel.map((c) => c.outcome).join(', ')}); uncancelled call ${median(waitedOut).toFixed(0)} ms; round of 3: parallel ${median(par).toFixed(0)} ms, sequential ${median(seq).toFixed(0)} ms`);
+    log(
+      `  MCP: cancel sent ${median(cancel.map((c) => c.cancelSentMs)).toFixed(2)} ms after Stop, runTool resolved after ${median(cancel.map((c) => c.resolvedMs)).toFixed(2)} ms (${cancel.map((c) => c.outcome).join(', ')}); uncancelled call ${median(waitedOut).toFixed(0)} ms; round of 3: parallel ${median(par).toFixed(0)} ms, sequential ${median(seq).toFixed(0)} ms`,
+    );
     const figures: Figure[] = [
       {
         measure: 'Stop a tool call -> notifications/cancelled sent (naive: call waited out)',
@@ -99,7 +109,10 @@ export async function benchTools(opts: { runs: number }, log: (s: string) => voi
         ours: cancel.map((c) => c.cancelSentMs),
         naive: waitedOut,
         better: 'lower',
-        target: { label: '< 100 ms', met: cancel.every((c) => c.outcome === 'cancelled') && median(cancel.map((c) => c.cancelSentMs)) < 100 },
+        target: {
+          label: '< 100 ms',
+          met: cancel.every((c) => c.outcome === 'cancelled') && median(cancel.map((c) => c.cancelSentMs)) < 100,
+        },
       },
       {
         measure: 'Stop a tool call -> runTool resolved as cancelled',
@@ -121,7 +134,18 @@ export async function benchTools(opts: { runs: number }, log: (s: string) => voi
         better: 'lower',
       },
     ];
-    return { figures, section: { cancelArgs: CANCEL_ARGS, stopAtProgress: STOP_AT_PROGRESS, roundArgs: ROUND_ARGS, cancel, uncancelledMs: waitedOut, parallelMs: par, sequentialMs: seq } };
+    return {
+      figures,
+      section: {
+        cancelArgs: CANCEL_ARGS,
+        stopAtProgress: STOP_AT_PROGRESS,
+        roundArgs: ROUND_ARGS,
+        cancel,
+        uncancelledMs: waitedOut,
+        parallelMs: par,
+        sequentialMs: seq,
+      },
+    };
   } finally {
     await connections.dispose();
   }

@@ -71,11 +71,17 @@ export async function trafficRun(server: ServerChild, opts: TrafficOptions): Pro
   };
 }
 
-export async function benchTraffic(server: ServerChild, opts: TrafficOptions, log: (s: string) => void): Promise<{ figures: Figure[]; section: unknown }> {
+export async function benchTraffic(
+  server: ServerChild,
+  opts: TrafficOptions,
+  log: (s: string) => void,
+): Promise<{ figures: Figure[]; section: unknown }> {
   const runs: TrafficRun[] = [];
   for (let i = 0; i < opts.runs; i++) {
     const r = await trafficRun(server, opts);
-    log(`  traffic run ${i + 1}/${opts.runs}: ${r.ours.deltas} deltas (max ${r.ours.maxPerSecond}/s), ${(r.ours.bytes / 1024).toFixed(1)} KB for a ${(r.answerBytes / 1024).toFixed(1)} KB answer; naive ${(r.naive.bytes / 1024 / 1024).toFixed(1)} MB${r.complete ? '' : ' — INCOMPLETE'}`);
+    log(
+      `  traffic run ${i + 1}/${opts.runs}: ${r.ours.deltas} deltas (max ${r.ours.maxPerSecond}/s), ${(r.ours.bytes / 1024).toFixed(1)} KB for a ${(r.answerBytes / 1024).toFixed(1)} KB answer; naive ${(r.naive.bytes / 1024 / 1024).toFixed(1)} MB${r.complete ? '' : ' — INCOMPLETE'}`,
+    );
     runs.push(r);
   }
   const cap = opts.cap ?? 20;

@@ -69,7 +69,12 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       void history?.enforceBound();
       void history?.list().catch(() => {}); // the list marks conversations still answering
     },
-    onBackgroundApproval: (waiting) => view?.post({ type: 'notice', text: `“${waiting.displayTitle}” is waiting for you to allow a tool.`, action: { label: 'Open', id: `open:${waiting.id}` } }),
+    onBackgroundApproval: (waiting) =>
+      view?.post({
+        type: 'notice',
+        text: `“${waiting.displayTitle}” is waiting for you to allow a tool.`,
+        action: { label: 'Open', id: `open:${waiting.id}` },
+      }),
     log,
   });
   const conversations = store;
@@ -94,7 +99,8 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   /** Sends with the chips' context, read now; a second send while they are read is refused like any other. */
   let sending = false;
   const send = async (text: string): Promise<void> => {
-    const refuse = () => view?.post({ type: 'sendRefused', text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
+    const refuse = () =>
+      view?.post({ type: 'sendRefused', text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
     // The conversation shown when Enter was pressed: reading the attachments takes a moment, during which
     // the user may open another one; the question must not land there.
     const target = session();
@@ -197,7 +203,10 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       case 'history':
         return historyTask('list', historyList.list(message.query));
       case 'openConversation':
-        return historyTask('open', historyList.open(message.id).then(() => session().refreshModel()));
+        return historyTask(
+          'open',
+          historyList.open(message.id).then(() => session().refreshModel()),
+        );
       case 'renameConversation':
         return historyTask('rename', historyList.rename(message.id, message.title));
       case 'deleteConversation':
@@ -212,9 +221,16 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
           const why = session().busy ? 'while an answer is being written' : 'because it is no longer in this conversation';
           return view?.post({ type: 'notice', text: `That question could not be edited ${why}; your text is in the message box.` });
         }
-        void conversations.save(edited.earlier).then(() => {
-          view?.post({ type: 'notice', text: `The conversation before the edit is kept in history as “${edited.earlier.title}”.`, action: { label: 'Open', id: `open:${edited.earlier.id}` } });
-        }, (err) => log.error(`Keeping the conversation before the edit failed: ${String(err)}`));
+        void conversations.save(edited.earlier).then(
+          () => {
+            view?.post({
+              type: 'notice',
+              text: `The conversation before the edit is kept in history as “${edited.earlier.title}”.`,
+              action: { label: 'Open', id: `open:${edited.earlier.id}` },
+            });
+          },
+          (err) => log.error(`Keeping the conversation before the edit failed: ${String(err)}`),
+        );
         return;
       }
       case 'regenerate':
@@ -229,7 +245,10 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
         const action = message.action;
         if (action.kind === 'retry') return void postSetup().then(() => session().refreshModel());
         // The page names the action, so only the ones the empty state offers are carried out.
-        if ((action.kind === 'pullModel' && action.model !== SETUP_PULL_MODEL) || (action.kind === 'openSettings' && action.setting !== 'modelChat.endpoints')) {
+        if (
+          (action.kind === 'pullModel' && action.model !== SETUP_PULL_MODEL) ||
+          (action.kind === 'openSettings' && action.setting !== 'modelChat.endpoints')
+        ) {
           return log.warn(`Ignored an empty-state action the page does not offer: ${JSON.stringify(action).slice(0, 200)}`);
         }
         return void runAction(session(), action, log);
@@ -264,7 +283,12 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       view?.post({ type: 'focusInput' });
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modelChat.endpoints') || e.affectsConfiguration('modelChat.defaultEndpoint') || e.affectsConfiguration('modelChat.defaultModel')) onModelChanged();
+      if (
+        e.affectsConfiguration('modelChat.endpoints') ||
+        e.affectsConfiguration('modelChat.defaultEndpoint') ||
+        e.affectsConfiguration('modelChat.defaultModel')
+      )
+        onModelChanged();
     }),
   );
   void restoreLatest(store, sessions, log);
@@ -294,7 +318,12 @@ async function restoreLatest(store: ConversationStore, sessions: ChatSessions, l
 function reportProblems(problems: StoreProblem[], log: vscode.LogOutputChannel): void {
   if (!problems.length) return;
   for (const p of problems) log.error(`Conversation storage: ${p.file} ${p.reason}${p.movedTo ? ` (kept as ${p.movedTo})` : ''}`);
-  void vscode.window.showWarningMessage(`Model Chat could not read ${problems.length} saved conversation file(s); they were kept aside. See the log for details.`, 'Show log').then((c) => c && log.show());
+  void vscode.window
+    .showWarningMessage(
+      `Model Chat could not read ${problems.length} saved conversation file(s); they were kept aside. See the log for details.`,
+      'Show log',
+    )
+    .then((c) => c && log.show());
 }
 
 async function insertAtCursor(text: string): Promise<void> {
@@ -341,7 +370,9 @@ async function runAction(session: ChatSession, action: ErrorAction, log: vscode.
       // so the repository chooses neither the registry nor anything the shell would read.
       if (!isPullableModelName(action.model)) {
         log.warn(`Not running ollama pull for a model name that is not a plain Ollama library name: ${action.model.slice(0, 200)}`);
-        void vscode.window.showWarningMessage(`Model Chat only pulls plain Ollama library names (like qwen3 or user/model:tag); “${action.model.slice(0, 80)}” names another registry or is not a model name. Run ollama pull yourself if you trust it.`);
+        void vscode.window.showWarningMessage(
+          `Model Chat only pulls plain Ollama library names (like qwen3 or user/model:tag); “${action.model.slice(0, 80)}” names another registry or is not a model name. Run ollama pull yourself if you trust it.`,
+        );
         return;
       }
       // Not in the workspace: a cloned repository's files must not shape how the command starts.

@@ -17,14 +17,20 @@ export interface WorkspaceReadOptions {
 
 export async function readWorkspaceFile(uri: vscode.Uri, opts: WorkspaceReadOptions): Promise<BoundedRead> {
   if (uri.scheme === 'file') {
-    return readBoundedFile(uri.fsPath, { maxBytes: opts.maxBytes, truncate: opts.truncate, signal: opts.signal, within: opts.insideWorkspace ? localFolders() : undefined });
+    return readBoundedFile(uri.fsPath, {
+      maxBytes: opts.maxBytes,
+      truncate: opts.truncate,
+      signal: opts.signal,
+      within: opts.insideWorkspace ? localFolders() : undefined,
+    });
   }
   const label = vscode.workspace.asRelativePath(uri);
   let stat: vscode.FileStat;
   try {
     stat = await vscode.workspace.fs.stat(uri);
   } catch (err) {
-    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return { ok: false, code: 'missing', reason: `${label} does not exist` };
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound')
+      return { ok: false, code: 'missing', reason: `${label} does not exist` };
     return { ok: false, code: 'unreadable', reason: `${label} could not be read: ${err instanceof Error ? err.message : String(err)}` };
   }
   // Where a link leads cannot be resolved on a remote file system: it is refused rather than followed.
@@ -32,11 +38,13 @@ export async function readWorkspaceFile(uri: vscode.Uri, opts: WorkspaceReadOpti
     return { ok: false, code: 'outside', reason: `${label} is a link or outside the workspace` };
   }
   if (!(stat.type & vscode.FileType.File)) return { ok: false, code: 'notRegular', reason: `${label} is not a regular file` };
-  if (stat.size > opts.maxBytes && !opts.truncate) return { ok: false, code: 'tooLarge', reason: `${label} is larger than ${formatBytes(opts.maxBytes)}` };
+  if (stat.size > opts.maxBytes && !opts.truncate)
+    return { ok: false, code: 'tooLarge', reason: `${label} is larger than ${formatBytes(opts.maxBytes)}` };
   opts.signal?.throwIfAborted();
   const bytes = await vscode.workspace.fs.readFile(uri);
   opts.signal?.throwIfAborted();
-  if (bytes.length > opts.maxBytes && !opts.truncate) return { ok: false, code: 'tooLarge', reason: `${label} is larger than ${formatBytes(opts.maxBytes)}` };
+  if (bytes.length > opts.maxBytes && !opts.truncate)
+    return { ok: false, code: 'tooLarge', reason: `${label} is larger than ${formatBytes(opts.maxBytes)}` };
   return { ok: true, bytes: bytes.subarray(0, opts.maxBytes), truncated: bytes.length > opts.maxBytes, realPath: uri.toString() };
 }
 

@@ -169,7 +169,18 @@ export class Checkpointer {
   private slot(id: string): Slot {
     let slot = this.slots.get(id);
     if (!slot) {
-      slot = { id, live: undefined, revision: 0, written: 0, failed: 0, writing: undefined, urgent: false, timer: undefined, lastWriteAt: -Infinity, waiters: [] };
+      slot = {
+        id,
+        live: undefined,
+        revision: 0,
+        written: 0,
+        failed: 0,
+        writing: undefined,
+        urgent: false,
+        timer: undefined,
+        lastWriteAt: -Infinity,
+        waiters: [],
+      };
       this.slots.set(id, slot);
     }
     return slot;
@@ -236,7 +247,8 @@ export class Checkpointer {
   }
 
   private failWrite(slot: Slot, revision: number, err: unknown): void {
-    if (slot.failed === 0 || slot.failed < slot.written) this.opts.log.error(`Conversation store: saving ${slot.id} failed: ${errorText(err)}`);
+    if (slot.failed === 0 || slot.failed < slot.written)
+      this.opts.log.error(`Conversation store: saving ${slot.id} failed: ${errorText(err)}`);
     slot.failed = revision;
     const failing = slot.waiters.filter((w) => w.revision <= revision);
     slot.waiters = slot.waiters.filter((w) => w.revision > revision);

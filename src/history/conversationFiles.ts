@@ -95,7 +95,8 @@ export class ConversationFiles {
       if (result.newer) return { problem: { file: name, kind: 'newerVersion', reason: `was ${result.reason}; it is left as it is` } };
       return { problem: await this.moveAside(name, `does not hold a conversation: ${result.reason}`) };
     }
-    if (result.conversation.id !== id) return { problem: await this.moveAside(name, `holds conversation ${JSON.stringify(result.conversation.id)}, not ${id}`) };
+    if (result.conversation.id !== id)
+      return { problem: await this.moveAside(name, `holds conversation ${JSON.stringify(result.conversation.id)}, not ${id}`) };
     const rev = isObject(raw) && Number.isSafeInteger(raw.rev) ? (raw.rev as number) : 0;
     const writeId = isObject(raw) && typeof raw.writeId === 'string' ? raw.writeId : undefined;
     return { conversation: result.conversation, stamp, rev, ...(writeId ? { writeId } : {}) };

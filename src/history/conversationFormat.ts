@@ -5,7 +5,13 @@
  */
 import type { MessageRole } from '../shared/protocol';
 import {
-  checkMessage, interruptMessage, isMessageUnfinished, isObject, isTime, type StoredMessage, type StoredMessageState,
+  checkMessage,
+  interruptMessage,
+  isMessageUnfinished,
+  isObject,
+  isTime,
+  type StoredMessage,
+  type StoredMessageState,
 } from './storedMessage';
 
 export type { StoredMessage, StoredMessageState } from './storedMessage';
@@ -61,7 +67,8 @@ export type MigrateResult =
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function assertId(id: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new Error(`Invalid conversation id ${JSON.stringify(id)}: letters, digits, '-' and '_' only`);
+  if (typeof id !== 'string' || !ID_PATTERN.test(id))
+    throw new Error(`Invalid conversation id ${JSON.stringify(id)}: letters, digits, '-' and '_' only`);
 }
 
 /** Any version's parsed JSON to the current shape, checked field by field. */
@@ -93,7 +100,8 @@ function fromV0(raw: Record<string, unknown>): unknown {
   const messages: unknown[] = [];
   for (const [i, m] of raw.messages.entries()) {
     if (!isObject(m) || typeof m.content !== 'string') return `message ${i} has no content`;
-    const state: StoredMessageState = typeof m.error === 'string' ? 'error' : m.stopped === true ? 'stopped' : m.done === false ? 'streaming' : 'done';
+    const state: StoredMessageState =
+      typeof m.error === 'string' ? 'error' : m.stopped === true ? 'stopped' : m.done === false ? 'streaming' : 'done';
     messages.push({
       id: `${raw.id}-m${i}`,
       role: m.role,
@@ -108,7 +116,12 @@ function fromV0(raw: Record<string, unknown>): unknown {
     createdAt,
     updatedAt: Number.isNaN(updated) ? createdAt : updated,
     ...(typeof raw.endpoint === 'string' || typeof raw.model === 'string'
-      ? { model: { endpoint: typeof raw.endpoint === 'string' ? raw.endpoint : '', ...(typeof raw.model === 'string' ? { model: raw.model } : {}) } }
+      ? {
+          model: {
+            endpoint: typeof raw.endpoint === 'string' ? raw.endpoint : '',
+            ...(typeof raw.model === 'string' ? { model: raw.model } : {}),
+          },
+        }
       : {}),
     messages,
   };
@@ -125,7 +138,8 @@ function checkConversation(v: unknown, strict = true): Conversation | string {
   if (!isTime(v.createdAt) || !isTime(v.updatedAt)) return 'no valid createdAt/updatedAt';
   let model: StoredModel | undefined;
   if (v.model !== undefined) {
-    if (!isObject(v.model) || typeof v.model.endpoint !== 'string' || (v.model.model !== undefined && typeof v.model.model !== 'string')) return 'the model is malformed';
+    if (!isObject(v.model) || typeof v.model.endpoint !== 'string' || (v.model.model !== undefined && typeof v.model.model !== 'string'))
+      return 'the model is malformed';
     model = { endpoint: v.model.endpoint, ...(typeof v.model.model === 'string' ? { model: v.model.model } : {}) };
   }
   if (!Array.isArray(v.messages)) return 'no messages array';

@@ -69,9 +69,19 @@ function checkIndex(raw: unknown): IndexEntry[] | string {
   const entries: IndexEntry[] = [];
   for (const [i, e] of raw.conversations.entries()) {
     if (
-      !isObject(e) || typeof e.id !== 'string' || !ID_PATTERN.test(e.id) || typeof e.title !== 'string' || !isTime(e.createdAt) || !isTime(e.updatedAt)
-      || !Number.isInteger(e.messageCount) || !isTime(e.bytes) || !isObject(e.stamp) || !isTime(e.stamp.size) || !isTime(e.stamp.mtimeMs) || !isTime(e.stamp.ino)
-      || (e.model !== undefined && (!isObject(e.model) || typeof e.model.endpoint !== 'string'))
+      !isObject(e) ||
+      typeof e.id !== 'string' ||
+      !ID_PATTERN.test(e.id) ||
+      typeof e.title !== 'string' ||
+      !isTime(e.createdAt) ||
+      !isTime(e.updatedAt) ||
+      !Number.isInteger(e.messageCount) ||
+      !isTime(e.bytes) ||
+      !isObject(e.stamp) ||
+      !isTime(e.stamp.size) ||
+      !isTime(e.stamp.mtimeMs) ||
+      !isTime(e.stamp.ino) ||
+      (e.model !== undefined && (!isObject(e.model) || typeof e.model.endpoint !== 'string'))
     ) {
       return `entry ${i} is malformed`;
     }
@@ -194,7 +204,12 @@ export class ConversationIndex {
       text = await fs.readFile(this.files.pathOf(INDEX_FILE), 'utf8');
       this.diskStamp = stampOf(st);
     } catch (err) {
-      if (!isMissing(err)) problems.push({ file: INDEX_FILE, kind: 'unreadable', reason: `cannot be read: ${errorText(err)}; rebuilt from the conversation files` });
+      if (!isMissing(err))
+        problems.push({
+          file: INDEX_FILE,
+          kind: 'unreadable',
+          reason: `cannot be read: ${errorText(err)}; rebuilt from the conversation files`,
+        });
       else this.log.info('Conversation store: no index yet; building it from the conversation files');
       this.dirty = true;
       return;

@@ -48,4 +48,5 @@ function furtherAlong(ours: StoredMessage, disk: StoredMessage): StoredMessage {
   return cutOffByReader(ours) && !cutOffByReader(disk) ? disk : ours;
 }
 
-const cutOffByReader = (m: StoredMessage) => m.state === 'interrupted' || (m.tool?.state === 'cancelled' && m.tool.result?.text === TOOL_INTERRUPTED);
+const cutOffByReader = (m: StoredMessage) =>
+  m.state === 'interrupted' || (m.tool?.state === 'cancelled' && m.tool.result?.text === TOOL_INTERRUPTED);

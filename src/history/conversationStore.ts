@@ -27,7 +27,15 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { errorText, sameStamp, stampOf, type Stamp } from './atomicFile';
 import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS, systemClock } from './checkpointer';
-import { assertId, canonical, CONVERSATION_FORMAT_VERSION, markInterrupted, titleOf, type Conversation, type ConversationFileV1 } from './conversationFormat';
+import {
+  assertId,
+  canonical,
+  CONVERSATION_FORMAT_VERSION,
+  markInterrupted,
+  titleOf,
+  type Conversation,
+  type ConversationFileV1,
+} from './conversationFormat';
 import { ConversationFiles, fileNameOf } from './conversationFiles';
 import { ConversationIndex, type ConversationSummary } from './conversationIndex';
 import { mergeConversations } from './conversationMerge';
@@ -36,8 +44,15 @@ import { Mutex } from './serial';
 import type { ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreLogger, StoreProblem } from './storeTypes';
 
 export {
-  CONVERSATION_FORMAT_VERSION, migrate, titleOf,
-  type Conversation, type ConversationV0, type MigrateResult, type StoredMessage, type StoredMessageState, type StoredModel,
+  CONVERSATION_FORMAT_VERSION,
+  migrate,
+  titleOf,
+  type Conversation,
+  type ConversationV0,
+  type MigrateResult,
+  type StoredMessage,
+  type StoredMessageState,
+  type StoredModel,
 } from './conversationFormat';
 export { TOOL_INTERRUPTED } from './storedMessage';
 export { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer';
@@ -45,7 +60,13 @@ export { fileNameOf } from './conversationFiles';
 export { INDEX_FORMAT_VERSION, type ConversationSummary } from './conversationIndex';
 export type { SearchHit, SearchMatch } from './conversationSearch';
 export type {
-  ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreLogger, StoreProblem, WriteEvent,
+  ConversationStoreOptions,
+  DeletedConversation,
+  ListResult,
+  LoadResult,
+  StoreLogger,
+  StoreProblem,
+  WriteEvent,
 } from './storeTypes';
 
 const silentLog: StoreLogger = { info() {}, warn() {}, error() {} };
@@ -155,7 +176,9 @@ export class ConversationStore {
       if (disk.conversation && (!base || disk.writeId !== base.writeId)) {
         const merged = mergeConversations(ours, disk.conversation);
         if (merged.kind === 'diverged') return this.writeFork(hostId, ours);
-        this.log.info(`Conversation store: ${ours.id} was changed by another window; merged${merged.tookFromDisk ? ', keeping its messages' : ''}`);
+        this.log.info(
+          `Conversation store: ${ours.id} was changed by another window; merged${merged.tookFromDisk ? ', keeping its messages' : ''}`,
+        );
         toWrite = merged.conversation;
         settled = !merged.tookFromDisk;
       }

@@ -11,10 +11,12 @@ export class Coalescer {
       this.current = this.job().finally(() => (this.current = undefined));
       return this.current;
     }
-    this.next ??= this.current.catch(() => undefined).then(() => {
-      this.next = undefined;
-      return this.run();
-    });
+    this.next ??= this.current
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.run();
+      });
     return this.next;
   }
 }

@@ -12,7 +12,12 @@ export interface PrunePlan {
  * first, never one in `keep` (those shown or still answering). Undefined when nothing needs to go.
  * The store is pruned only after the user says yes: this only proposes.
  */
-export function planPrune(summaries: ConversationSummary[], usageBytes: number, limitBytes: number, keep: ReadonlySet<string>): PrunePlan | undefined {
+export function planPrune(
+  summaries: ConversationSummary[],
+  usageBytes: number,
+  limitBytes: number,
+  keep: ReadonlySet<string>,
+): PrunePlan | undefined {
   if (usageBytes <= limitBytes) return undefined;
   const plan: PrunePlan = { ids: [], titles: [], freedBytes: 0 };
   for (const s of [...summaries].sort((a, b) => a.updatedAt - b.updatedAt)) {

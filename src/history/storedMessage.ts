@@ -68,7 +68,11 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     if (!isObject(m.error) || typeof m.error.message !== 'string') return 'malformed error';
     // Actions are conveniences: one this version does not know is dropped, not a reason to lose the conversation.
     const actions = Array.isArray(m.error.actions)
-      ? (m.error.actions.filter((a) => isObject(a) && typeof a.kind === 'string' && typeof a.label === 'string') as unknown as ErrorAction[]).map((a) => ({ ...a }))
+      ? (
+          m.error.actions.filter(
+            (a) => isObject(a) && typeof a.kind === 'string' && typeof a.label === 'string',
+          ) as unknown as ErrorAction[]
+        ).map((a) => ({ ...a }))
       : [];
     error = { message: m.error.message, actions };
   }
@@ -139,19 +143,32 @@ function checkTool(t: unknown): ToolCallInfo | string {
   if (t.progress !== undefined) {
     const p = t.progress;
     if (!isObject(p) || !isTime(p.progress) || !optional(p.total, isTime) || !optional(p.message, isText)) return 'malformed progress';
-    progress = { progress: p.progress, ...(isTime(p.total) ? { total: p.total } : {}), ...(isText(p.message) ? { message: p.message } : {}) };
+    progress = {
+      progress: p.progress,
+      ...(isTime(p.total) ? { total: p.total } : {}),
+      ...(isText(p.message) ? { message: p.message } : {}),
+    };
   }
   let result: ToolCallInfo['result'];
   if (t.result !== undefined) {
     const r = t.result;
     if (!isObject(r) || !isText(r.text) || !isFlag(r.isError)) return 'malformed result';
-    if (!optional(r.images, (v) => Array.isArray(v) && v.every((i) => isObject(i) && isText(i.mimeType) && isText(i.data)))) return 'malformed result images';
-    const images = (r.images as Array<{ mimeType: string; data: string }> | undefined)?.map((i) => ({ mimeType: i.mimeType, data: i.data }));
+    if (!optional(r.images, (v) => Array.isArray(v) && v.every((i) => isObject(i) && isText(i.mimeType) && isText(i.data))))
+      return 'malformed result images';
+    const images = (r.images as Array<{ mimeType: string; data: string }> | undefined)?.map((i) => ({
+      mimeType: i.mimeType,
+      data: i.data,
+    }));
     // A note the card shows; a malformed one is dropped (the text still says it was cut).
     const tr = r.truncated;
     const truncated =
       isObject(tr) && isTime(tr.originalBytes) && isTime(tr.keptBytes)
-        ? { originalBytes: tr.originalBytes, keptBytes: tr.keptBytes, ...(isText(tr.fileId) ? { fileId: tr.fileId } : {}), ...(isTime(tr.imagesLeftOut) ? { imagesLeftOut: tr.imagesLeftOut } : {}) }
+        ? {
+            originalBytes: tr.originalBytes,
+            keptBytes: tr.keptBytes,
+            ...(isText(tr.fileId) ? { fileId: tr.fileId } : {}),
+            ...(isTime(tr.imagesLeftOut) ? { imagesLeftOut: tr.imagesLeftOut } : {}),
+          }
         : undefined;
     result = { text: r.text, isError: r.isError, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
   }
@@ -180,7 +197,8 @@ function checkMetrics(v: unknown, strict: boolean): AnswerMetrics | string {
 }
 
 /** Whether the message is still under way: an answer streaming, a tool call waiting for approval or running. */
-export const isMessageUnfinished = (m: StoredMessage) => m.state === 'streaming' || m.tool?.state === 'pending' || m.tool?.state === 'running';
+export const isMessageUnfinished = (m: StoredMessage) =>
+  m.state === 'streaming' || m.tool?.state === 'pending' || m.tool?.state === 'running';
 
 /** Marks a message that was under way when the editor stopped (see `isMessageUnfinished`) as cut off. */
 export function interruptMessage(m: StoredMessage): void {

@@ -43,7 +43,11 @@ export async function readBoundedFile(path: string, opts: BoundedReadOptions): P
   try {
     handle = await open(real, OPEN_FLAGS);
   } catch (err) {
-    return { ok: false, code: 'unreadable', reason: `${path} could not be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return {
+      ok: false,
+      code: 'unreadable',
+      reason: `${path} could not be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
   }
   try {
     // The type and size of what was opened, not of what the path named a moment earlier.
@@ -63,7 +67,12 @@ export async function readBoundedFile(path: string, opts: BoundedReadOptions): P
     }
     const over = length > opts.maxBytes;
     if (over && !opts.truncate) return tooLarge(path, opts.maxBytes);
-    return { ok: true, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, Math.min(length, opts.maxBytes)), truncated: over || stat.size > opts.maxBytes, realPath: real };
+    return {
+      ok: true,
+      bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, Math.min(length, opts.maxBytes)),
+      truncated: over || stat.size > opts.maxBytes,
+      realPath: real,
+    };
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -7,7 +7,10 @@
 /** The editor's progress UI, as a function of plain values (the extension adapts vscode.window.withProgress). */
 export interface ProgressUiHost {
   /** Shows progress until `task` settles; `onCancel` registers what the UI's Cancel does. */
-  withProgress(title: string, task: (report: (value: { message?: string; increment?: number }) => void, onCancel: (cancel: () => void) => void) => Promise<unknown>): void;
+  withProgress(
+    title: string,
+    task: (report: (value: { message?: string; increment?: number }) => void, onCancel: (cancel: () => void) => void) => Promise<unknown>,
+  ): void;
 }
 
 export interface ProgressUiOptions {
@@ -23,7 +26,13 @@ type OnProgress = (progress: number, total?: number, message?: string) => void;
 const MAX_MESSAGE_CHARS = 200;
 
 /** Runs `run`; if it is still going after `showAfterMs`, shows it in the progress UI, where Cancel calls `cancel`. */
-export async function withProgressUi<T>(title: string, run: (onProgress: OnProgress) => Promise<T>, cancel: () => void, host: ProgressUiHost, options: ProgressUiOptions = {}): Promise<T> {
+export async function withProgressUi<T>(
+  title: string,
+  run: (onProgress: OnProgress) => Promise<T>,
+  cancel: () => void,
+  host: ProgressUiHost,
+  options: ProgressUiOptions = {},
+): Promise<T> {
   const minInterval = options.minIntervalMs ?? 200;
   let report: ((value: { message?: string; increment?: number }) => void) | undefined;
   let latest: { fraction: number; message?: string } | undefined;
@@ -42,7 +51,10 @@ export async function withProgressUi<T>(title: string, run: (onProgress: OnProgr
     shownFraction = Math.max(shownFraction, fraction);
   };
   const onProgress: OnProgress = (p, t, m) => {
-    latest = { fraction: t ? Math.min(1, Math.max(0, p / t)) : shownFraction, message: m === undefined ? undefined : m.slice(0, MAX_MESSAGE_CHARS) };
+    latest = {
+      fraction: t ? Math.min(1, Math.max(0, p / t)) : shownFraction,
+      message: m === undefined ? undefined : m.slice(0, MAX_MESSAGE_CHARS),
+    };
     if (!report || flushTimer) return;
     const wait = lastReport + minInterval - Date.now();
     if (wait <= 0) flush();

@@ -44,7 +44,13 @@ export class ToolCalls {
     const runnable = tool !== undefined && typeof call.arguments !== 'string';
     const ask = runnable && support.needsApproval(tool);
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments, null, 2);
-    const info: ToolCallInfo = { name: call.name, server: tool?.server, arguments: args, state: ask || !runnable ? 'pending' : 'running', readOnly: tool?.readOnly };
+    const info: ToolCallInfo = {
+      name: call.name,
+      server: tool?.server,
+      arguments: args,
+      state: ask || !runnable ? 'pending' : 'running',
+      readOnly: tool?.readOnly,
+    };
     if (info.state === 'running') info.startedAt = Date.now();
     const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };
     this.ui.added(item);
@@ -53,12 +59,18 @@ export class ToolCalls {
       Object.assign(info, patch);
       this.ui.updated(item.id, info, stateChanged);
     };
-    const reply = (content: string): ChatMessage => ({ role: 'tool', content, toolName: call.name, ...(call.id ? { toolCallId: call.id } : {}) });
+    const reply = (content: string): ChatMessage => ({
+      role: 'tool',
+      content,
+      toolName: call.name,
+      ...(call.id ? { toolCallId: call.id } : {}),
+    });
     const fail = (state: 'error' | 'cancelled', text: string) => {
       update({ state, result: { text, isError: true } });
       return reply(`Error: ${text}`);
     };
-    if (!tool) return fail('error', `There is no tool named '${call.name}'. Available tools: ${tools.map((t) => t.name).join(', ') || 'none'}.`);
+    if (!tool)
+      return fail('error', `There is no tool named '${call.name}'. Available tools: ${tools.map((t) => t.name).join(', ') || 'none'}.`);
     if (typeof call.arguments === 'string') return fail('error', `The arguments are not valid JSON: ${call.arguments.slice(0, 500)}`);
     if (ask) {
       const decision = await this.awaitApproval(item.id, signal);
@@ -74,10 +86,21 @@ export class ToolCalls {
       const result = await support.run(call, {
         signal: AbortSignal.any([signal, own.signal]),
         // A progress message is a status line: a server sending megabytes in each would flood the view and the history.
-        onProgress: (progress, total, message) => update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),
+        onProgress: (progress, total, message) =>
+          update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),
       });
       const state = result.outcome === 'done' ? 'done' : result.outcome === 'cancelled' ? 'cancelled' : 'error';
-      update({ state, durationMs: result.durationMs, progress: undefined, result: { text: result.content, isError: state !== 'done', images: result.images, ...(result.truncated ? { truncated: result.truncated } : {}) } });
+      update({
+        state,
+        durationMs: result.durationMs,
+        progress: undefined,
+        result: {
+          text: result.content,
+          isError: state !== 'done',
+          images: result.images,
+          ...(result.truncated ? { truncated: result.truncated } : {}),
+        },
+      });
       return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
     } finally {
       this.aborts.delete(item.id);

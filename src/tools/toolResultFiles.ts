@@ -34,7 +34,13 @@ export class ToolResultFiles {
   async save(text: string): Promise<string> {
     const id = randomUUID();
     const bytes = Buffer.from(text, 'utf8');
-    const kept = bytes.length > this.maxFileBytes ? Buffer.concat([bytes.subarray(0, this.maxFileBytes), Buffer.from(`\n\n[Cut at ${formatBytes(this.maxFileBytes)} of ${formatBytes(bytes.length)}.]\n`)]) : bytes;
+    const kept =
+      bytes.length > this.maxFileBytes
+        ? Buffer.concat([
+            bytes.subarray(0, this.maxFileBytes),
+            Buffer.from(`\n\n[Cut at ${formatBytes(this.maxFileBytes)} of ${formatBytes(bytes.length)}.]\n`),
+          ])
+        : bytes;
     await mkdir(this.dir, { recursive: true });
     await writeFile(join(this.dir, `${id}.txt`), kept);
     this.pruning = this.pruning.then(() => this.prune()).catch(() => {});
@@ -50,13 +56,16 @@ export class ToolResultFiles {
 
   private async prune(): Promise<void> {
     const names = (await readdir(this.dir)).filter((n) => ID.test(n.replace(/\.txt$/, '')));
-    const files = await Promise.all(names.map(async (name) => ({ name, ...(await stat(join(this.dir, name)).then((s) => ({ size: s.size, mtime: s.mtimeMs }))) })));
+    const files = await Promise.all(
+      names.map(async (name) => ({ name, ...(await stat(join(this.dir, name)).then((s) => ({ size: s.size, mtime: s.mtimeMs }))) })),
+    );
     files.sort((a, b) => b.mtime - a.mtime);
     let total = 0;
     for (const [i, f] of files.entries()) {
       total += f.size;
       // The newest file always stays: it is the one the user was just shown.
-      if (i > 0 && (i >= (this.options.maxFiles ?? 100) || total > (this.options.maxTotalBytes ?? 200 * 1024 * 1024))) await unlink(join(this.dir, f.name)).catch(() => {});
+      if (i > 0 && (i >= (this.options.maxFiles ?? 100) || total > (this.options.maxTotalBytes ?? 200 * 1024 * 1024)))
+        await unlink(join(this.dir, f.name)).catch(() => {});
     }
   }
 }

@@ -33,7 +33,10 @@ export interface ToolSupport {
   needsApproval(tool: ToolDescriptor): boolean;
   /** "Always allow this tool", remembered by the host. */
   alwaysAllow(tool: ToolDescriptor): void;
-  run(call: ToolCall, options: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void }): Promise<ToolRunResult>;
+  run(
+    call: ToolCall,
+    options: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void },
+  ): Promise<ToolRunResult>;
 }
 
 /** More rounds than this and the model is likely looping: the turn ends with an error saying so. */

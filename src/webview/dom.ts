@@ -36,7 +36,8 @@ export function textButton(label: string, className = 'secondary'): HTMLButtonEl
  * that row is gone (it was removed), to the row now at its place, else to `fallback`.
  */
 export function keepingFocus(container: HTMLElement, rowAttr: string, fallback: HTMLElement | undefined, render: () => void): void {
-  const active = document.activeElement instanceof HTMLElement && container.contains(document.activeElement) ? document.activeElement : undefined;
+  const active =
+    document.activeElement instanceof HTMLElement && container.contains(document.activeElement) ? document.activeElement : undefined;
   const row = active?.closest<HTMLElement>(`[${rowAttr}]`) ?? undefined;
   const rows = () => [...container.querySelectorAll<HTMLElement>(`[${rowAttr}]`)];
   const key = row?.getAttribute(rowAttr);
@@ -47,6 +48,9 @@ export function keepingFocus(container: HTMLElement, rowAttr: string, fallback: 
   const same = rows().find((r) => r.getAttribute(rowAttr) === key);
   const target = same ?? rows()[Math.min(index, rows().length - 1)];
   const focusable = 'button, input, [tabindex]:not([tabindex="-1"])';
-  const next = (same && control ? same.querySelector<HTMLElement>(`[aria-label="${CSS.escape(control)}"]`) : null) ?? target?.querySelector<HTMLElement>(focusable) ?? fallback;
+  const next =
+    (same && control ? same.querySelector<HTMLElement>(`[aria-label="${CSS.escape(control)}"]`) : null) ??
+    target?.querySelector<HTMLElement>(focusable) ??
+    fallback;
   next?.focus();
 }

@@ -8,7 +8,11 @@ export function routeLinksToHost(open: (href: string) => void): void {
   const take = (e: MouseEvent) => {
     // Right clicks (auxclick button 2) are the context menu's, and open nothing.
     if (e.type === 'auxclick' && e.button !== 1) return;
-    const link = e.composedPath().find((node): node is HTMLAnchorElement | SVGAElement => node instanceof Element && node.localName === 'a' && node.hasAttribute('href'));
+    const link = e
+      .composedPath()
+      .find(
+        (node): node is HTMLAnchorElement | SVGAElement => node instanceof Element && node.localName === 'a' && node.hasAttribute('href'),
+      );
     if (!link) return;
     e.preventDefault();
     e.stopImmediatePropagation();

@@ -80,7 +80,8 @@ const historyPanel = new HistoryPanel({
   openChanged: (open) => {
     header.setHistoryOpen(open);
     body.classList.toggle('history-open', open);
-    if (!open && (historyPanel.element.contains(document.activeElement) || document.activeElement === document.body)) header.historyButton.focus();
+    if (!open && (historyPanel.element.contains(document.activeElement) || document.activeElement === document.body))
+      header.historyButton.focus();
   },
 });
 
@@ -141,7 +142,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       {
         // An edit that was open when the view was hidden (and so reloaded) comes back with its text.
         const editing = host.state().editing;
-        if (editing && !list.resumeEdit(editing.id, editing.text) && !message.messages.some((m) => m.id === editing.id)) host.saveState({ ...host.state(), editing: undefined });
+        if (editing && !list.resumeEdit(editing.id, editing.text) && !message.messages.some((m) => m.id === editing.id))
+          host.saveState({ ...host.state(), editing: undefined });
       }
       composer.setBusy(message.busy);
       header.showModel(message.model);

@@ -40,7 +40,10 @@ async function newChat(): Promise<void> {
 describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     await server.start();
-    server.models = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }, { name: 'second-model:latest', parameter_size: '7B' }];
+    server.models = [
+      { name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' },
+      { name: 'second-model:latest', parameter_size: '7B' },
+    ];
     await vscode.start(
       {
         'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }],
@@ -86,7 +89,10 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await send('And a follow-up?');
     await waitState('done');
     const body = server.chatRequests.at(-1)!.body;
-    assert.deepEqual(body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      body.messages.map((m: { role: string }) => m.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.equal(body.messages[1].content, MARKDOWN_ANSWER.join(''));
   });
 
@@ -97,7 +103,9 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     server.closed.length = 0;
     await send('Write a lot');
     await chat.locator('article[data-role="assistant"] .markdown p').waitFor();
-    await chat.waitForFunction(() => (document.querySelector('article[data-role="assistant"] .markdown')?.textContent ?? '').includes('word5 '));
+    await chat.waitForFunction(() =>
+      (document.querySelector('article[data-role="assistant"] .markdown')?.textContent ?? '').includes('word5 '),
+    );
     const stopButton = chat.locator('button[aria-label="Stop"]');
     assert.equal(await stopButton.isVisible(), true);
     assert.equal(await stopButton.isEnabled(), true);
@@ -123,7 +131,11 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
       const w = window as unknown as { __updates: number[] };
       w.__updates = [];
       const target = document.querySelector('article[data-role="assistant"]')!;
-      new MutationObserver(() => w.__updates.push(performance.now())).observe(target, { childList: true, subtree: true, characterData: true });
+      new MutationObserver(() => w.__updates.push(performance.now())).observe(target, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
     });
     await waitState('done', 30_000);
     const updates = await chat.evaluate(() => (window as unknown as { __updates: number[] }).__updates);
@@ -144,7 +156,9 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     const tokens = Array.from({ length: 80 }, (_, i) => `h${i} `);
     server.onChat = (body) => ({ steps: paced(answerLines(body.model, tokens), 40) });
     await send('Keep going while hidden');
-    await chat.waitForFunction(() => (document.querySelector('article[data-role="assistant"] .markdown')?.textContent ?? '').includes('h3 '));
+    await chat.waitForFunction(() =>
+      (document.querySelector('article[data-role="assistant"] .markdown')?.textContent ?? '').includes('h3 '),
+    );
     await vscode.page.locator('.activitybar [aria-label^="Explorer"]').first().click();
     await new Promise((r) => setTimeout(r, 1200));
     await vscode.screenshot('04-hidden');
@@ -182,7 +196,15 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
 
   it('a code block inserts at the cursor in the editor, and a workspace link opens the file', T, async () => {
     await newChat();
-    server.onChat = (body) => ({ steps: answerLines(body.model, ['Here:\n\n', '```python\n', 'def inserted():\n    return "from the chat"\n', '```\n\n', 'See [the other file](src/other.py#L2).\n']) });
+    server.onChat = (body) => ({
+      steps: answerLines(body.model, [
+        'Here:\n\n',
+        '```python\n',
+        'def inserted():\n    return "from the chat"\n',
+        '```\n\n',
+        'See [the other file](src/other.py#L2).\n',
+      ]),
+    });
     await send('Give me code');
     await waitState('done');
     const pre = lastAnswer().locator('.markdown pre');
@@ -199,10 +221,21 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
   });
 
   it('Stop generating from the command palette stops the answer too', T, async () => {
-    server.onChat = (body) => ({ steps: paced(answerLines(body.model, Array.from({ length: 200 }, (_, i) => `x${i} `)), 50), hang: true });
+    server.onChat = (body) => ({
+      steps: paced(
+        answerLines(
+          body.model,
+          Array.from({ length: 200 }, (_, i) => `x${i} `),
+        ),
+        50,
+      ),
+      hang: true,
+    });
     server.closed.length = 0;
     await send('Another long one');
-    await chat.waitForFunction(() => (document.querySelector('article[data-role="assistant"]:last-of-type .markdown')?.textContent ?? '').includes('x3 '));
+    await chat.waitForFunction(() =>
+      (document.querySelector('article[data-role="assistant"]:last-of-type .markdown')?.textContent ?? '').includes('x3 '),
+    );
     await vscode.runCommand('Model Chat: Stop generating');
     await server.until(() => server.closed.length > 0, 5000);
     await waitState('stopped');
@@ -212,20 +245,28 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await newChat();
     const op = { function: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 6 } } };
     server.onChat = (body) =>
-      body.messages.at(-1).role === 'tool' ? { steps: answerLines(body.model, ['The operation finished in six steps.']) } : { steps: answerLines(body.model, [], { toolCalls: [op] }) };
+      body.messages.at(-1).role === 'tool'
+        ? { steps: answerLines(body.model, ['The operation finished in six steps.']) }
+        : { steps: answerLines(body.model, [], { toolCalls: [op] }) };
     await send('Run the long operation');
     const card = chat.locator('[data-tool="trigger-long-running-operation"]');
     await card.waitFor({ timeout: 60_000 });
     assert.equal(await card.getAttribute('data-state'), 'pending', 'asks first (modelChat.tools.approval is "ask")');
     await vscode.screenshot('10-tool-approval');
     const offered = server.chatRequests.at(-1)!.body.tools.map((t: { function: { name: string } }) => t.function.name);
-    assert.ok(offered.includes('trigger-long-running-operation') && offered.includes('whoami'), 'tools from the settings and from the trusted workspace\'s .vscode/mcp.json');
+    assert.ok(
+      offered.includes('trigger-long-running-operation') && offered.includes('whoami'),
+      "tools from the settings and from the trusted workspace's .vscode/mcp.json",
+    );
     await card.locator('button[aria-label="Allow"]').click();
     const bar = chat.locator('[data-tool="trigger-long-running-operation"][data-state="running"] progress');
     await bar.waitFor({ timeout: 10_000 });
     // A call still running after 1.5 s also shows in VS Code's own progress UI, with Cancel.
     const toast = vscode.page.locator('.notification-toast', { hasText: 'Model Chat: trigger-long-running-operation' });
-    const toastSeen = toast.first().waitFor({ timeout: 5_000 }).then(() => toast.first().getByRole('button', { name: 'Cancel' }).count());
+    const toastSeen = toast
+      .first()
+      .waitFor({ timeout: 5_000 })
+      .then(() => toast.first().getByRole('button', { name: 'Cancel' }).count());
     const seen: number[] = [];
     for (let i = 0; i < 40 && (await card.getAttribute('data-state')) === 'running'; i++) {
       const v = await bar.evaluate((b: HTMLProgressElement) => b.value).catch(() => undefined);
@@ -235,7 +276,11 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     }
     assert.ok(seen.length >= 2, `the <progress> moved (${seen.join(', ')})`);
     assert.equal(await toastSeen, 1, 'the progress notification appeared, cancellable');
-    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'and only forward');
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+      'and only forward',
+    );
     await chat.locator('[data-tool="trigger-long-running-operation"][data-state="done"]').waitFor({ timeout: 15_000 });
     await waitState('done');
     assert.equal((await lastAnswer().locator('.markdown').textContent())?.trim(), 'The operation finished in six steps.');
@@ -270,17 +315,29 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
   });
 
   it('reloading the window keeps the conversation', T, async () => {
-    const describe = () => chat.locator('article').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.role}/${(e as HTMLElement).dataset.state}: ${e.querySelector('.markdown')?.textContent?.trim()}`));
+    const describe = () =>
+      chat
+        .locator('article')
+        .evaluateAll((els) =>
+          els.map(
+            (e) =>
+              `${(e as HTMLElement).dataset.role}/${(e as HTMLElement).dataset.state}: ${e.querySelector('.markdown')?.textContent?.trim()}`,
+          ),
+        );
     const before = await describe();
     assert.ok(before.length >= 4, 'there is a conversation to keep');
     // In code-server, Reload Window reloads the page: a new workbench and a new extension host.
     await vscode.page.reload();
     await vscode.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     chat = await vscode.openChat();
-    await chat.locator('article').nth(before.length - 1).waitFor({ timeout: 30_000, state: 'attached' }).catch(async (e) => {
-      await vscode.screenshot('13-after-reload-failed');
-      throw e;
-    });
+    await chat
+      .locator('article')
+      .nth(before.length - 1)
+      .waitFor({ timeout: 30_000, state: 'attached' })
+      .catch(async (e) => {
+        await vscode.screenshot('13-after-reload-failed');
+        throw e;
+      });
     assert.deepEqual(await describe(), before);
     await vscode.screenshot('13-after-reload');
   });

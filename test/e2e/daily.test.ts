@@ -69,7 +69,11 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     server.capabilities.set('qwen3:8b', ['completion', 'tools', 'thinking']);
     await vscode.start(
       { 'modelChat.endpoints': [{ name: 'Ollama', type: 'ollama', url: `http://127.0.0.1:${port}` }] },
-      { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n', 'src/other.py': '# the other file\nVALUE = 42\n', 'src/logo.png': '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR' },
+      {
+        'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n',
+        'src/other.py': '# the other file\nVALUE = 42\n',
+        'src/logo.png': '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR',
+      },
     );
   });
   after(async () => {
@@ -80,7 +84,7 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
   it('first run: with no server the empty chat says how to start one; Retry finds it once it is up', T, async () => {
     chat = await vscode.openChat();
     const empty = chat.locator('.empty-state');
-    await empty.locator('text=Can\'t reach Ollama').waitFor({ timeout: 20_000 });
+    await empty.locator("text=Can't reach Ollama").waitFor({ timeout: 20_000 });
     assert.match((await empty.textContent()) ?? '', /ollama serve[\s\S]*ollama pull qwen3/);
     assert.ok(await empty.getByRole('button', { name: 'Edit endpoints' }).isVisible());
     await vscode.screenshot('20-first-run-unreachable');
@@ -97,7 +101,10 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
     await waitFor(async () => !(await chat.evaluate(() => document.hasFocus())), 'the editor to have the focus');
     await vscode.page.keyboard.press('Control+Alt+M');
-    await waitFor(() => chat.evaluate(() => document.hasFocus() && document.activeElement?.getAttribute('aria-label') === 'Message'), 'the message box to have the focus');
+    await waitFor(
+      () => chat.evaluate(() => document.hasFocus() && document.activeElement?.getAttribute('aria-label') === 'Message'),
+      'the message box to have the focus',
+    );
     // And Ctrl+Alt+Shift+M asks from anywhere.
     await vscode.page.locator('.monaco-editor .view-lines', { hasText: 'def add' }).first().click();
     await vscode.page.keyboard.press('Control+Alt+Shift+M');
@@ -113,7 +120,10 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     await vscode.page.keyboard.press('Shift+ArrowDown');
     await chip('sample.py:1-2').waitFor({ timeout: 10_000 });
     await send('What does this do?');
-    assert.match(lastUserContent(), /^Selection: src\/sample\.py \(lines 1-2\)\n```python\ndef add\(a, b\):\n {4}return a \+ b\n```\n\nWhat does this do\?$/);
+    assert.match(
+      lastUserContent(),
+      /^Selection: src\/sample\.py \(lines 1-2\)\n```python\ndef add\(a, b\):\n {4}return a \+ b\n```\n\nWhat does this do\?$/,
+    );
     await chat.locator('article[data-role="user"] .message-context', { hasText: 'sample.py:1-2' }).waitFor();
     // Switched off, it stays out of the next question.
     await chip('sample.py:1-2').getByRole('button', { name: 'Include sample.py:1-2' }).click();
@@ -212,6 +222,9 @@ describe('A daily user in a real VS Code (code-server)', { timeout: 15 * 60_000 
     // Search finds a conversation by its text.
     await chat.getByRole('button', { name: 'Show history' }).click();
     await panel.locator('input[aria-label="Search conversations"]').fill('times two');
-    await waitFor(async () => (await rows.count()) === 1 && /VALUE times two/.test((await rows.first().textContent()) ?? ''), 'one search result');
+    await waitFor(
+      async () => (await rows.count()) === 1 && /VALUE times two/.test((await rows.first().textContent()) ?? ''),
+      'one search result',
+    );
   });
 });

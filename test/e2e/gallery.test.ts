@@ -23,9 +23,15 @@ const THEMES = [
 ];
 const ANSWER = [
   'The function adds its two arguments:\n\n',
-  '```python\n', 'def add(a, b):\n', '    return a + b\n', '```\n\n',
-  '- `add(2, 3)` returns **5**\n', '- it works for strings too: `add("a", "b")`\n\n',
-  '| call | result |\n', '|---|---:|\n', '| `add(1, 2)` | 3 |\n',
+  '```python\n',
+  'def add(a, b):\n',
+  '    return a + b\n',
+  '```\n\n',
+  '- `add(2, 3)` returns **5**\n',
+  '- it works for strings too: `add("a", "b")`\n\n',
+  '| call | result |\n',
+  '|---|---:|\n',
+  '| `add(1, 2)` | 3 |\n',
 ];
 
 /** Whether the page is wider than its frame (something overflows sideways). */
@@ -36,7 +42,9 @@ describe('Gallery: themes and widths in a real VS Code', { timeout: 10 * 60_000 
     await server.start();
     server.models = [{ name: 'qwen3:8b', parameter_size: '8B', quantization_level: 'Q4_K_M' }];
     server.capabilities.set('qwen3:8b', ['completion', 'tools', 'thinking']);
-    server.onChat = (body) => ({ steps: paced(answerLines(body.model, ANSWER, { thinking: ['The user wants ', 'to know what add does.'] }), 10) });
+    server.onChat = (body) => ({
+      steps: paced(answerLines(body.model, ANSWER, { thinking: ['The user wants ', 'to know what add does.'] }), 10),
+    });
     await vscode.start(
       { 'modelChat.endpoints': [{ name: 'Ollama', type: 'ollama', url: server.url }], 'workbench.colorTheme': 'Default Dark Modern' },
       { 'src/sample.py': 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n', 'AGENTS.md': 'Answer briefly.\n' },
@@ -51,7 +59,10 @@ describe('Gallery: themes and widths in a real VS Code', { timeout: 10 * 60_000 
     await vscode.quickOpen('sample.py');
     await vscode.page.keyboard.press('Enter');
     chat = await vscode.openChat();
-    await chat.getByRole('button', { name: /sample\.py/ }).first().waitFor({ timeout: 20_000 });
+    await chat
+      .getByRole('button', { name: /sample\.py/ })
+      .first()
+      .waitFor({ timeout: 20_000 });
     await vscode.setSidebarWidth(250);
     assert.ok((await overflow()) <= 0, 'nothing overflows at 250 px');
     await vscode.screenshotSidebar(join(out, 'empty-dark-250.png'));

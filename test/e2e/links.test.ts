@@ -23,12 +23,18 @@ describe('links in a real VS Code (code-server)', { timeout: 6 * 60_000 }, () =>
     vscode.page.context().on('page', (p: Page) => opened.push(p.url() || 'about:blank'));
     chat = await vscode.openChat();
     server.onChat = (body) => ({
-      steps: answerLines(body.model, ['See [the repo](vscode://file/etc/passwd), ', '[a command](command:workbench.action.files.newUntitledFile) ', 'and [the docs](http://127.0.0.1:9/docs).']),
+      steps: answerLines(body.model, [
+        'See [the repo](vscode://file/etc/passwd), ',
+        '[a command](command:workbench.action.files.newUntitledFile) ',
+        'and [the docs](http://127.0.0.1:9/docs).',
+      ]),
     });
     const box = chat.locator('textarea[aria-label="Message"]');
     await box.fill('Links please');
     await box.press('Enter');
-    await chat.locator('article[data-role="assistant"][data-state="done"] .markdown a', { hasText: 'the docs' }).waitFor({ timeout: 30_000 });
+    await chat
+      .locator('article[data-role="assistant"][data-state="done"] .markdown a', { hasText: 'the docs' })
+      .waitFor({ timeout: 30_000 });
   });
   after(async () => {
     await vscode.stop();

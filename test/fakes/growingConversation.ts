@@ -25,7 +25,13 @@ export function baseConversation(): Conversation {
   }
   messages.push({ id: 'q0', role: 'user', text: 'Question 0', state: 'done' });
   messages.push({ id: 'a0', role: 'assistant', text: '', state: 'streaming' });
-  return { id: GROWING_ID, createdAt: 1_800_000_000_000, updatedAt: 1_800_000_000_000, model: { endpoint: 'Ollama', model: 'llama3.2' }, messages };
+  return {
+    id: GROWING_ID,
+    createdAt: 1_800_000_000_000,
+    updatedAt: 1_800_000_000_000,
+    model: { endpoint: 'Ollama', model: 'llama3.2' },
+    messages,
+  };
 }
 
 /**
@@ -46,8 +52,19 @@ export function applyStep(c: Conversation, k: number): 'token' | 'stateChange' {
     }
     c.messages.push({ id: `q${k}`, role: 'user', text: `Question ${k}: ${filler(k, 200)}`, state: 'done' });
     c.messages.push({
-      id: `tool${k}`, role: 'tool', text: '', state: 'done',
-      tool: { name: 'read_file', server: 'filesystem', arguments: JSON.stringify({ path: `/tmp/${k}.txt` }, null, 2), state: 'running', readOnly: true, startedAt: 1_800_000_000_000 + k, progress: { progress: 0, total: TURN_EVERY } },
+      id: `tool${k}`,
+      role: 'tool',
+      text: '',
+      state: 'done',
+      tool: {
+        name: 'read_file',
+        server: 'filesystem',
+        arguments: JSON.stringify({ path: `/tmp/${k}.txt` }, null, 2),
+        state: 'running',
+        readOnly: true,
+        startedAt: 1_800_000_000_000 + k,
+        progress: { progress: 0, total: TURN_EVERY },
+      },
     });
     c.messages.push({ id: `a${k}`, role: 'assistant', text: '', state: 'streaming' });
     return 'stateChange';

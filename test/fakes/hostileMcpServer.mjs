@@ -22,14 +22,22 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     case 'flood': {
       const bytes = Number(args.bytes ?? 20 * 1024 * 1024);
       const line = 'x'.repeat(99) + '\n';
-      const images = Array.from({ length: Number(args.images ?? 0) }, () => ({ type: 'image', mimeType: 'image/png', data: 'A'.repeat(Number(args.imageBytes ?? 1024)) }));
+      const images = Array.from({ length: Number(args.images ?? 0) }, () => ({
+        type: 'image',
+        mimeType: 'image/png',
+        data: 'A'.repeat(Number(args.imageBytes ?? 1024)),
+      }));
       return { content: [{ type: 'text', text: line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes) }, ...images] };
     }
     case 'progress-forever':
       return new Promise((_, reject) => {
         let n = 0;
         const timer = setInterval(() => {
-          if (progressToken !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++n, message: `still going ${n}` } });
+          if (progressToken !== undefined)
+            void extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken, progress: ++n, message: `still going ${n}` },
+            });
         }, 20);
         extra.signal.addEventListener('abort', () => {
           clearInterval(timer);

@@ -43,19 +43,37 @@ const CREATED = '2026-11-23T10:00:00.000000Z';
 /** The NDJSON lines Ollama writes for an answer made of these tokens. */
 export function answerLines(model: string, tokens: string[], opts: { toolCalls?: unknown[]; thinking?: string[] } = {}): string[] {
   const lines: string[] = [];
-  for (const t of opts.thinking ?? []) lines.push(JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: '', thinking: t }, done: false }) + '\n');
-  for (const t of tokens) lines.push(JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: t }, done: false }) + '\n');
-  if (opts.toolCalls) lines.push(JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: '', tool_calls: opts.toolCalls }, done: false }) + '\n');
+  for (const t of opts.thinking ?? [])
+    lines.push(
+      JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: '', thinking: t }, done: false }) + '\n',
+    );
+  for (const t of tokens)
+    lines.push(JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: t }, done: false }) + '\n');
+  if (opts.toolCalls)
+    lines.push(
+      JSON.stringify({ model, created_at: CREATED, message: { role: 'assistant', content: '', tool_calls: opts.toolCalls }, done: false }) +
+        '\n',
+    );
   lines.push(doneLine(model, tokens.length));
   return lines;
 }
 
 export function doneLine(model: string, evalCount: number): string {
-  return JSON.stringify({
-    model, created_at: CREATED, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop',
-    total_duration: 1_000_000_000, load_duration: 1_000_000, prompt_eval_count: 26, prompt_eval_duration: 1_000_000,
-    eval_count: evalCount, eval_duration: 500_000_000,
-  }) + '\n';
+  return (
+    JSON.stringify({
+      model,
+      created_at: CREATED,
+      message: { role: 'assistant', content: '' },
+      done: true,
+      done_reason: 'stop',
+      total_duration: 1_000_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: 26,
+      prompt_eval_duration: 1_000_000,
+      eval_count: evalCount,
+      eval_duration: 500_000_000,
+    }) + '\n'
+  );
 }
 
 /** Steps that write the lines `perWrite` bytes at a time (splitting UTF-8 characters too), as a network may. */
@@ -111,8 +129,19 @@ export class FakeOllama extends LoopbackServer {
       complete = true;
       return this.json(res, 200, {
         models: this.models.map((m) => ({
-          name: m.name, model: m.name, modified_at: CREATED, size: 1_000_000, digest: 'sha256:0',
-          details: { parent_model: '', format: 'gguf', family: 'test', families: ['test'], parameter_size: m.parameter_size ?? '', quantization_level: m.quantization_level ?? '' },
+          name: m.name,
+          model: m.name,
+          modified_at: CREATED,
+          size: 1_000_000,
+          digest: 'sha256:0',
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: 'test',
+            families: ['test'],
+            parameter_size: m.parameter_size ?? '',
+            quantization_level: m.quantization_level ?? '',
+          },
         })),
       });
     }
@@ -123,7 +152,14 @@ export class FakeOllama extends LoopbackServer {
     if (req.method === 'POST' && path === '/api/show') {
       complete = true;
       const model = String(body?.model ?? '');
-      return this.json(res, 200, { modelfile: '', parameters: '', template: '', details: { family: 'test', parameter_size: '1B', quantization_level: 'Q4_K_M' }, model_info: {}, capabilities: this.capabilities.get(model) ?? ['completion', 'tools'] });
+      return this.json(res, 200, {
+        modelfile: '',
+        parameters: '',
+        template: '',
+        details: { family: 'test', parameter_size: '1B', quantization_level: 'Q4_K_M' },
+        model_info: {},
+        capabilities: this.capabilities.get(model) ?? ['completion', 'tools'],
+      });
     }
     if (req.method !== 'POST' || path !== '/api/chat') {
       complete = true;

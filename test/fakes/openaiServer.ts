@@ -59,7 +59,11 @@ export const DONE = 'data: [DONE]\n\n';
 /** A `chat.completion.chunk` event with one choice carrying `delta`. */
 export function chunkLine(model: string, delta: Record<string, unknown>, finishReason: string | null = null): string {
   return sse({
-    id: ID, object: 'chat.completion.chunk', created: CREATED, model, system_fingerprint: 'fp_fake',
+    id: ID,
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model,
+    system_fingerprint: 'fp_fake',
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   });
 }
@@ -98,13 +102,22 @@ export function finishLine(model: string, reason: 'stop' | 'length' | 'tool_call
 /** The last event when `stream_options.include_usage` is set: no choices, only usage. */
 export function usageLine(model: string, promptTokens: number, completionTokens: number): string {
   return sse({
-    id: ID, object: 'chat.completion.chunk', created: CREATED, model, system_fingerprint: 'fp_fake', choices: [],
+    id: ID,
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model,
+    system_fingerprint: 'fp_fake',
+    choices: [],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   });
 }
 
 /** The events of a whole answer made of these tokens: role, tokens, finish, usage, [DONE]. */
-export function answerLines(model: string, tokens: string[], opts: { reasoning?: string[]; reasoningField?: 'reasoning' | 'reasoning_content'; finish?: 'stop' | 'length'; usage?: boolean } = {}): string[] {
+export function answerLines(
+  model: string,
+  tokens: string[],
+  opts: { reasoning?: string[]; reasoningField?: 'reasoning' | 'reasoning_content'; finish?: 'stop' | 'length'; usage?: boolean } = {},
+): string[] {
   return [
     roleLine(model),
     ...(opts.reasoning ?? []).map((t) => reasoningLine(model, t, opts.reasoningField)),
@@ -138,7 +151,14 @@ export class FakeOpenAI extends LoopbackServer {
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0];
-    this.requests.push({ method: req.method ?? 'GET', path, body, authorization: req.headers.authorization, headers: req.headers, at: performance.now() });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path,
+      body,
+      authorization: req.headers.authorization,
+      headers: req.headers,
+      at: performance.now(),
+    });
     let complete = false;
     res.on('close', () => {
       if (!complete) {
@@ -152,12 +172,17 @@ export class FakeOpenAI extends LoopbackServer {
       complete = true;
       const script = this.onModels();
       if (script?.status && script.status !== 200) return this.error(res, script);
-      return this.json(res, 200, { object: 'list', data: this.models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'organization-owner' })) });
+      return this.json(res, 200, {
+        object: 'list',
+        data: this.models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'organization-owner' })),
+      });
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       complete = true;
       // What llama.cpp, vLLM and friends answer for a path they do not serve (e.g. a base URL without /v1).
-      return this.json(res, 404, { error: { message: `Unknown request URL: ${req.method} ${path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      return this.json(res, 404, {
+        error: { message: `Unknown request URL: ${req.method} ${path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
+      });
     }
 
     const script = this.onChat(body, this.chatRequests.length - 1);
@@ -168,7 +193,12 @@ export class FakeOpenAI extends LoopbackServer {
       complete = true;
       return this.error(res, script);
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', ...script.headers });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      ...script.headers,
+    });
     res.flushHeaders();
     for (const step of script.steps ?? []) {
       if (gone()) return;
@@ -183,9 +213,18 @@ export class FakeOpenAI extends LoopbackServer {
 
   private error(res: ServerResponse, script: ChatScript): void {
     const text = JSON.stringify({
-      error: { message: script.error ?? 'error', type: script.errorType ?? 'invalid_request_error', param: null, code: script.errorCode ?? null },
+      error: {
+        message: script.error ?? 'error',
+        type: script.errorType ?? 'invalid_request_error',
+        param: null,
+        code: script.errorCode ?? null,
+      },
     });
-    res.writeHead(script.status ?? 500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...script.headers });
+    res.writeHead(script.status ?? 500, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      ...script.headers,
+    });
     res.end(text);
   }
 

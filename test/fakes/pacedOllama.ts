@@ -77,7 +77,13 @@ export class PacedOllama extends LoopbackServer {
     }
     if (req.method === 'GET' && path === '/api/tags') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      return void res.end(JSON.stringify({ models: [{ name: 'bench:latest', model: 'bench:latest', modified_at: '2026-11-23T10:00:00Z', size: 1, digest: 'sha256:0', details: {} }] }));
+      return void res.end(
+        JSON.stringify({
+          models: [
+            { name: 'bench:latest', model: 'bench:latest', modified_at: '2026-11-23T10:00:00Z', size: 1, digest: 'sha256:0', details: {} },
+          ],
+        }),
+      );
     }
     if (req.method !== 'POST' || path !== '/api/chat') {
       res.writeHead(404, { 'Content-Type': 'application/json' });

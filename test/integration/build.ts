@@ -15,7 +15,9 @@ export const suiteOutDir = join(repoRoot, 'out', 'test', 'integration');
 
 export async function buildSuite(outdir = suiteOutDir): Promise<string> {
   const suiteDir = join(__dirname, 'suite');
-  const tests = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f));
+  const tests = readdirSync(suiteDir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(suiteDir, f));
   rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints: [join(suiteDir, 'index.ts'), ...tests],

@@ -22,7 +22,11 @@ export function scriptFor(plan: ChatPlan, model: string): ChatScript {
     case 'error':
       return { status: plan.status, error: plan.error };
     case 'toolCalls':
-      return { steps: answerLines(model, plan.tokens ?? [], { toolCalls: plan.calls.map((c) => ({ function: { name: c.name, arguments: c.arguments ?? {} } })) }) };
+      return {
+        steps: answerLines(model, plan.tokens ?? [], {
+          toolCalls: plan.calls.map((c) => ({ function: { name: c.name, arguments: c.arguments ?? {} } })),
+        }),
+      };
   }
 }
 

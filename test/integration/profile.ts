@@ -71,11 +71,17 @@ export function report(result: SuiteResult | undefined, where: string, everyTest
       console.log(`  ${mark} ${t.title}${t.ms !== undefined ? ` (${t.ms} ms)` : ''}`);
     }
   }
-  for (const t of result.tests.filter((x) => x.state === 'failed')) console.log(`integration: failed: ${t.title}\n${indent(t.error ?? '')}`);
-  console.log(`integration: ${where}, VS Code ${result.vscodeVersion} (${result.appHost}): ${result.passes} passing, ${result.failures} failing, ${result.pending} pending`);
+  for (const t of result.tests.filter((x) => x.state === 'failed'))
+    console.log(`integration: failed: ${t.title}\n${indent(t.error ?? '')}`);
+  console.log(
+    `integration: ${where}, VS Code ${result.vscodeVersion} (${result.appHost}): ${result.passes} passing, ${result.failures} failing, ${result.pending} pending`,
+  );
   return result.failures > 0 || result.passes === 0 ? 1 : 0;
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `      ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
 }

@@ -65,7 +65,13 @@ async function runInVSCode(executable: string): Promise<number> {
       vscodeExecutablePath: executable,
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath,
-      launchArgs: [profile.workspace, `--user-data-dir=${profile.userData}`, `--extensions-dir=${profile.extensionsDir}`, '--disable-extensions', '--disable-telemetry'],
+      launchArgs: [
+        profile.workspace,
+        `--user-data-dir=${profile.userData}`,
+        `--extensions-dir=${profile.extensionsDir}`,
+        '--disable-extensions',
+        '--disable-telemetry',
+      ],
       extensionTestsEnv: { [CONTROL_ENV]: fake.controlUrl, [RESULTS_ENV]: profile.resultsFile },
     });
   } catch (err) {
@@ -88,13 +94,18 @@ function resolveExecutable(given: string): string {
   if (!existsSync(path)) throw new Error(`VSCODE_EXECUTABLE=${given}: no such file`);
   const candidates: string[] = [];
   if (statSync(path).isDirectory()) {
-    if (!path.endsWith('.app')) throw new Error(`VSCODE_EXECUTABLE=${given} is a folder; give VS Code's binary (e.g. VSCode-linux-x64/code)`);
+    if (!path.endsWith('.app'))
+      throw new Error(`VSCODE_EXECUTABLE=${given} is a folder; give VS Code's binary (e.g. VSCode-linux-x64/code)`);
     candidates.push(join(path, 'Contents', 'MacOS', 'Electron'), join(path, 'Contents', 'MacOS', 'Code'));
   } else if (isScript(path)) {
     // Linux: /usr/share/code/bin/code -> /usr/share/code/code; Windows: …\bin\code.cmd -> …\Code.exe;
     // macOS: ….app/Contents/Resources/app/bin/code -> ….app/Contents/MacOS/Electron.
     const root = dirname(dirname(path));
-    candidates.push(join(root, basename(path).replace(/\.(cmd|sh)$/, '')), join(root, 'Code.exe'), join(root, '..', '..', 'MacOS', 'Electron'));
+    candidates.push(
+      join(root, basename(path).replace(/\.(cmd|sh)$/, '')),
+      join(root, 'Code.exe'),
+      join(root, '..', '..', 'MacOS', 'Electron'),
+    );
   } else {
     return path;
   }
@@ -103,7 +114,10 @@ function resolveExecutable(given: string): string {
     console.log(`integration: using ${found} (the binary ${given} starts)`);
     return found;
   }
-  if (!isScript(path)) throw new Error(`VSCODE_EXECUTABLE=${given} is not VS Code's Electron binary, and none was found in it (looked for ${candidates.join(', ')})`);
+  if (!isScript(path))
+    throw new Error(
+      `VSCODE_EXECUTABLE=${given} is not VS Code's Electron binary, and none was found in it (looked for ${candidates.join(', ')})`,
+    );
   // A launcher we do not know: try it as it is. If it detaches instead of running the tests, the suite
   // writes no result and the run fails rather than passing.
   console.log(`integration: ${given} looks like a launcher script and no VS Code binary was found next to it; using it as it is`);

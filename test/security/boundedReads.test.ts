@@ -24,7 +24,9 @@ const MiB = 1024 * 1024;
 /** Settles with `p`, or fails the test when it has not after `ms`: the bug being guarded against is a hang. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms)),
+  );
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
@@ -50,7 +52,11 @@ class HostileServer extends LoopbackServer {
     res.flushHeaders();
     if (this.mode === 'stall') return;
     const open = path.endsWith('/models') ? '{"object":"list","data":[' : path.endsWith('/show') ? '{"capabilities":["' : '{"models":[';
-    const item = path.endsWith('/models') ? '{"id":"x","object":"model"},' : path.endsWith('/show') ? 'x'.repeat(64) : '{"name":"x:latest"},';
+    const item = path.endsWith('/models')
+      ? '{"id":"x","object":"model"},'
+      : path.endsWith('/show')
+        ? 'x'.repeat(64)
+        : '{"name":"x:latest"},';
     const chunk = Buffer.from(item.repeat(Math.ceil(65536 / item.length)));
     res.write(open);
     let total = open.length;
@@ -72,14 +78,25 @@ describe('model-list and capability responses are bounded in size and time', () 
 
   for (const kind of ['ollama', 'openai'] as const) {
     const provider = (opts: { timeoutMs?: number } = {}) =>
-      kind === 'ollama' ? new OllamaProvider(server.url, { limits: opts }) : new OpenAIProvider(`${server.url}/v1`, undefined, { limits: opts });
+      kind === 'ollama'
+        ? new OllamaProvider(server.url, { limits: opts })
+        : new OpenAIProvider(`${server.url}/v1`, undefined, { limits: opts });
     const path = kind === 'ollama' ? '/api/tags' : '/v1/models';
 
     it(`${kind}: an endless model list is cut off at the byte cap with a clear error`, async () => {
       server.mode = 'endless';
       server.closed.length = 0;
       const rssBefore = process.memoryUsage().rss;
-      const err = await within(provider().listModels().then(() => undefined, (e: unknown) => e), 15_000, 'listModels');
+      const err = await within(
+        provider()
+          .listModels()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        15_000,
+        'listModels',
+      );
       assert.ok(err instanceof ProviderFailure, `expected a ProviderFailure, got ${String(err)}`);
       assert.match(err.message, /more than 8 MiB/);
       await server.until(() => server.closed.includes(path));
@@ -90,7 +107,16 @@ describe('model-list and capability responses are bounded in size and time', () 
 
     it(`${kind}: a response that declares a huge Content-Length is refused without reading it`, async () => {
       server.mode = 'hugeLength';
-      const err = await within(provider().listModels().then(() => undefined, (e: unknown) => e), 15_000, 'listModels');
+      const err = await within(
+        provider()
+          .listModels()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        15_000,
+        'listModels',
+      );
       assert.ok(err instanceof ProviderFailure);
       assert.match(err.message, /more than 8 MiB/);
     });
@@ -98,7 +124,16 @@ describe('model-list and capability responses are bounded in size and time', () 
     it(`${kind}: a server that sends headers and then stalls fails after the timeout, even without a signal`, async () => {
       server.mode = 'stall';
       const started = performance.now();
-      const err = await within(provider({ timeoutMs: 400 }).listModels().then(() => undefined, (e: unknown) => e), 10_000, 'listModels');
+      const err = await within(
+        provider({ timeoutMs: 400 })
+          .listModels()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        10_000,
+        'listModels',
+      );
       assert.ok(err instanceof ProviderFailure);
       assert.match(err.message, /did not finish answering within 0\.4 s/);
       assert.ok(performance.now() - started < 5000);
@@ -109,7 +144,10 @@ describe('model-list and capability responses are bounded in size and time', () 
     server.mode = 'endless';
     assert.equal(await within(new OllamaProvider(server.url).supportsTools('endless-model'), 15_000, 'supportsTools'), true);
     server.mode = 'stall';
-    assert.equal(await within(new OllamaProvider(server.url, { limits: { timeoutMs: 400 } }).supportsTools('stalled-model'), 10_000, 'supportsTools'), true);
+    assert.equal(
+      await within(new OllamaProvider(server.url, { limits: { timeoutMs: 400 } }).supportsTools('stalled-model'), 10_000, 'supportsTools'),
+      true,
+    );
   });
 });
 
@@ -239,11 +277,17 @@ describe('workspace files are read only when regular, inside the workspace and s
   });
 
   it('refuses a settings envFile outside both the workspace and the home folder', async () => {
-    const result = await loadMcpServers({ settingsServers: { s: { type: 'stdio', command: 'node', envFile: join(outside, 'secret.env') } } }, resolveOpts);
+    const result = await loadMcpServers(
+      { settingsServers: { s: { type: 'stdio', command: 'node', envFile: join(outside, 'secret.env') } } },
+      resolveOpts,
+    );
     assert.deepEqual(result.servers, []);
     assert.match(result.problems.map((p) => p.message).join('\n'), /envFile .*outside/);
     writeFileSync(join(home, '.mcp.env'), 'TOKEN=mine\n');
-    const fromHome = await loadMcpServers({ settingsServers: { s: { type: 'stdio', command: 'node', envFile: join(home, '.mcp.env') } } }, resolveOpts);
+    const fromHome = await loadMcpServers(
+      { settingsServers: { s: { type: 'stdio', command: 'node', envFile: join(home, '.mcp.env') } } },
+      resolveOpts,
+    );
     assert.equal(fromHome.servers[0]?.type === 'stdio' && fromHome.servers[0].env.TOKEN, 'mine');
   });
 });

@@ -19,7 +19,12 @@ async function freshDir(): Promise<string> {
 }
 after(() => fs.rm(root, { recursive: true, force: true }));
 
-const msg = (id: string, role: 'user' | 'assistant', text: string, state: StoredMessage['state'] = 'done'): StoredMessage => ({ id, role, text, state });
+const msg = (id: string, role: 'user' | 'assistant', text: string, state: StoredMessage['state'] = 'done'): StoredMessage => ({
+  id,
+  role,
+  text,
+  state,
+});
 
 function shared(id = 'shared'): Conversation {
   return { id, createdAt: 1000, updatedAt: 1000, messages: [msg('u1', 'user', 'First question'), msg('a1', 'assistant', 'First answer')] };
@@ -42,8 +47,14 @@ const conversationFiles = async (dir: string) => (await fs.readdir(dir)).filter(
 async function otherProcess(script: string) {
   const file = path.join(root, `child-${++dirCount}.ts`);
   const storeModule = path.resolve(__dirname, '../../src/history/conversationStore.ts');
-  await fs.writeFile(file, `import { ConversationStore } from ${JSON.stringify(storeModule)};\n(async () => {\n${script}\n})().catch((err) => {\n  console.error(err);\n  process.exit(1);\n});\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['pipe', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../..') });
+  await fs.writeFile(
+    file,
+    `import { ConversationStore } from ${JSON.stringify(storeModule)};\n(async () => {\n${script}\n})().catch((err) => {\n  console.error(err);\n  process.exit(1);\n});\n`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: path.resolve(__dirname, '../..'),
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -81,7 +92,8 @@ describe('history shared by two windows (issue 13)', () => {
     await windowB.save(b);
 
     const texts = await textsOnDisk(dir);
-    for (const t of ['Question from window A', 'Answer in window A', 'Question from window B', 'Answer in window B']) assert.ok(texts.includes(t), `${t} is on disk`);
+    for (const t of ['Question from window A', 'Answer in window A', 'Question from window B', 'Answer in window B'])
+      assert.ok(texts.includes(t), `${t} is on disk`);
     const { conversations, problems } = await new ConversationStore({ dir }).list();
     assert.deepEqual(problems, []);
     assert.equal(conversations.length, 2, 'both versions are in the history');
@@ -92,21 +104,31 @@ describe('history shared by two windows (issue 13)', () => {
     b.messages.push(msg('ub2', 'user', 'Window B again'));
     await windowB.save(b);
     const { conversation: onDiskShared } = await new ConversationStore({ dir }).load('shared');
-    assert.deepEqual(onDiskShared!.messages.map((m) => m.id), ['u1', 'a1', 'ua', 'aa']);
+    assert.deepEqual(
+      onDiskShared!.messages.map((m) => m.id),
+      ['u1', 'a1', 'ua', 'aa'],
+    );
     assert.ok((await textsOnDisk(dir)).includes('Window B again'));
     assert.equal((await conversationFiles(dir)).length, 2);
     const listedInB = await windowB.list();
-    assert.equal(listedInB.conversations.find((c) => c.id === 'shared')?.messageCount, 4, 'window B lists window A\'s version under the old id');
+    assert.equal(
+      listedInB.conversations.find((c) => c.id === 'shared')?.messageCount,
+      4,
+      "window B lists window A's version under the old id",
+    );
     const copyId = listedInB.conversations.find((c) => c.id !== 'shared')!.id;
     assert.equal(listedInB.conversations.find((c) => c.id === copyId)?.messageCount, 5);
 
     // Renaming either from window B's history renames that one, and B's writes still go to its copy.
-    await windowB.rename('shared', 'A\'s version');
-    await windowB.rename(copyId, 'B\'s version');
+    await windowB.rename('shared', "A's version");
+    await windowB.rename(copyId, "B's version");
     b.messages.push(msg('ub3', 'user', 'Window B a third time'));
     await windowB.save(b);
     const fresh = new ConversationStore({ dir });
-    assert.deepEqual((await fresh.list()).conversations.map((c) => [c.title, c.messageCount]).sort(), [['A\'s version', 4], ['B\'s version', 6]]);
+    assert.deepEqual((await fresh.list()).conversations.map((c) => [c.title, c.messageCount]).sort(), [
+      ["A's version", 4],
+      ["B's version", 6],
+    ]);
   });
 
   it('a stale window saving a prefix of what is on disk keeps the longer version (one file, nothing lost)', async () => {
@@ -122,12 +144,18 @@ describe('history shared by two windows (issue 13)', () => {
     await windowB.save(stale);
     assert.deepEqual(await conversationFiles(dir), ['conversation-shared.json']);
     const { conversation } = await new ConversationStore({ dir }).load('shared');
-    assert.deepEqual(conversation!.messages.map((m) => m.id), ['u1', 'a1', 'ua', 'aa']);
+    assert.deepEqual(
+      conversation!.messages.map((m) => m.id),
+      ['u1', 'a1', 'ua', 'aa'],
+    );
     assert.equal(conversation!.title, 'Renamed in B');
     // And B's next save of its (still short) conversation does not drop A's messages either.
     stale.title = 'Renamed again';
     await windowB.save(stale);
-    assert.deepEqual((await new ConversationStore({ dir }).load('shared')).conversation!.messages.map((m) => m.id), ['u1', 'a1', 'ua', 'aa']);
+    assert.deepEqual(
+      (await new ConversationStore({ dir }).load('shared')).conversation!.messages.map((m) => m.id),
+      ['u1', 'a1', 'ua', 'aa'],
+    );
   });
 
   it('checkpoints while streaming in two windows at once lose nothing', async () => {
@@ -151,10 +179,20 @@ describe('history shared by two windows (issue 13)', () => {
     await Promise.all([windowA.flush(a), windowB.flush(b)]);
     await Promise.all([windowA.idle(), windowB.idle()]);
     const texts = await textsOnDisk(dir);
-    assert.ok(texts.some((t) => t.endsWith(' a59')), 'window A\'s whole answer is on disk');
-    assert.ok(texts.some((t) => t.endsWith(' b59')), 'window B\'s whole answer is on disk');
+    assert.ok(
+      texts.some((t) => t.endsWith(' a59')),
+      "window A's whole answer is on disk",
+    );
+    assert.ok(
+      texts.some((t) => t.endsWith(' b59')),
+      "window B's whole answer is on disk",
+    );
     assert.ok(texts.includes('A asks') && texts.includes('B asks'));
-    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.lock') || f.includes('.tmp-')), [], 'no lock or temp file left');
+    assert.deepEqual(
+      (await fs.readdir(dir)).filter((f) => f.endsWith('.lock') || f.includes('.tmp-')),
+      [],
+      'no lock or temp file left',
+    );
   });
 
   it('another process writing the same conversation at the same time loses none of its or our messages', { timeout: 60_000 }, async () => {

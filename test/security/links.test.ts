@@ -48,13 +48,38 @@ describe('ollama pull from a button', () => {
   });
 
   it('refuses a name that picks the registry (a workspace defaultModel must not choose where the pull comes from)', () => {
-    for (const name of ['evil.host/x/y', 'evil.host/x', '127.0.0.1:5000/x', '127.0.0.1:5000/x/y:latest', 'localhost/x', 'localhost:5000/x/y', 'hf.co/user/repo', 'a/b/c', 'https://evil.host/x']) {
+    for (const name of [
+      'evil.host/x/y',
+      'evil.host/x',
+      '127.0.0.1:5000/x',
+      '127.0.0.1:5000/x/y:latest',
+      'localhost/x',
+      'localhost:5000/x/y',
+      'hf.co/user/repo',
+      'a/b/c',
+      'https://evil.host/x',
+    ]) {
       assert.equal(isPullableModelName(name), false, name);
     }
   });
 
   it('refuses anything a shell or ollama itself would read as more than a name', () => {
-    for (const name of ['--insecure', '-h', 'qwen3; rm -rf ~', 'qwen3 --insecure', '$(id)', 'qwen3`id`', 'qwen3\nid', '', 'a'.repeat(300), '../x', 'x/../../y', ':tag', 'qwen3:', '/qwen3']) {
+    for (const name of [
+      '--insecure',
+      '-h',
+      'qwen3; rm -rf ~',
+      'qwen3 --insecure',
+      '$(id)',
+      'qwen3`id`',
+      'qwen3\nid',
+      '',
+      'a'.repeat(300),
+      '../x',
+      'x/../../y',
+      ':tag',
+      'qwen3:',
+      '/qwen3',
+    ]) {
       assert.equal(isPullableModelName(name), false, JSON.stringify(name));
     }
   });

@@ -19,7 +19,13 @@ describe('ChatSession keeps the conversation in the store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const session = (store: ConversationStore) =>
-    new ChatSession({ config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 20 }), providerFor: createProvider, post: () => {}, log: silent, persist: store });
+    new ChatSession({
+      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 20 }),
+      providerFor: createProvider,
+      post: () => {},
+      log: silent,
+      persist: store,
+    });
 
   it('saves each turn as it ends, and a new store instance (a reloaded window) reads it back whole', async () => {
     const store = new ConversationStore({ dir: join(dir, 'a') });
@@ -34,9 +40,15 @@ describe('ChatSession keeps the conversation in the store', () => {
     assert.equal(conversations.length, 1);
     assert.equal(conversations[0].title, 'First question');
     const { conversation } = await reloaded.load(conversations[0].id);
-    assert.deepEqual(conversation!.messages.map((m) => [m.role, m.text, m.state]), [
-      ['user', 'First question', 'done'], ['assistant', 'Hello, world!', 'done'], ['user', 'Second question', 'done'], ['assistant', 'Hello, world!', 'done'],
-    ]);
+    assert.deepEqual(
+      conversation!.messages.map((m) => [m.role, m.text, m.state]),
+      [
+        ['user', 'First question', 'done'],
+        ['assistant', 'Hello, world!', 'done'],
+        ['user', 'Second question', 'done'],
+        ['assistant', 'Hello, world!', 'done'],
+      ],
+    );
     const again = session(reloaded);
     assert.ok(again.restore(conversation!));
     again.send('Third');
@@ -47,7 +59,16 @@ describe('ChatSession keeps the conversation in the store', () => {
   it('an answer cut off by the extension host dying comes back as interrupted, with its text so far and Retry', async () => {
     const store = new ConversationStore({ dir: join(dir, 'b'), checkpointIntervalMs: 200 });
     const s = session(store);
-    server.onChat = (body) => ({ steps: paced(answerLines(body.model, Array.from({ length: 100 }, (_, i) => `w${i} `)), 20), hang: true });
+    server.onChat = (body) => ({
+      steps: paced(
+        answerLines(
+          body.model,
+          Array.from({ length: 100 }, (_, i) => `w${i} `),
+        ),
+        20,
+      ),
+      hang: true,
+    });
     s.send('Long answer please');
     await new Promise((r) => setTimeout(r, 900));
     // The host dies: nothing is stopped or flushed; only what the checkpoints wrote survives.
@@ -63,13 +84,22 @@ describe('ChatSession keeps the conversation in the store', () => {
     assert.ok(snap.type === 'snapshot');
     assert.equal(snap.messages[1].state, 'error');
     assert.equal(snap.messages[1].error!.message, INTERRUPTED);
-    assert.deepEqual(snap.messages[1].error!.actions.map((a) => a.kind), ['retry']);
+    assert.deepEqual(
+      snap.messages[1].error!.actions.map((a) => a.kind),
+      ['retry'],
+    );
     s.dispose();
     server.onChat = (body) => ({ steps: answerLines(body.model, ['Complete answer.']) });
     assert.ok(restored.retry(snap.messages[1].id));
     await restored.idle();
     const after = restored.snapshot();
     assert.ok(after.type === 'snapshot');
-    assert.deepEqual(after.messages.map((m) => [m.role, m.text, m.state]), [['user', 'Long answer please', 'done'], ['assistant', 'Complete answer.', 'done']]);
+    assert.deepEqual(
+      after.messages.map((m) => [m.role, m.text, m.state]),
+      [
+        ['user', 'Long answer please', 'done'],
+        ['assistant', 'Complete answer.', 'done'],
+      ],
+    );
   });
 });

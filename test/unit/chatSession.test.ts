@@ -8,7 +8,8 @@ import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 const silent = { info() {}, warn() {}, error() {} };
 type Posted = Exclude<HostToWebview, string>;
 /** Compact streaming updates (`<seq>:<text>`) as delta objects, so assertions read the same for both. */
-const asObject = (m: HostToWebview): Posted => (typeof m === 'string' ? { type: 'delta', id: '(streaming)', ...decodeDelta(m)! } : structuredClone(m));
+const asObject = (m: HostToWebview): Posted =>
+  typeof m === 'string' ? { type: 'delta', id: '(streaming)', ...decodeDelta(m)! } : structuredClone(m);
 
 describe('ChatSession against the fake Ollama server', () => {
   const server = new FakeOllama();
@@ -32,16 +33,33 @@ describe('ChatSession against the fake Ollama server', () => {
   it('streams an answer as deltas that add up to the text, using the first listed model', async () => {
     assert.equal(session.send('Hi'), true);
     await session.idle();
-    assert.equal(deltas().map((d) => d.text).join(''), 'Hello, world!');
+    assert.equal(
+      deltas()
+        .map((d) => d.text)
+        .join(''),
+      'Hello, world!',
+    );
     const end = deltas().at(-1)!.end!;
     assert.equal(end.state, 'done');
     // The fake server reports 26 prompt tokens, 4 generated in an eval of 0.5 s.
-    assert.deepEqual({ ...end.metrics, firstTokenMs: undefined }, { firstTokenMs: undefined, promptTokens: 26, completionTokens: 4, tokensPerSecond: 8 });
+    assert.deepEqual(
+      { ...end.metrics, firstTokenMs: undefined },
+      { firstTokenMs: undefined, promptTokens: 26, completionTokens: 4, tokensPerSecond: 8 },
+    );
     assert.ok(end.metrics!.firstTokenMs! >= 0 && end.metrics!.firstTokenMs! < 5000);
     assert.equal(server.chatRequests[0].body.model, 'first:latest');
     const added = posted.filter((m) => m.type === 'messageAdded');
-    assert.deepEqual(added.map((m) => m.type === 'messageAdded' && m.message.role), ['user', 'assistant']);
-    assert.deepEqual(posted.filter((m) => m.type === 'busy'), [{ type: 'busy', busy: true }, { type: 'busy', busy: false }]);
+    assert.deepEqual(
+      added.map((m) => m.type === 'messageAdded' && m.message.role),
+      ['user', 'assistant'],
+    );
+    assert.deepEqual(
+      posted.filter((m) => m.type === 'busy'),
+      [
+        { type: 'busy', busy: true },
+        { type: 'busy', busy: false },
+      ],
+    );
   });
 
   it('shows how full the context is, and warns before a prompt that likely does not fit', async () => {
@@ -65,7 +83,12 @@ describe('ChatSession against the fake Ollama server', () => {
     await session.idle();
     const statuses = posted.filter((m) => m.type === 'status').map((m) => m.type === 'status' && m.status);
     assert.deepEqual(statuses, [LOADING]);
-    assert.equal(deltas().map((d) => d.text).join(''), 'Warm now.');
+    assert.equal(
+      deltas()
+        .map((d) => d.text)
+        .join(''),
+      'Warm now.',
+    );
     assert.equal(session.snapshot().messages.at(-1)!.status, undefined);
   });
 
@@ -75,7 +98,10 @@ describe('ChatSession against the fake Ollama server', () => {
       providerFor: createProvider,
       post: (m) => posted.push(asObject(m)),
       log: silent,
-      instructions: async () => [{ source: 'modelChat.systemPrompt', text: '  Be brief.\n' }, { source: 'AGENTS.md', text: 'Use tabs.' }],
+      instructions: async () => [
+        { source: 'modelChat.systemPrompt', text: '  Be brief.\n' },
+        { source: 'AGENTS.md', text: 'Use tabs.' },
+      ],
     });
     session.send('Hi');
     await session.idle();
@@ -121,7 +147,13 @@ describe('ChatSession against the fake Ollama server', () => {
     const snap = session.snapshot();
     assert.ok(snap.type === 'snapshot');
     assert.equal(snap.busy, false);
-    assert.deepEqual(snap.messages.map((m) => [m.role, m.text, m.state]), [['user', 'Hi', 'done'], ['assistant', 'Partial answer', 'stopped']]);
+    assert.deepEqual(
+      snap.messages.map((m) => [m.role, m.text, m.state]),
+      [
+        ['user', 'Hi', 'done'],
+        ['assistant', 'Partial answer', 'stopped'],
+      ],
+    );
   });
 
   it('Stop during a cold model load ends the turn as stopped and closes the connection', async () => {
@@ -159,7 +191,10 @@ describe('ChatSession against the fake Ollama server', () => {
     let end = deltas().at(-1)!.end!;
     assert.equal(end.state, 'error');
     assert.match(end.error!.message, /ollama pull missing:7b/);
-    assert.deepEqual(end.error!.actions.map((a) => a.kind), ['pullModel', 'selectModel', 'showLog']);
+    assert.deepEqual(
+      end.error!.actions.map((a) => a.kind),
+      ['pullModel', 'selectModel', 'showLog'],
+    );
 
     config.model = '';
     server.models = [];
@@ -194,7 +229,13 @@ describe('ChatSession against the fake Ollama server', () => {
     await session.idle();
     const snap2 = session.snapshot();
     assert.ok(snap2.type === 'snapshot');
-    assert.deepEqual(snap2.messages.map((m) => [m.role, m.text, m.state]), [['user', 'Hi', 'done'], ['assistant', 'ok', 'done']]);
+    assert.deepEqual(
+      snap2.messages.map((m) => [m.role, m.text, m.state]),
+      [
+        ['user', 'Hi', 'done'],
+        ['assistant', 'ok', 'done'],
+      ],
+    );
     assert.deepEqual(server.chatRequests[1].body.messages, [{ role: 'user', content: 'Hi' }]);
   });
 });

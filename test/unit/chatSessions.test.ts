@@ -94,7 +94,15 @@ describe('Conversations side by side (ChatSessions)', () => {
   });
 
   it('opening a conversation that is still answering shows its text so far, and its deltas continue from there', async () => {
-    server.onChat = (body) => ({ steps: paced(answerLines(body.model, Array.from({ length: 20 }, (_, i) => `w${i} `)), 15) });
+    server.onChat = (body) => ({
+      steps: paced(
+        answerLines(
+          body.model,
+          Array.from({ length: 20 }, (_, i) => `w${i} `),
+        ),
+        15,
+      ),
+    });
     const first = sessions.active;
     first.send('Long one');
     await new Promise((r) => setTimeout(r, 60));
@@ -115,9 +123,19 @@ describe('Conversations side by side (ChatSessions)', () => {
       alwaysAllow: () => {},
       run: async () => ({ outcome: 'done' as const, content: 'echoed', durationMs: 1 }),
     };
-    sessions = new ChatSessions({ config: () => config, providerFor: createProvider, post: (m) => view.apply(m), log: silent, tools, onBackgroundApproval: (s) => waiting.push(s.displayTitle) });
+    sessions = new ChatSessions({
+      config: () => config,
+      providerFor: createProvider,
+      post: (m) => view.apply(m),
+      log: silent,
+      tools,
+      onBackgroundApproval: (s) => waiting.push(s.displayTitle),
+    });
     let n = 0;
-    server.onChat = (body) => (n++ === 0 ? { steps: paced(answerLines(body.model, ['Let me check.'], { toolCalls: [{ function: { name: 'echo', arguments: {} } }] }), 100) } : { steps: answerLines(body.model, ['Done.']) });
+    server.onChat = (body) =>
+      n++ === 0
+        ? { steps: paced(answerLines(body.model, ['Let me check.'], { toolCalls: [{ function: { name: 'echo', arguments: {} } }] }), 100) }
+        : { steps: answerLines(body.model, ['Done.']) };
     const first = sessions.active;
     first.send('Use the tool');
     await new Promise((r) => setTimeout(r, 50));
@@ -136,7 +154,15 @@ describe('Conversations side by side (ChatSessions)', () => {
   it('opening a stored conversation restores it; New chat on an empty one changes nothing', async () => {
     const empty = sessions.active;
     assert.equal(sessions.newChat(), empty);
-    const stored = { id: 'c1', createdAt: 1, updatedAt: 2, messages: [{ id: 'u', role: 'user' as const, text: 'Old question', state: 'done' as const }, { id: 'a', role: 'assistant' as const, text: 'Old answer', state: 'done' as const }] };
+    const stored = {
+      id: 'c1',
+      createdAt: 1,
+      updatedAt: 2,
+      messages: [
+        { id: 'u', role: 'user' as const, text: 'Old question', state: 'done' as const },
+        { id: 'a', role: 'assistant' as const, text: 'Old answer', state: 'done' as const },
+      ],
+    };
     assert.equal(await sessions.open('c1', async (id) => (id === 'c1' ? stored : undefined)), true);
     assert.equal(sessions.active.id, 'c1');
     assert.deepEqual(view.texts(), ['user: Old question', 'assistant: Old answer']);
@@ -159,7 +185,12 @@ describe('Editing, regenerating, thinking and context in one conversation', () =
     server.onChat = (body) => ({ steps: answerLines(body.model, [`Answer ${++n}`]) });
     posted = [];
     config = { endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 50 };
-    session = new ChatSession({ config: () => config, providerFor: createProvider, post: (m) => typeof m !== 'string' && posted.push(structuredClone(m)), log: silent });
+    session = new ChatSession({
+      config: () => config,
+      providerFor: createProvider,
+      post: (m) => typeof m !== 'string' && posted.push(structuredClone(m)),
+      log: silent,
+    });
   });
   const sentMessages = (i: number) => (server.chatRequests[i].body as any).messages.map((m: any) => `${m.role}: ${m.content}`);
 
@@ -173,10 +204,16 @@ describe('Editing, regenerating, thinking and context in one conversation', () =
     assert.ok(edited);
     await session.idle();
     assert.deepEqual(sentMessages(2), ['user: First', 'assistant: Answer 1', 'user: Second, rephrased']);
-    assert.deepEqual(session.snapshot().messages.map((m) => m.text), ['First', 'Answer 1', 'Second, rephrased', 'Answer 3']);
+    assert.deepEqual(
+      session.snapshot().messages.map((m) => m.text),
+      ['First', 'Answer 1', 'Second, rephrased', 'Answer 3'],
+    );
     // Nothing of the old branch is lost: it is a separate conversation with a new id.
     assert.notEqual(edited.earlier.id, session.id);
-    assert.deepEqual(edited.earlier.messages.map((m) => m.text), ['First', 'Answer 1', 'Second', 'Answer 2']);
+    assert.deepEqual(
+      edited.earlier.messages.map((m) => m.text),
+      ['First', 'Answer 1', 'Second', 'Answer 2'],
+    );
     assert.equal(edited.earlier.title, 'First (before edit)');
     // Not while a turn runs, and only a question can be edited.
     assert.equal(session.editAndResend(session.snapshot().messages[1].id, 'x'), undefined);
@@ -190,20 +227,32 @@ describe('Editing, regenerating, thinking and context in one conversation', () =
     assert.equal(session.regenerate(answerId), true);
     await session.idle();
     assert.deepEqual(sentMessages(1), sentMessages(0));
-    assert.deepEqual(session.snapshot().messages.map((m) => m.text), ['Q', 'Answer 2']);
+    assert.deepEqual(
+      session.snapshot().messages.map((m) => m.text),
+      ['Q', 'Answer 2'],
+    );
   });
 
   it('regenerate works after a turn stopped during its tool calls (tool cards after the answer)', async () => {
     session.send('Q');
     await session.idle();
     const conversation = session.conversation();
-    conversation.messages.push({ id: 't1', role: 'tool', text: '', state: 'done', tool: { name: 'echo', arguments: '{}', state: 'cancelled' } });
+    conversation.messages.push({
+      id: 't1',
+      role: 'tool',
+      text: '',
+      state: 'done',
+      tool: { name: 'echo', arguments: '{}', state: 'cancelled' },
+    });
     session.restore(conversation);
     const answerId = conversation.messages[1].id;
     assert.equal(session.regenerate('t1'), false, 'a tool card is not an answer');
     assert.equal(session.regenerate(answerId), true);
     await session.idle();
-    assert.deepEqual(session.snapshot().messages.map((m) => `${m.role}: ${m.text}`), ['user: Q', 'assistant: Answer 2']);
+    assert.deepEqual(
+      session.snapshot().messages.map((m) => `${m.role}: ${m.text}`),
+      ['user: Q', 'assistant: Answer 2'],
+    );
   });
 
   it('streams the reasoning as thinking updates, keeps it with the answer, and does not send it back', async () => {
@@ -234,11 +283,17 @@ describe('Editing, regenerating, thinking and context in one conversation', () =
     await session.idle();
     assert.deepEqual((server.chatRequests[0].body as any).messages, [{ role: 'user', content: userContent('Why?', attachments) }]);
     assert.equal(userContent('Why?', attachments), `${attachments[0].text}\n\n${attachments[1].text}\n\nWhy?`);
-    assert.deepEqual(session.snapshot().messages[0].context, [{ kind: 'file', label: 'a.ts', tokens: 9 }, { kind: 'problems', label: 'Problems (1)', tokens: 8 }]);
+    assert.deepEqual(session.snapshot().messages[0].context, [
+      { kind: 'file', label: 'a.ts', tokens: 9 },
+      { kind: 'problems', label: 'Problems (1)', tokens: 8 },
+    ]);
     assert.equal(session.snapshot().messages[0].text, 'Why?', 'the view shows the question, with the context as chips');
     session.send('And?');
     await session.idle();
-    assert.deepEqual((server.chatRequests[1].body as any).messages.map((m: any) => m.content), [userContent('Why?', attachments), 'Answer 1', 'And?']);
+    assert.deepEqual(
+      (server.chatRequests[1].body as any).messages.map((m: any) => m.content),
+      [userContent('Why?', attachments), 'Answer 1', 'And?'],
+    );
     const restored = new ChatSession({ config: () => config, providerFor: createProvider, post: () => {}, log: silent });
     restored.restore(JSON.parse(JSON.stringify(session.conversation())));
     restored.send('Again?');

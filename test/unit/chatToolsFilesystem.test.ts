@@ -37,24 +37,36 @@ describe('approval "readOnly" with server-filesystem', { timeout: 60_000 }, () =
       providerFor: createProvider,
       post: (m) => typeof m !== 'string' && posted.push(structuredClone(m)),
       log: { info() {}, warn() {}, error() {} },
-      tools: new McpToolSupport(connections, { approval: () => 'readOnly', timeoutMs: () => 20_000, alwaysAllowed: () => new Set(), rememberAlwaysAllowed: () => {} }),
+      tools: new McpToolSupport(connections, {
+        approval: () => 'readOnly',
+        timeoutMs: () => 20_000,
+        alwaysAllowed: () => new Set(),
+        rememberAlwaysAllowed: () => {},
+      }),
     });
     const calls = [
       { function: { name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } } },
       { function: { name: 'write_file', arguments: { path: join(dir, 'out.txt'), content: 'written by the model' } } },
     ];
-    server.onChat = (body, i) => ({ steps: i === 0 ? answerLines(body.model, [], { toolCalls: calls }) : answerLines(body.model, ['Done.']) });
+    server.onChat = (body, i) => ({
+      steps: i === 0 ? answerLines(body.model, [], { toolCalls: calls }) : answerLines(body.model, ['Done.']),
+    });
     session.send('Read one file, write another');
     const history = (name: string): ToolCallInfo[] => {
       const added = posted.find((m) => m.type === 'messageAdded' && m.message.tool?.name === name);
       if (!added || added.type !== 'messageAdded') return [];
-      return [added.message.tool!, ...posted.filter((m) => m.type === 'toolUpdate' && m.id === added.message.id).map((m) => (m as { tool: ToolCallInfo }).tool)];
+      return [
+        added.message.tool!,
+        ...posted.filter((m) => m.type === 'toolUpdate' && m.id === added.message.id).map((m) => (m as { tool: ToolCallInfo }).tool),
+      ];
     };
-    while (history('write_file').at(-1)?.state !== 'pending' || history('read_text_file').at(-1)?.state !== 'done') await new Promise((r) => setTimeout(r, 10));
+    while (history('write_file').at(-1)?.state !== 'pending' || history('read_text_file').at(-1)?.state !== 'done')
+      await new Promise((r) => setTimeout(r, 10));
     assert.equal(history('read_text_file')[0].state, 'running', 'the read-only tool never waited for approval');
     assert.equal(history('write_file')[0].readOnly, false);
     assert.throws(() => readFileSync(join(dir, 'out.txt')), 'nothing written before Allow');
-    const writeId = (posted.find((m) => m.type === 'messageAdded' && m.message.tool?.name === 'write_file') as { message: { id: string } }).message.id;
+    const writeId = (posted.find((m) => m.type === 'messageAdded' && m.message.tool?.name === 'write_file') as { message: { id: string } })
+      .message.id;
     session.resolveApproval(writeId, 'allow');
     await session.idle();
     assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'written by the model');

@@ -36,7 +36,9 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
   let session: ChatSession;
   before(async () => {
     await server.start();
-    connections = new McpConnections([nodeServer('everything', everythingBin()), nodeServer('fake', fakeServerScript)], { logger: memoryLogger() });
+    connections = new McpConnections([nodeServer('everything', everythingBin()), nodeServer('fake', fakeServerScript)], {
+      logger: memoryLogger(),
+    });
   });
   after(async () => {
     await connections.dispose();
@@ -50,7 +52,12 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
       providerFor: (e) => createProvider(e, 'sk-test'),
       post: (m) => posted.push(typeof m === 'string' ? m : structuredClone(m)),
       log: silent,
-      tools: new McpToolSupport(connections, { approval: () => 'always', timeoutMs: () => 20_000, alwaysAllowed: () => new Set(), rememberAlwaysAllowed: () => {} }),
+      tools: new McpToolSupport(connections, {
+        approval: () => 'always',
+        timeoutMs: () => 20_000,
+        alwaysAllowed: () => new Set(),
+        rememberAlwaysAllowed: () => {},
+      }),
     });
   });
   const cards = () => {
@@ -65,7 +72,12 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
   const lastStates = () => new Map([...cards()].map(([, s]) => [s[0].name, s.at(-1)!.state]));
 
   it('accumulates fragments into whole calls and answers each by its tool_call_id', async () => {
-    server.onChat = (body, i) => ({ steps: i === 0 ? askFor({ id: 'call_a', name: 'echo', args: '{"message":"hi"}' }, { id: 'call_b', name: 'get-sum', args: '{"a":1,"b":2}' }) : answerLines(MODEL, ['Done.']) });
+    server.onChat = (body, i) => ({
+      steps:
+        i === 0
+          ? askFor({ id: 'call_a', name: 'echo', args: '{"message":"hi"}' }, { id: 'call_b', name: 'get-sum', args: '{"a":1,"b":2}' })
+          : answerLines(MODEL, ['Done.']),
+    });
     session.send('Two tools');
     await session.idle();
     const messages = server.chatRequests[1].body.messages;
@@ -84,7 +96,9 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
   });
 
   it('arguments that are not valid JSON become an error result, not a call', async () => {
-    server.onChat = (body, i) => ({ steps: i === 0 ? askFor({ id: 'call_x', name: 'echo', args: '{"message": "unterminated' }) : answerLines(MODEL, ['Sorry.']) });
+    server.onChat = (body, i) => ({
+      steps: i === 0 ? askFor({ id: 'call_x', name: 'echo', args: '{"message": "unterminated' }) : answerLines(MODEL, ['Sorry.']),
+    });
     session.send('Bad arguments');
     await session.idle();
     const tool = server.chatRequests[1].body.messages.at(-1);
@@ -94,7 +108,12 @@ describe('tool turns over the OpenAI-compatible path', { timeout: 60_000 }, () =
   });
 
   it('cancelling one running call leaves the others and the turn going', async () => {
-    server.onChat = (body, i) => ({ steps: i === 0 ? askFor({ id: 'c1', name: 'hang', args: '{}' }, { id: 'c2', name: 'echo', args: '{"message":"still here"}' }) : answerLines(MODEL, ['Carried on.']) });
+    server.onChat = (body, i) => ({
+      steps:
+        i === 0
+          ? askFor({ id: 'c1', name: 'hang', args: '{}' }, { id: 'c2', name: 'echo', args: '{"message":"still here"}' })
+          : answerLines(MODEL, ['Carried on.']),
+    });
     session.send('Hang and echo');
     while (lastStates().get('hang') !== 'running' || lastStates().get('echo') !== 'done') await new Promise((r) => setTimeout(r, 10));
     const hangId = [...cards()].find(([, s]) => s[0].name === 'hang')![0];

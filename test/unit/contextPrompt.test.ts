@@ -38,9 +38,16 @@ describe('userContent', () => {
     assert.equal(userContent('Why?', []), 'Why?');
   });
 
-  it('puts every attachment\'s block, in order, before the question', () => {
+  it("puts every attachment's block, in order, before the question", () => {
     const a = attach({ label: 'a.ts', detail: 'src/a.ts', bytes: bytes('const a = 1;\n'), languageId: 'typescript' });
-    const s = selectionAttachment({ label: 'b.py:2-3', detail: 'lib/b.py', text: '    x = 1\n    y = 2\n', languageId: 'python', startLine: 2, endLine: 3 });
+    const s = selectionAttachment({
+      label: 'b.py:2-3',
+      detail: 'lib/b.py',
+      text: '    x = 1\n    y = 2\n',
+      languageId: 'python',
+      startLine: 2,
+      endLine: 3,
+    });
     assert.equal(
       userContent('What do these do?', [a, s]),
       'File: src/a.ts\n```typescript\nconst a = 1;\n```\n\n' +
@@ -108,8 +115,13 @@ describe('fileAttachment', () => {
   });
 
   it('refuses a PNG, naming it', () => {
-    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x01, 0x00]);
-    assert.deepEqual(fileAttachment({ label: 'x.png', bytes: png }), { ok: false, reason: 'x.png looks binary; only text files can be attached.' });
+    const png = Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x01, 0x00,
+    ]);
+    assert.deepEqual(fileAttachment({ label: 'x.png', bytes: png }), {
+      ok: false,
+      reason: 'x.png looks binary; only text files can be attached.',
+    });
   });
 
   it('refuses a file with a NUL byte, and a NUL-free file that is not UTF-8', () => {
@@ -135,7 +147,7 @@ describe('fileAttachment', () => {
     assert.equal(decodeText(utf16), 'hi');
   });
 
-  it('takes an open document\'s text as it is (textFileAttachment)', () => {
+  it("takes an open document's text as it is (textFileAttachment)", () => {
     const a = textFileAttachment({ label: 'a.ts', detail: 'src/a.ts', text: 'unsaved\n', languageId: 'typescript', kind: 'activeFile' });
     assert.equal(a.text, 'Active file: src/a.ts\n```typescript\nunsaved\n```');
   });
@@ -157,7 +169,13 @@ describe('selectionAttachment', () => {
 });
 
 describe('problemsAttachment', () => {
-  const problem = (file: string, line: number, severity: Problem['severity'], message: string, source?: string): Problem => ({ file, line, severity, message, source });
+  const problem = (file: string, line: number, severity: Problem['severity'], message: string, source?: string): Problem => ({
+    file,
+    line,
+    severity,
+    message,
+    source,
+  });
 
   it('lists errors first, then warnings, by file and line, with sources and the count on the chip', () => {
     const p = problemsAttachment([
@@ -190,7 +208,10 @@ describe('problemsAttachment', () => {
     assert.equal(p.note, 'first 50 of 120 problems');
     const items = p.text.split('\n').filter((l) => l.startsWith('- '));
     assert.equal(items.length, 50);
-    assert.ok(items.every((l) => l.includes(' error: ')), 'the 60 errors come before any warning');
+    assert.ok(
+      items.every((l) => l.includes(' error: ')),
+      'the 60 errors come before any warning',
+    );
     assert.ok(p.text.endsWith('\n[truncated: first 50 of 120 problems]'));
     assert.equal(problemsAttachment(many, 3).note, 'first 3 of 120 problems');
   });

@@ -7,7 +7,15 @@ import { after, before, describe, it, mock } from 'node:test';
 import { build } from 'esbuild';
 import type { ToolCallInfo } from '../../src/shared/protocol';
 import {
-  ConversationStore, fileNameOf, migrate, titleOf, TOOL_INTERRUPTED, type Conversation, type ConversationV0, type StoredMessage, type WriteEvent,
+  ConversationStore,
+  fileNameOf,
+  migrate,
+  titleOf,
+  TOOL_INTERRUPTED,
+  type Conversation,
+  type ConversationV0,
+  type StoredMessage,
+  type WriteEvent,
 } from '../../src/history/conversationStore';
 import { GROWING_ID, interruptedAt, stepOf } from '../fakes/growingConversation';
 import { FakeClock } from './fakeClock';
@@ -24,12 +32,20 @@ function conversation(id: string, opts: { question?: string; n?: number; created
   const messages: StoredMessage[] = [];
   const n = opts.n ?? 2;
   for (let i = 0; i < n; i++) {
-    messages.push(i % 2 === 0
-      ? { id: `${id}-u${i}`, role: 'user', text: i === 0 ? (opts.question ?? `Question for ${id}`) : `Follow-up ${i}`, state: 'done' }
-      : { id: `${id}-a${i}`, role: 'assistant', text: `Answer ${i} of ${id}`, state: 'done' });
+    messages.push(
+      i % 2 === 0
+        ? { id: `${id}-u${i}`, role: 'user', text: i === 0 ? (opts.question ?? `Question for ${id}`) : `Follow-up ${i}`, state: 'done' }
+        : { id: `${id}-a${i}`, role: 'assistant', text: `Answer ${i} of ${id}`, state: 'done' },
+    );
   }
   if (opts.streaming) messages.push({ id: `${id}-live`, role: 'assistant', text: 'Partial ans', state: 'streaming' });
-  return { id, createdAt: opts.createdAt ?? 1000, updatedAt: opts.createdAt ?? 1000, model: { endpoint: 'Ollama', model: 'llama3.2' }, messages };
+  return {
+    id,
+    createdAt: opts.createdAt ?? 1000,
+    updatedAt: opts.createdAt ?? 1000,
+    model: { endpoint: 'Ollama', model: 'llama3.2' },
+    messages,
+  };
 }
 
 /** Tricky text: every kind of character JSON has to escape, astral and combining characters, a lone surrogate. */
@@ -46,11 +62,26 @@ function bigConversation(id: string, count: number): Conversation {
       text: `${i}: ${TRICKY} `.repeat(1 + (i % 7)),
       state,
       ...(state === 'error'
-        ? { error: { message: 'Ollama is not running at http://127.0.0.1:11434.', actions: [{ kind: 'retry', label: 'Retry' }, { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' }] } }
+        ? {
+            error: {
+              message: 'Ollama is not running at http://127.0.0.1:11434.',
+              actions: [
+                { kind: 'retry', label: 'Retry' },
+                { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' },
+              ],
+            },
+          }
         : {}),
     } as StoredMessage);
   }
-  return { id, title: `Big ${TRICKY}`, createdAt: 1_700_000_000_123, updatedAt: 1_700_000_000_456, model: { endpoint: 'LM Studio', model: 'qwen3-8b' }, messages };
+  return {
+    id,
+    title: `Big ${TRICKY}`,
+    createdAt: 1_700_000_000_123,
+    updatedAt: 1_700_000_000_456,
+    model: { endpoint: 'LM Studio', model: 'qwen3-8b' },
+    messages,
+  };
 }
 
 const visibleFiles = async (dir: string) => (await fs.readdir(dir)).sort();
@@ -115,7 +146,10 @@ describe('ConversationStore', () => {
       current = loaded;
     }
     assert.deepEqual(current, { ...original, updatedAt: 0 });
-    assert.ok(current.messages.some((m) => m.text.includes('\ud800')), 'a lone surrogate survives');
+    assert.ok(
+      current.messages.some((m) => m.text.includes('\ud800')),
+      'a lone surrogate survives',
+    );
     assert.deepEqual(await visibleFiles(dir), [fileNameOf('cycles'), 'index.json']);
   });
 
@@ -211,7 +245,11 @@ describe('ConversationStore', () => {
         assert.equal(maxInFlight, 1, 'one write of a file at a time');
         assert.ok(writes.length < 50, `coalesced: ${writes.length} writes for 200 checkpoints`);
         const revisions = writes.map((w) => w.revision);
-        assert.deepEqual(revisions, [...revisions].sort((a, b) => a - b), 'in order');
+        assert.deepEqual(
+          revisions,
+          [...revisions].sort((a, b) => a - b),
+          'in order',
+        );
         const { conversation: onDisk } = await new ConversationStore({ dir }).load('burst');
         assert.ok(onDisk?.messages.at(-1)?.text.endsWith(' 199'), 'the last state is on disk');
       } finally {
@@ -235,7 +273,11 @@ describe('ConversationStore', () => {
         mock.restoreAll();
       }
       assert.match(errors.join('\n'), /saving fails failed: ENOSPC/);
-      assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('.tmp-')), [], 'no temp file left behind');
+      assert.deepEqual(
+        (await fs.readdir(dir)).filter((f) => f.includes('.tmp-')),
+        [],
+        'no temp file left behind',
+      );
       store.checkpoint(c);
       await store.idle();
       assert.ok((await new ConversationStore({ dir }).load('fails')).conversation);
@@ -253,13 +295,19 @@ describe('ConversationStore', () => {
       const whole = await fs.readFile(path.join(dir, fileNameOf('cut')), 'utf8');
       await fs.writeFile(path.join(dir, fileNameOf('cut')), whole.slice(0, Math.floor(whole.length / 2)));
       await fs.writeFile(path.join(dir, fileNameOf('garbage')), '\u0000\u0000\u0000 not json at all');
-      await fs.writeFile(path.join(dir, fileNameOf('shape')), JSON.stringify({ version: 1, conversation: { id: 'shape', createdAt: 1, updatedAt: 1, messages: 'nope' } }));
+      await fs.writeFile(
+        path.join(dir, fileNameOf('shape')),
+        JSON.stringify({ version: 1, conversation: { id: 'shape', createdAt: 1, updatedAt: 1, messages: 'nope' } }),
+      );
       await fs.writeFile(path.join(dir, fileNameOf('empty')), '');
       await fs.writeFile(path.join(dir, fileNameOf('other')), JSON.stringify({ version: 1, conversation: conversation('not-other') }));
 
       const fresh = new ConversationStore({ dir, clock });
       const { conversations, problems } = await fresh.list();
-      assert.deepEqual(conversations.map((c) => c.id), ['good']);
+      assert.deepEqual(
+        conversations.map((c) => c.id),
+        ['good'],
+      );
       assert.deepEqual(problems.map((p) => p.file).sort(), ['cut', 'empty', 'garbage', 'other', 'shape'].map(fileNameOf).sort());
       for (const p of problems) {
         assert.equal(p.kind, 'corrupt');
@@ -269,7 +317,11 @@ describe('ConversationStore', () => {
       assert.match(problems.find((p) => p.file === fileNameOf('cut'))!.reason, /not valid JSON/);
       assert.match(problems.find((p) => p.file === fileNameOf('shape'))!.reason, /messages/);
       assert.match(problems.find((p) => p.file === fileNameOf('other'))!.reason, /not-other/);
-      assert.equal((await fs.readFile(path.join(dir, problems.find((p) => p.file === fileNameOf('cut'))!.movedTo!), 'utf8')).length, Math.floor(whole.length / 2), 'byte for byte');
+      assert.equal(
+        (await fs.readFile(path.join(dir, problems.find((p) => p.file === fileNameOf('cut'))!.movedTo!), 'utf8')).length,
+        Math.floor(whole.length / 2),
+        'byte for byte',
+      );
 
       assert.deepEqual((await fresh.list()).problems, [], 'reported once');
       assert.deepEqual((await new ConversationStore({ dir }).list()).problems, [], 'and not again after a restart');
@@ -327,12 +379,21 @@ describe('ConversationStore', () => {
       await other.save(changed);
       await fs.unlink(path.join(dir, fileNameOf('gone')));
       const { conversations } = await mine.list();
-      assert.deepEqual(conversations.map((c) => [c.id, c.title, c.messageCount]), [['shared', 'After, from the other window', 5]]);
+      assert.deepEqual(
+        conversations.map((c) => [c.id, c.title, c.messageCount]),
+        [['shared', 'After, from the other window', 5]],
+      );
     });
   });
 
   describe('tool cards and metrics', () => {
-    const tool = (state: ToolCallInfo['state'], extra: Partial<ToolCallInfo> = {}): ToolCallInfo => ({ name: 'read_file', server: 'filesystem', arguments: '{\n  "path": "/tmp/a.txt"\n}', state, ...extra });
+    const tool = (state: ToolCallInfo['state'], extra: Partial<ToolCallInfo> = {}): ToolCallInfo => ({
+      name: 'read_file',
+      server: 'filesystem',
+      arguments: '{\n  "path": "/tmp/a.txt"\n}',
+      state,
+      ...extra,
+    });
 
     function withTools(id: string): Conversation {
       return {
@@ -341,16 +402,49 @@ describe('ConversationStore', () => {
         updatedAt: 1000,
         messages: [
           { id: 'u1', role: 'user', text: 'Read /tmp/a.txt and /tmp/b.png', state: 'done' },
-          { id: 'a1', role: 'assistant', text: '', state: 'done', metrics: { firstTokenMs: 812, tokensPerSecond: 41.5, promptTokens: 1200, completionTokens: 37 } },
           {
-            id: 't1', role: 'tool', text: '', state: 'done',
-            tool: tool('done', { readOnly: true, startedAt: 1_700_000_000_000, durationMs: 42, result: { text: `a.txt: ${TRICKY}`, isError: false } }),
+            id: 'a1',
+            role: 'assistant',
+            text: '',
+            state: 'done',
+            metrics: { firstTokenMs: 812, tokensPerSecond: 41.5, promptTokens: 1200, completionTokens: 37 },
           },
           {
-            id: 't2', role: 'tool', text: '', state: 'done',
-            tool: tool('error', { startedAt: 1_700_000_000_050, durationMs: 7, result: { text: 'EACCES', isError: true, images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] } }),
+            id: 't1',
+            role: 'tool',
+            text: '',
+            state: 'done',
+            tool: tool('done', {
+              readOnly: true,
+              startedAt: 1_700_000_000_000,
+              durationMs: 42,
+              result: { text: `a.txt: ${TRICKY}`, isError: false },
+            }),
           },
-          { id: 't3', role: 'tool', text: '', state: 'done', tool: { name: 'rm', arguments: '{}', state: 'cancelled', readOnly: false, result: { text: 'The user denied this tool call.', isError: true } } },
+          {
+            id: 't2',
+            role: 'tool',
+            text: '',
+            state: 'done',
+            tool: tool('error', {
+              startedAt: 1_700_000_000_050,
+              durationMs: 7,
+              result: { text: 'EACCES', isError: true, images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+            }),
+          },
+          {
+            id: 't3',
+            role: 'tool',
+            text: '',
+            state: 'done',
+            tool: {
+              name: 'rm',
+              arguments: '{}',
+              state: 'cancelled',
+              readOnly: false,
+              result: { text: 'The user denied this tool call.', isError: true },
+            },
+          },
           { id: 'a2', role: 'assistant', text: 'Done.', state: 'done', metrics: {} },
         ],
       };
@@ -370,7 +464,11 @@ describe('ConversationStore', () => {
       assert.deepEqual(problems, []);
       assert.deepEqual(loaded, { ...expected, updatedAt: c.updatedAt });
       assert.deepEqual(Object.keys(loaded!.messages[4].tool!).sort(), ['arguments', 'name', 'readOnly', 'result', 'state']);
-      assert.deepEqual(migrate({ version: 1, conversation: loaded }), { ok: true, conversation: loaded, from: 1 }, 'still format version 1');
+      assert.deepEqual(
+        migrate({ version: 1, conversation: loaded }),
+        { ok: true, conversation: loaded, from: 1 },
+        'still format version 1',
+      );
       const file = JSON.parse(await fs.readFile(path.join(dir, fileNameOf('tools')), 'utf8'));
       assert.equal(file.version, 1);
       const [summary] = (await store.list()).conversations;
@@ -382,7 +480,13 @@ describe('ConversationStore', () => {
       const dir = await freshDir();
       const store = new ConversationStore({ dir });
       const c = withTools('mid-call');
-      c.messages.splice(3, 0, { id: 'run', role: 'tool', text: '', state: 'done', tool: tool('running', { startedAt: 5, progress: { progress: 3, total: 10, message: 'Reading…' } }) });
+      c.messages.splice(3, 0, {
+        id: 'run',
+        role: 'tool',
+        text: '',
+        state: 'done',
+        tool: tool('running', { startedAt: 5, progress: { progress: 3, total: 10, message: 'Reading…' } }),
+      });
       c.messages.splice(4, 0, { id: 'ask', role: 'tool', text: '', state: 'done', tool: tool('pending', { readOnly: false }) });
       await store.flush(c);
       const live = await store.load('mid-call');
@@ -393,12 +497,26 @@ describe('ConversationStore', () => {
       const cut = { state: 'cancelled', result: { text: TOOL_INTERRUPTED, isError: true } };
       assert.deepEqual(afterRestart?.messages[3].tool, { ...tool('running', { startedAt: 5 }), ...cut }, 'progress goes, startedAt stays');
       assert.deepEqual(afterRestart?.messages[4].tool, { ...tool('pending', { readOnly: false }), ...cut });
-      assert.deepEqual(afterRestart?.messages.filter((m) => m.id !== 'run' && m.id !== 'ask'), withTools('mid-call').messages, 'finished cards are left alone');
+      assert.deepEqual(
+        afterRestart?.messages.filter((m) => m.id !== 'run' && m.id !== 'ask'),
+        withTools('mid-call').messages,
+        'finished cards are left alone',
+      );
       assert.equal(TOOL_INTERRUPTED, 'Interrupted: the editor closed while this tool call was running.');
 
       // Once the call has ended, this process lets go of the live state; a reload sees it as it ended.
-      c.messages[3].tool = { ...c.messages[3].tool!, state: 'done', progress: undefined, durationMs: 9, result: { text: 'ok', isError: false } };
-      c.messages[4].tool = { ...c.messages[4].tool!, state: 'cancelled', result: { text: 'The user denied this tool call.', isError: true } };
+      c.messages[3].tool = {
+        ...c.messages[3].tool!,
+        state: 'done',
+        progress: undefined,
+        durationMs: 9,
+        result: { text: 'ok', isError: false },
+      };
+      c.messages[4].tool = {
+        ...c.messages[4].tool!,
+        state: 'cancelled',
+        result: { text: 'The user denied this tool call.', isError: true },
+      };
       await store.flush(c);
       assert.equal((await store.load('mid-call')).conversation?.messages[3].tool?.state, 'done');
       assert.equal((await new ConversationStore({ dir }).load('mid-call')).conversation?.messages[3].tool?.result?.text, 'ok');
@@ -445,14 +563,17 @@ describe('ConversationStore', () => {
       spoilt.messages[2].tool.state = 'flying';
       await fs.writeFile(path.join(dir, fileNameOf('shapes')), JSON.stringify({ version: 1, conversation: spoilt }));
       const { conversations, problems } = await new ConversationStore({ dir }).list();
-      assert.deepEqual(conversations.map((x) => x.id), ['fine']);
+      assert.deepEqual(
+        conversations.map((x) => x.id),
+        ['fine'],
+      );
       assert.equal(problems.length, 1);
       assert.equal(problems[0].kind, 'corrupt');
       assert.match(problems[0].reason, /message 2: malformed tool call \(unknown state "flying"\)/);
       assert.ok(problems[0].movedTo);
     });
 
-    it('saves a conversation whose metrics hold a server\'s null, without it; refuses a tool card it could not read back', async () => {
+    it("saves a conversation whose metrics hold a server's null, without it; refuses a tool card it could not read back", async () => {
       const dir = await freshDir();
       const errors: string[] = [];
       const store = new ConversationStore({ dir, log: { info() {}, warn() {}, error: (m) => errors.push(m) } });
@@ -500,12 +621,22 @@ describe('ConversationStore', () => {
           { id: 'old-one-m0', role: 'user', text: 'What is a monad?', state: 'done' },
           { id: 'old-one-m1', role: 'assistant', text: 'A monoid in the category…', state: 'stopped' },
           { id: 'old-one-m2', role: 'user', text: 'Again?', state: 'done' },
-          { id: 'old-one-m3', role: 'assistant', text: 'Ollama is not running', state: 'error', error: { message: 'Ollama is not running at http://127.0.0.1:11434.', actions: [] } },
+          {
+            id: 'old-one-m3',
+            role: 'assistant',
+            text: 'Ollama is not running',
+            state: 'error',
+            error: { message: 'Ollama is not running at http://127.0.0.1:11434.', actions: [] },
+          },
           { id: 'old-one-m4', role: 'user', text: 'Once more', state: 'done' },
           { id: 'old-one-m5', role: 'assistant', text: 'Half an ans', state: 'streaming' },
         ],
       });
-      assert.deepEqual(migrate({ version: 1, conversation: result.conversation }), { ok: true, conversation: result.conversation, from: 1 });
+      assert.deepEqual(migrate({ version: 1, conversation: result.conversation }), {
+        ok: true,
+        conversation: result.conversation,
+        from: 1,
+      });
     });
 
     it('says why it cannot: a newer version, an unknown one, a v0 without dates', () => {
@@ -525,7 +656,10 @@ describe('ConversationStore', () => {
       const store = new ConversationStore({ dir });
       const { conversations, problems } = await store.list();
       assert.deepEqual(problems, []);
-      assert.deepEqual(conversations.map((c) => [c.id, c.title, c.messageCount]), [['old-one', 'What is a monad?', 6]]);
+      assert.deepEqual(
+        conversations.map((c) => [c.id, c.title, c.messageCount]),
+        [['old-one', 'What is a monad?', 6]],
+      );
       const { conversation: loaded } = await store.load('old-one');
       assert.equal(loaded?.messages[5].state, 'interrupted');
       await store.save(loaded!);
@@ -550,12 +684,22 @@ describe('ConversationStore', () => {
 
     const { hits, problems } = await store.search('äPfEl');
     assert.deepEqual(problems, []);
-    assert.deepEqual(hits.map((h) => h.summary.id), ['s-b', 's-a']);
+    assert.deepEqual(
+      hits.map((h) => h.summary.id),
+      ['s-b', 's-a'],
+    );
     assert.equal(hits[1].inTitle, true);
     assert.equal(hits[0].inTitle, false);
-    assert.deepEqual(hits[0].matches.map((m) => m.messageId), ['s-b-a1']);
+    assert.deepEqual(
+      hits[0].matches.map((m) => m.messageId),
+      ['s-b-a1'],
+    );
     assert.match(hits[0].matches[0].snippet, /parser combinator to handle äpfel and Birnen/);
-    assert.deepEqual((await store.search('renamed')).hits.map((h) => h.summary.id), ['s-c'], 'renamed titles are searched');
+    assert.deepEqual(
+      (await store.search('renamed')).hits.map((h) => h.summary.id),
+      ['s-c'],
+      'renamed titles are searched',
+    );
     assert.deepEqual((await store.search('.*')).hits, [], 'the query is text, not a pattern');
     assert.deepEqual((await store.search('   ')).hits, []);
   });
@@ -588,7 +732,10 @@ describe('ConversationStore', () => {
     assert.ok(deleted);
     assert.deepEqual(deleted.conversation, saved);
     assert.equal(deleted.summary.id, 'del');
-    assert.deepEqual((await store.list()).conversations.map((x) => x.id), ['keep']);
+    assert.deepEqual(
+      (await store.list()).conversations.map((x) => x.id),
+      ['keep'],
+    );
     await assert.rejects(fs.stat(path.join(dir, fileNameOf('del'))), { code: 'ENOENT' });
 
     store.checkpoint(c);
@@ -613,7 +760,10 @@ describe('ConversationStore', () => {
     const deleted = await store.delete('racing');
     assert.ok(deleted?.conversation.messages.at(-1)?.text.endsWith(' 19'), 'undo gets the live state');
     await store.idle();
-    assert.deepEqual((await visibleFiles(dir)).filter((f) => f.startsWith('conversation-')), []);
+    assert.deepEqual(
+      (await visibleFiles(dir)).filter((f) => f.startsWith('conversation-')),
+      [],
+    );
   });
 
   it('reports usage in bytes, the oldest conversations, and prunes only what it is asked to', async () => {
@@ -626,14 +776,23 @@ describe('ConversationStore', () => {
     }
     const sizes = await Promise.all((await fs.readdir(dir)).map(async (f) => (await fs.stat(path.join(dir, f))).size));
     const usage = await store.usage();
-    assert.equal(usage, sizes.reduce((a, b) => a + b, 0));
-    assert.deepEqual((await store.oldest(2)).map((c) => c.id), ['p1', 'p2']);
+    assert.equal(
+      usage,
+      sizes.reduce((a, b) => a + b, 0),
+    );
+    assert.deepEqual(
+      (await store.oldest(2)).map((c) => c.id),
+      ['p1', 'p2'],
+    );
     assert.deepEqual((await store.list()).conversations.length, 4, 'oldest() deletes nothing');
 
     const { removed, freedBytes } = await store.prune(['p1', 'p2', 'missing']);
     assert.deepEqual(removed, ['p1', 'p2']);
     assert.ok(freedBytes > 0);
-    assert.deepEqual((await store.list()).conversations.map((c) => c.id), ['p4', 'p3']);
+    assert.deepEqual(
+      (await store.list()).conversations.map((c) => c.id),
+      ['p4', 'p3'],
+    );
     assert.ok((await store.usage()) < usage);
     assert.equal(await new ConversationStore({ dir: path.join(dir, 'nothing-here') }).usage(), 0);
   });
@@ -668,7 +827,14 @@ describe('ConversationStore under SIGKILL', () => {
     // Bundled once, so each child starts in tens of ms rather than going through tsx.
     await fs.mkdir(root, { recursive: true });
     writer = path.join(root, 'checkpointWriter.mjs');
-    await build({ entryPoints: [path.join(__dirname, '../fakes/checkpointWriter.ts')], bundle: true, platform: 'node', format: 'esm', outfile: writer, logLevel: 'silent' });
+    await build({
+      entryPoints: [path.join(__dirname, '../fakes/checkpointWriter.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: writer,
+      logLevel: 'silent',
+    });
   });
 
   it('always loads the conversation as of a checkpoint no older than the last one the writer reported', { timeout: 120_000 }, async (t) => {
@@ -730,7 +896,9 @@ describe('ConversationStore under SIGKILL', () => {
       steps.push(step);
       if (step > lastReported) aheadOfReport++;
     }
-    t.diagnostic(`killed at steps ${steps.join(' ')}; ${aheadOfReport} kills landed between a write and its report, ${midWrite} in the middle of a write (a temp file was left)`);
+    t.diagnostic(
+      `killed at steps ${steps.join(' ')}; ${aheadOfReport} kills landed between a write and its report, ${midWrite} in the middle of a write (a temp file was left)`,
+    );
     // The kills landed while the writer was busy, not all before its first checkpoint.
     assert.ok(steps.filter((s) => s > 0).length >= ITERATIONS / 2, `steps: ${steps}`);
   });

@@ -15,7 +15,16 @@ const silent = { info() {}, warn() {}, error() {} };
 type Posted = Exclude<HostToWebview, string>;
 
 function conversation(id: string, updatedAt: number, question: string, size = 10): Conversation {
-  return { id, createdAt: updatedAt, updatedAt, model: { endpoint: 'Local', model: 'm' }, messages: [{ id: `${id}-u`, role: 'user', text: question, state: 'done' }, { id: `${id}-a`, role: 'assistant', text: 'x'.repeat(size), state: 'done' }] };
+  return {
+    id,
+    createdAt: updatedAt,
+    updatedAt,
+    model: { endpoint: 'Local', model: 'm' },
+    messages: [
+      { id: `${id}-u`, role: 'user', text: question, state: 'done' },
+      { id: `${id}-a`, role: 'assistant', text: 'x'.repeat(size), state: 'done' },
+    ],
+  };
 }
 
 describe('planPrune: which conversations make room', () => {
@@ -55,7 +64,13 @@ describe('HistoryController against a real store and real sessions', () => {
     answer = undefined;
     limit = 1024 * 1024;
     const post = (m: HostToWebview) => typeof m !== 'string' && posted.push(structuredClone(m));
-    sessions = new ChatSessions({ config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 50 }), providerFor: createProvider, persist: store, post, log: silent });
+    sessions = new ChatSessions({
+      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 50 }),
+      providerFor: createProvider,
+      persist: store,
+      post,
+      log: silent,
+    });
     history = new HistoryController({
       store,
       sessions,
@@ -81,9 +96,18 @@ describe('HistoryController against a real store and real sessions', () => {
     await store.save(conversation('a', 1000, 'How do I sort an array?'));
     await store.save(conversation('b', 2000, 'What is a monad?'));
     await history.list('');
-    assert.deepEqual(lastList().items.map((i) => [i.title, i.model, i.messageCount]), [['What is a monad?', 'm', 2], ['How do I sort an array?', 'm', 2]]);
+    assert.deepEqual(
+      lastList().items.map((i) => [i.title, i.model, i.messageCount]),
+      [
+        ['What is a monad?', 'm', 2],
+        ['How do I sort an array?', 'm', 2],
+      ],
+    );
     await history.list('sort');
-    assert.deepEqual(lastList().items.map((i) => i.id), ['a']);
+    assert.deepEqual(
+      lastList().items.map((i) => i.id),
+      ['a'],
+    );
     assert.equal(lastList().query, 'sort');
     assert.match(lastList().items[0].snippet ?? '', /sort an array/);
   });
@@ -93,7 +117,10 @@ describe('HistoryController against a real store and real sessions', () => {
     posted.length = 0;
     await Promise.all([history.list('sorting'), history.list('monads')]);
     const lists = posted.filter((m): m is Extract<Posted, { type: 'history' }> => m.type === 'history');
-    assert.deepEqual(lists.map((l) => l.query), ['monads']);
+    assert.deepEqual(
+      lists.map((l) => l.query),
+      ['monads'],
+    );
     assert.equal(lists[0].items.length, 15);
     await assert.rejects(store.search('x', AbortSignal.abort()), { name: 'AbortError' });
   });
@@ -123,13 +150,27 @@ describe('HistoryController against a real store and real sessions', () => {
     assert.equal(notice?.text, 'Deleted “Keep me”.');
     assert.equal(notice?.action?.label, 'Undo');
     await history.noticeAction(notice!.action!.id);
-    assert.deepEqual(lastList().items.map((i) => i.id), ['a']);
+    assert.deepEqual(
+      lastList().items.map((i) => i.id),
+      ['a'],
+    );
     const { conversation: back } = await store.load('a');
-    assert.deepEqual(back?.messages.map((m) => m.text), ['Keep me', 'x'.repeat(10)]);
+    assert.deepEqual(
+      back?.messages.map((m) => m.text),
+      ['Keep me', 'x'.repeat(10)],
+    );
   });
 
   it('does not delete a conversation that is still answering, and marks it busy in the list', async () => {
-    server.onChat = (body) => ({ steps: paced(answerLines(body.model, Array.from({ length: 10 }, () => 'w ')), 30) });
+    server.onChat = (body) => ({
+      steps: paced(
+        answerLines(
+          body.model,
+          Array.from({ length: 10 }, () => 'w '),
+        ),
+        30,
+      ),
+    });
     const running = sessions.active;
     running.send('Slow');
     await new Promise((r) => setTimeout(r, 60));
@@ -160,7 +201,13 @@ describe('HistoryController against a real store and real sessions', () => {
     // Two turns ending together ask once; a conversation opened while the prompt is up is not pruned.
     let asks = 0;
     const racing = new HistoryController({
-      store, sessions, post: () => {}, log: silent, reportProblems: () => {}, limitBytes: () => limit, openLimitSetting: () => {},
+      store,
+      sessions,
+      post: () => {},
+      log: silent,
+      reportProblems: () => {},
+      limitBytes: () => limit,
+      openLimitSetting: () => {},
       ask: async () => {
         asks++;
         await sessions.open('old', async (id) => (await store.load(id)).conversation);
@@ -173,7 +220,16 @@ describe('HistoryController against a real store and real sessions', () => {
     assert.equal((await store.list()).conversations.length, 3, 'the conversation opened meanwhile stays');
     sessions.newChat();
 
-    const again = new HistoryController({ store, sessions, post: () => {}, log: silent, reportProblems: () => {}, ask: async (m) => (asked.push(m), 'Delete oldest'), limitBytes: () => limit, openLimitSetting: () => {} });
+    const again = new HistoryController({
+      store,
+      sessions,
+      post: () => {},
+      log: silent,
+      reportProblems: () => {},
+      ask: async (m) => (asked.push(m), 'Delete oldest'),
+      limitBytes: () => limit,
+      openLimitSetting: () => {},
+    });
     await again.enforceBound();
     assert.deepEqual((await store.list()).conversations.map((c) => c.id).sort(), ['mid', 'new']);
     assert.ok((await store.usage()) <= limit);

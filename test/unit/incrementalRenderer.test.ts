@@ -14,7 +14,7 @@ const FENCE_END = '</code></pre>\n';
 function chunks(text: string, size: number | 'random', seed = 1): string[] {
   const out: string[] = [];
   let s = seed;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     s = (s * 1103515245 + 12345) & 0x7fffffff;
     const n = size === 'random' ? 1 + (s % 40) : size;
     out.push(text.slice(i, i + n));
@@ -53,7 +53,8 @@ function stream(text: string, parts: string[], fullEvery = 1): { fastPaths: numb
     const normalized = prefix.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
     assert.ok(normalized.startsWith(r.text) && normalized.length - r.text.length <= 1, `text at ${where}`);
     assert.equal(tail, md.render(fillIncomplete(r.tailText)), `tail at ${where}`);
-    if (step % fullEvery === 0 || step === parts.length - 1) assert.equal(committed + md.render(r.tailText), md.render(r.text), `committed + tail at ${where}`);
+    if (step % fullEvery === 0 || step === parts.length - 1)
+      assert.equal(committed + md.render(r.tailText), md.render(r.text), `committed + tail at ${where}`);
   });
   apply(r.finish());
   assert.equal(tail, '', 'no tail after finish');
@@ -79,7 +80,8 @@ describe('IncrementalMarkdown', () => {
   for (const doc of realWorldDocs().map((d) => ({ ...d, text: d.text.slice(0, 60_000) }))) {
     it(`matches markdown-it on ${doc.name} (${doc.text.length} chars) streamed in chunks of 7 and random`, () => {
       // The full-prefix check is O(text): on long documents, about a hundred of them per pass.
-      for (const parts of [chunks(doc.text, 7), chunks(doc.text, 'random', 3)]) stream(doc.text, parts, Math.max(10, Math.ceil(parts.length / 100)));
+      for (const parts of [chunks(doc.text, 7), chunks(doc.text, 'random', 3)])
+        stream(doc.text, parts, Math.max(10, Math.ceil(parts.length / 100)));
     });
   }
 
@@ -106,7 +108,10 @@ describe('IncrementalMarkdown', () => {
     let sawReset = false;
     for (const p of parts) {
       const u = r.append(p);
-      if (u.reset) { committed = ''; sawReset = true; }
+      if (u.reset) {
+        committed = '';
+        sawReset = true;
+      }
       committed += u.commit;
     }
     const u = r.finish();

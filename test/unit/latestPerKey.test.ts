@@ -17,7 +17,8 @@ describe('LatestPerKey: tool progress coalesced to the update cap', () => {
     }
     clock.advance(1000);
     const times = posted.map((p) => p[2]);
-    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= GAP, `posts ${i - 1} and ${i} are ${times[i] - times[i - 1]} ms apart`);
+    for (let i = 1; i < times.length; i++)
+      assert.ok(times[i] - times[i - 1] >= GAP, `posts ${i - 1} and ${i} are ${times[i] - times[i - 1]} ms apart`);
     assert.ok(posted.filter((p) => p[2] < 1000).length <= 20, 'at most the cap in the first second');
     for (const key of ['a', 'b', 'c']) {
       const mine = posted.filter((p) => p[0] === key);

@@ -35,12 +35,18 @@ describe('readMcpConfig', () => {
   it('merges settings and .vscode/mcp.json, the workspace winning a name clash, and records each source', () => {
     const config = readMcpConfig({
       settingsServers: { a: { command: 'a-cmd' }, shared: { command: 'from-settings' } },
-      workspaceJson: JSON.stringify({ servers: { shared: { type: 'stdio', command: 'from-workspace' }, b: { type: 'http', url: 'http://h/mcp' } } }),
+      workspaceJson: JSON.stringify({
+        servers: { shared: { type: 'stdio', command: 'from-workspace' }, b: { type: 'http', url: 'http://h/mcp' } },
+      }),
     });
     assert.deepEqual(config.problems, []);
     assert.deepEqual(
       config.entries.map((e) => [e.name, e.source, e.type === 'stdio' ? e.command : e.url]),
-      [['a', 'settings', 'a-cmd'], ['shared', 'workspace', 'from-workspace'], ['b', 'workspace', 'http://h/mcp']],
+      [
+        ['a', 'settings', 'a-cmd'],
+        ['shared', 'workspace', 'from-workspace'],
+        ['b', 'workspace', 'http://h/mcp'],
+      ],
     );
   });
 
@@ -54,13 +60,29 @@ describe('readMcpConfig', () => {
     }`;
     const config = readMcpConfig({ workspaceJson: text });
     assert.deepEqual(config.problems, []);
-    assert.deepEqual(config.entries, [{ name: 'fs', source: 'workspace', type: 'stdio', command: 'npx', args: ['-y', 'server'], env: {}, envFile: undefined, cwd: undefined }]);
-    assert.deepEqual(config.inputs, [{ type: 'promptString', id: 'key', description: 'API key', password: true, default: undefined, options: undefined }]);
+    assert.deepEqual(config.entries, [
+      {
+        name: 'fs',
+        source: 'workspace',
+        type: 'stdio',
+        command: 'npx',
+        args: ['-y', 'server'],
+        env: {},
+        envFile: undefined,
+        cwd: undefined,
+      },
+    ]);
+    assert.deepEqual(config.inputs, [
+      { type: 'promptString', id: 'key', description: 'API key', password: true, default: undefined, options: undefined },
+    ]);
   });
 
   it('infers the type from "command" or "url" when it is left out', () => {
     const { entries } = readMcpConfig({ settingsServers: { s: { command: 'x' }, h: { url: 'https://h' } } });
-    assert.deepEqual(entries.map((e) => e.type), ['stdio', 'http']);
+    assert.deepEqual(
+      entries.map((e) => e.type),
+      ['stdio', 'http'],
+    );
   });
 
   it('turns each bad entry into a message naming the server, and still loads the good ones', () => {
@@ -76,7 +98,10 @@ describe('readMcpConfig', () => {
         badHeaders: { url: 'https://h', headers: ['x'] },
       },
     });
-    assert.deepEqual(config.entries.map((e) => e.name), ['good']);
+    assert.deepEqual(
+      config.entries.map((e) => e.name),
+      ['good'],
+    );
     const messages = Object.fromEntries(config.problems.map((p) => [p.server, p.message]));
     assert.match(messages.noCommand, /^MCP server "noCommand" \(modelChat\.mcp\.servers\): "command" must be a non-empty string$/);
     assert.match(messages.badArgs, /"args" must be an array of strings/);
@@ -89,8 +114,14 @@ describe('readMcpConfig', () => {
   });
 
   it('rejects a broken mcp.json as a whole, saying where, and keeps the settings servers', () => {
-    const config = readMcpConfig({ settingsServers: { a: { command: 'a' } }, workspaceJson: '{\n  "servers": {\n    "x": { "command": "y" \n  }\n' });
-    assert.deepEqual(config.entries.map((e) => e.name), ['a']);
+    const config = readMcpConfig({
+      settingsServers: { a: { command: 'a' } },
+      workspaceJson: '{\n  "servers": {\n    "x": { "command": "y" \n  }\n',
+    });
+    assert.deepEqual(
+      config.entries.map((e) => e.name),
+      ['a'],
+    );
     assert.equal(config.problems.length, 1);
     assert.match(config.problems[0].message, /^\.vscode\/mcp\.json is not valid JSON: \w+ at line \d+, column \d+$/);
   });
@@ -116,7 +147,11 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
       {
         workspaceJson: JSON.stringify({
           servers: {
-            s: { command: '${userHome}/bin/srv', args: ['${workspaceFolder}/src', '--token=${input:tok}', '${env:UNSET_VAR}'], env: { T: '${env:TOKEN_VAR}' } },
+            s: {
+              command: '${userHome}/bin/srv',
+              args: ['${workspaceFolder}/src', '--token=${input:tok}', '${env:UNSET_VAR}'],
+              env: { T: '${env:TOKEN_VAR}' },
+            },
             h: { type: 'http', url: 'https://example.com/${input:tok}/mcp', headers: { Authorization: 'Bearer ${input:tok}' } },
           },
           inputs: [{ type: 'promptString', id: 'tok', password: true }],
@@ -134,7 +169,13 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
       env: { T: 'from-env' },
       cwd: folder, // VS Code's default working directory
     });
-    assert.deepEqual(servers[1], { name: 'h', source: 'workspace', type: 'http', url: 'https://example.com/value-of-tok/mcp', headers: { Authorization: 'Bearer value-of-tok' } });
+    assert.deepEqual(servers[1], {
+      name: 'h',
+      source: 'workspace',
+      type: 'http',
+      url: 'https://example.com/value-of-tok/mcp',
+      headers: { Authorization: 'Bearer value-of-tok' },
+    });
   });
 
   it("asks for each server's inputs once, with their declaration, one at a time (an answer is never reused for another server)", async () => {
@@ -151,13 +192,26 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
     await loadMcpServers(
       {
         workspaceJson: JSON.stringify({
-          servers: { a: { command: 'x', args: ['${input:key}', '${input:key}'] }, b: { command: 'y', env: { K: '${input:key}', R: '${input:region}' } } },
-          inputs: [{ type: 'promptString', id: 'key', description: 'API key', password: true }, { type: 'promptString', id: 'region' }],
+          servers: {
+            a: { command: 'x', args: ['${input:key}', '${input:key}'] },
+            b: { command: 'y', env: { K: '${input:key}', R: '${input:region}' } },
+          },
+          inputs: [
+            { type: 'promptString', id: 'key', description: 'API key', password: true },
+            { type: 'promptString', id: 'region' },
+          ],
         }),
       },
       opts,
     );
-    assert.deepEqual(asked.map((i) => [i.id, i.password, i.description]), [['key', true, 'API key'], ['key', true, 'API key'], ['region', false, undefined]]);
+    assert.deepEqual(
+      asked.map((i) => [i.id, i.password, i.description]),
+      [
+        ['key', true, 'API key'],
+        ['key', true, 'API key'],
+        ['region', false, undefined],
+      ],
+    );
   });
 
   it('asks for an input used in settings but declared nowhere, treating it as a secret', async () => {
@@ -169,19 +223,34 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
 
   it('leaves out only the servers whose input was cancelled', async () => {
     const { opts } = options({ resolveInput: async (input) => (input.id === 'no' ? undefined : 'yes') });
-    const { servers, problems } = await loadMcpServers({ settingsServers: { a: { command: '${input:no}' }, b: { command: '${input:ok}' } } }, opts);
-    assert.deepEqual(servers.map((s) => s.name), ['b']);
+    const { servers, problems } = await loadMcpServers(
+      { settingsServers: { a: { command: '${input:no}' }, b: { command: '${input:ok}' } } },
+      opts,
+    );
+    assert.deepEqual(
+      servers.map((s) => s.name),
+      ['b'],
+    );
     assert.deepEqual(problems, [{ source: 'settings', server: 'a', message: 'MCP server "a": input "no" was not provided' }]);
   });
 
   it('in an untrusted workspace blocks workspace servers without asking for their inputs, and runs settings servers', async () => {
     const { asked, opts } = options({ trusted: false });
     const result = await loadMcpServers(
-      { settingsServers: { mine: { command: 'x' } }, workspaceJson: JSON.stringify({ servers: { theirs: { command: 'rm', args: ['${input:x}'] } } }) },
+      {
+        settingsServers: { mine: { command: 'x' } },
+        workspaceJson: JSON.stringify({ servers: { theirs: { command: 'rm', args: ['${input:x}'] } } }),
+      },
       opts,
     );
-    assert.deepEqual(result.servers.map((s) => s.name), ['mine']);
-    assert.deepEqual(result.blocked.map((s) => s.name), ['theirs']);
+    assert.deepEqual(
+      result.servers.map((s) => s.name),
+      ['mine'],
+    );
+    assert.deepEqual(
+      result.blocked.map((s) => s.name),
+      ['theirs'],
+    );
     assert.deepEqual(asked, []);
   });
 
@@ -189,7 +258,10 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-config-'));
     writeFileSync(join(dir, '.env'), '# comment\nexport A=from-file\nB="quoted # not a comment"\nC=plain # comment\nD=dropped\n');
     const { opts } = options({ workspaceFolder: dir, readFile: undefined });
-    const { servers, problems } = await loadMcpServers({ workspaceJson: JSON.stringify({ servers: { s: { command: 'x', envFile: '.env', env: { C: 'from-env', D: null } } } }) }, opts);
+    const { servers, problems } = await loadMcpServers(
+      { workspaceJson: JSON.stringify({ servers: { s: { command: 'x', envFile: '.env', env: { C: 'from-env', D: null } } } }) },
+      opts,
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(stdio(servers[0]).env, { A: 'from-file', B: 'quoted # not a comment', C: 'from-env' });
   });
@@ -209,7 +281,10 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
       },
       opts,
     );
-    assert.deepEqual(servers.map((s) => s.name), ['fine']);
+    assert.deepEqual(
+      servers.map((s) => s.name),
+      ['fine'],
+    );
     assert.deepEqual(
       problems.map((p) => p.message),
       [
@@ -227,7 +302,10 @@ describe('loadMcpServers (variables, inputs, envFile, trust)', () => {
 
 describe('variables and dotenv', () => {
   it('leaves unknown variables as written', () => {
-    assert.equal(substitute('${unknown} ${workspaceFolderBasename} ${/}', { userHome: '/h', env: {}, inputs: new Map(), workspaceFolder: '/a/b/' }), '${unknown} b /');
+    assert.equal(
+      substitute('${unknown} ${workspaceFolderBasename} ${/}', { userHome: '/h', env: {}, inputs: new Map(), workspaceFolder: '/a/b/' }),
+      '${unknown} b /',
+    );
   });
 
   it('parses double-quoted escapes and single quotes literally', () => {

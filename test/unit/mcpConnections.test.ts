@@ -46,12 +46,24 @@ describe('McpConnections', () => {
   it('starts nothing until first use', async () => {
     const { connections } = connect([fake('a'), fake('b')]);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(connections.status.map((s) => s.state), ['stopped', 'stopped']);
+    assert.deepEqual(
+      connections.status.map((s) => s.state),
+      ['stopped', 'stopped'],
+    );
     assert.deepEqual(connections.tools, []);
     await connections.client('a'); // a tool call starts just its server
-    assert.deepEqual(connections.status.map((s) => s.state), ['running', 'stopped']);
+    assert.deepEqual(
+      connections.status.map((s) => s.state),
+      ['running', 'stopped'],
+    );
     await connections.ensureStarted();
-    assert.deepEqual(connections.status.map((s) => [s.state, s.toolCount]), [['running', 5], ['running', 5]]);
+    assert.deepEqual(
+      connections.status.map((s) => [s.state, s.toolCount]),
+      [
+        ['running', 5],
+        ['running', 5],
+      ],
+    );
   });
 
   it('passes env and the working directory to the server', async () => {
@@ -68,7 +80,10 @@ describe('McpConnections', () => {
     const first = await whoami(connections);
     const r = await runTool(connections, { name: 'crash', arguments: {} });
     assert.deepEqual([r.ok, r.isError, r.outcome], [false, true, 'failed']);
-    assert.match(r.content, /^The MCP server "a" exited during the call to "crash": exited unexpectedly \(fake server: crashing on purpose\); it restarts on next use\.$/);
+    assert.match(
+      r.content,
+      /^The MCP server "a" exited during the call to "crash": exited unexpectedly \(fake server: crashing on purpose\); it restarts on next use\.$/,
+    );
     assert.equal(connections.status[0].state, 'error');
     assert.equal(connections.tools.length, 5, 'its tools stay offered, so the next call can restart it');
     assert.ok(logger.lines.some((l) => l.startsWith('error MCP server "a" exited unexpectedly')));
@@ -99,9 +114,18 @@ describe('McpConnections', () => {
   it('updateConfig restarts only changed servers, stops removed ones and starts new ones', async () => {
     const { connections } = connect([fake('same'), fake('changed'), fake('removed')]);
     await connections.ensureStarted();
-    const pids = Object.fromEntries(await Promise.all(['same', 'changed', 'removed'].map(async (s) => [s, (await whoami(connections, `${s}_whoami`)).pid])));
+    const pids = Object.fromEntries(
+      await Promise.all(['same', 'changed', 'removed'].map(async (s) => [s, (await whoami(connections, `${s}_whoami`)).pid])),
+    );
     await connections.updateConfig([fake('same'), fake('changed', { FAKE_VAR: 'new' }), fake('added')]);
-    assert.deepEqual(connections.status.map((s) => [s.name, s.state]), [['same', 'running'], ['changed', 'running'], ['added', 'running']]);
+    assert.deepEqual(
+      connections.status.map((s) => [s.name, s.state]),
+      [
+        ['same', 'running'],
+        ['changed', 'running'],
+        ['added', 'running'],
+      ],
+    );
     assert.equal((await whoami(connections, 'same_whoami')).pid, pids.same);
     const changed = await whoami(connections, 'changed_whoami');
     assert.notEqual(changed.pid, pids.changed);

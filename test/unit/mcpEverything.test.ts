@@ -14,7 +14,10 @@ const longOp = 'trigger-long-running-operation';
 
 /** 1, 2, … steps, in order, none missing (see deliverNotificationsFirst for why the last one could go missing). */
 function assertProgressInOrder(values: number[], steps: number): void {
-  assert.deepEqual(values, Array.from({ length: steps }, (_, i) => i + 1));
+  assert.deepEqual(
+    values,
+    Array.from({ length: steps }, (_, i) => i + 1),
+  );
 }
 
 describe('server-everything over stdio', () => {
@@ -24,7 +27,10 @@ describe('server-everything over stdio', () => {
   after(() => connections.dispose());
 
   it('lists its tools with their schemas and annotations', () => {
-    assert.deepEqual(connections.status.map((s) => [s.name, s.state]), [['everything', 'running']]);
+    assert.deepEqual(
+      connections.status.map((s) => [s.name, s.state]),
+      [['everything', 'running']],
+    );
     const echo = connections.findTool('echo');
     assert.equal(echo?.server, 'everything');
     assert.equal(echo?.inputSchema.type, 'object');
@@ -33,12 +39,18 @@ describe('server-everything over stdio', () => {
     for (const name of ['get-sum', longOp, 'get-tiny-image']) assert.ok(connections.findTool(name), name);
     // Registered with taskSupport "required", which callTool refuses: not offered to the model.
     assert.equal(connections.findTool('simulate-research-query'), undefined);
-    assert.ok(logger.lines.some((l) => l.includes('[everything] Starting default (STDIO) server')), 'stderr reaches the log');
+    assert.ok(
+      logger.lines.some((l) => l.includes('[everything] Starting default (STDIO) server')),
+      'stderr reaches the log',
+    );
   });
 
   it('runs echo and get-sum', async () => {
     const echo = await runTool(connections, { name: 'echo', arguments: { message: 'hello' } });
-    assert.deepEqual({ ...echo, durationMs: 0 }, { ok: true, isError: false, outcome: 'done', content: 'Echo: hello', durationMs: 0, server: 'everything' });
+    assert.deepEqual(
+      { ...echo, durationMs: 0 },
+      { ok: true, isError: false, outcome: 'done', content: 'Echo: hello', durationMs: 0, server: 'everything' },
+    );
     const sum = await runTool(connections, { name: 'get-sum', arguments: '{"a": 2, "b": 3}' });
     assert.equal(sum.content, 'The sum of 2 and 3 is 5.');
   });
@@ -64,9 +76,16 @@ describe('server-everything over stdio', () => {
 
   it('reports progress in order, one notification per step', async () => {
     const progress: Array<[number, number | undefined]> = [];
-    const r = await runTool(connections, { name: longOp, arguments: { duration: 1, steps: 5 } }, { onProgress: (p, total) => progress.push([p, total]) });
+    const r = await runTool(
+      connections,
+      { name: longOp, arguments: { duration: 1, steps: 5 } },
+      { onProgress: (p, total) => progress.push([p, total]) },
+    );
     assert.equal(r.ok, true, r.content);
-    assertProgressInOrder(progress.map(([p]) => p), 5);
+    assertProgressInOrder(
+      progress.map(([p]) => p),
+      5,
+    );
     assert.ok(progress.every(([, total]) => total === 5));
   });
 
@@ -79,15 +98,19 @@ describe('server-everything over stdio', () => {
     try {
       const controller = new AbortController();
       let abortedAt = 0;
-      const r = await runTool(connections, { name: longOp, arguments: { duration: 2, steps: 10 } }, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p === 2) {
-            abortedAt = performance.now();
-            controller.abort();
-          }
+      const r = await runTool(
+        connections,
+        { name: longOp, arguments: { duration: 2, steps: 10 } },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p === 2) {
+              abortedAt = performance.now();
+              controller.abort();
+            }
+          },
         },
-      });
+      );
       const latency = performance.now() - abortedAt;
       assert.equal(r.outcome, 'cancelled');
       assert.equal(r.content, `The tool call "${longOp}" was cancelled by the user.`);
@@ -116,11 +139,15 @@ describe('server-everything over stdio', () => {
 
   it('runs calls in parallel: three take about as long as one', async () => {
     const progress: number[][] = [[], [], []];
-    const call = (i: number) => runTool(connections, { name: longOp, arguments: { duration: 0.6, steps: 3 } }, { onProgress: (p) => progress[i].push(p) });
+    const call = (i: number) =>
+      runTool(connections, { name: longOp, arguments: { duration: 0.6, steps: 3 } }, { onProgress: (p) => progress[i].push(p) });
     const started = performance.now();
     const results = await Promise.all([call(0), call(1), call(2)]);
     const elapsed = performance.now() - started;
-    assert.deepEqual(results.map((r) => r.outcome), ['done', 'done', 'done']);
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      ['done', 'done', 'done'],
+    );
     for (const p of progress) assertProgressInOrder(p, 3);
     assert.ok(elapsed < 1000, `three 600 ms calls took ${elapsed.toFixed(0)} ms`);
   });
@@ -129,21 +156,30 @@ describe('server-everything over stdio', () => {
 /** Starts server-everything with a transport argument on a free port; resolves once it listens. */
 async function serveHttp(transport: 'streamableHttp' | 'sse'): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [everythingBin(), transport], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [everythingBin(), transport], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await waitFor(() => /listening on port|running on port/i.test(stderr), 10_000, `server-everything ${transport} to listen`);
   return { child, port };
 }
 
-for (const [transport, path] of [['streamableHttp', '/mcp'], ['sse', '/sse']] as const) {
+for (const [transport, path] of [
+  ['streamableHttp', '/mcp'],
+  ['sse', '/sse'],
+] as const) {
   describe(`server-everything over HTTP (${transport})`, () => {
     const logger = memoryLogger();
     let server: { child: ChildProcess; port: number };
     let connections: McpConnections;
     before(async () => {
       server = await serveHttp(transport);
-      connections = new McpConnections([{ name: 'web', source: 'settings', type: 'http', url: `http://127.0.0.1:${server.port}${path}`, headers: { 'X-Test': '1' } }], { logger });
+      connections = new McpConnections(
+        [{ name: 'web', source: 'settings', type: 'http', url: `http://127.0.0.1:${server.port}${path}`, headers: { 'X-Test': '1' } }],
+        { logger },
+      );
       await connections.ensureStarted();
     });
     after(async () => {
@@ -152,10 +188,17 @@ for (const [transport, path] of [['streamableHttp', '/mcp'], ['sse', '/sse']] as
     });
 
     it('connects, lists tools, calls one with progress', async () => {
-      assert.deepEqual(connections.status.map((s) => [s.state, s.message]), [['running', undefined]]);
+      assert.deepEqual(
+        connections.status.map((s) => [s.state, s.message]),
+        [['running', undefined]],
+      );
       assert.equal((await runTool(connections, { name: 'echo', arguments: { message: 'over http' } })).content, 'Echo: over http');
       const progress: number[] = [];
-      const r = await runTool(connections, { name: longOp, arguments: { duration: 0.3, steps: 3 } }, { onProgress: (p) => progress.push(p) });
+      const r = await runTool(
+        connections,
+        { name: longOp, arguments: { duration: 0.3, steps: 3 } },
+        { onProgress: (p) => progress.push(p) },
+      );
       assert.equal(r.ok, true, r.content);
       assertProgressInOrder(progress, 3);
       const fellBack = logger.lines.some((l) => l.includes('trying the older SSE transport'));
@@ -167,9 +210,15 @@ for (const [transport, path] of [['streamableHttp', '/mcp'], ['sse', '/sse']] as
 describe('HTTP server that is not there', () => {
   it('is reported as an error state, not an exception', async () => {
     const port = await freePort();
-    const connections = new McpConnections([{ name: 'gone', source: 'workspace', type: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: {} }], { logger: memoryLogger() });
+    const connections = new McpConnections(
+      [{ name: 'gone', source: 'workspace', type: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: {} }],
+      { logger: memoryLogger() },
+    );
     await connections.ensureStarted();
-    assert.deepEqual(connections.status.map((s) => [s.state, s.message]), [['error', `nothing is listening at http://127.0.0.1:${port}/mcp`]]);
+    assert.deepEqual(
+      connections.status.map((s) => [s.state, s.message]),
+      [['error', `nothing is listening at http://127.0.0.1:${port}/mcp`]],
+    );
     await connections.dispose();
   });
 });

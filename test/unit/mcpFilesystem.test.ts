@@ -40,7 +40,10 @@ describe('server-filesystem', () => {
   it('reads and writes files (the SDK checks their structured output against the declared schema)', async () => {
     const read = await runTool(connections, { name: 'read_text_file', arguments: { path: join(dir, 'hello.txt'), head: 1 } });
     assert.deepEqual([read.outcome, read.content], ['done', 'Hello from disk']);
-    const written = await runTool(connections, { name: 'write_file', arguments: { path: join(dir, 'new.txt'), content: 'made by a tool' } });
+    const written = await runTool(connections, {
+      name: 'write_file',
+      arguments: { path: join(dir, 'new.txt'), content: 'made by a tool' },
+    });
     assert.equal(written.outcome, 'done', written.content);
     assert.equal(readFileSync(join(dir, 'new.txt'), 'utf8'), 'made by a tool');
   });

@@ -31,7 +31,10 @@ describe('listAllModels', () => {
       ],
       (e) => createProvider(e),
     );
-    assert.deepEqual(lists.map((l) => l.endpoint.name), ['Local', 'Down', 'Studio']);
+    assert.deepEqual(
+      lists.map((l) => l.endpoint.name),
+      ['Local', 'Down', 'Studio'],
+    );
     assert.deepEqual('models' in lists[0] && lists[0].models, [{ name: 'llama3.2:latest', detail: '3.2B · Q4_K_M' }]);
     assert.ok('error' in lists[1] && /Ollama is not running at http:\/\/127\.0\.0\.1/.test(lists[1].error));
     assert.deepEqual('models' in lists[2] && lists[2].models.map((m) => m.name), ['qwen3-8b']);
@@ -44,7 +47,10 @@ describe('listAllModels', () => {
     try {
       const started = performance.now();
       const lists = await listAllModels(
-        [{ name: 'Local', type: 'ollama', url: ollama.url }, { name: 'Stuck', type: 'ollama', url: `http://127.0.0.1:${(silent.address() as { port: number }).port}` }],
+        [
+          { name: 'Local', type: 'ollama', url: ollama.url },
+          { name: 'Stuck', type: 'ollama', url: `http://127.0.0.1:${(silent.address() as { port: number }).port}` },
+        ],
         (e) => createProvider(e),
         500,
       );

@@ -32,7 +32,10 @@ describe('OllamaProvider with the real ollama client', () => {
     const events = await collect(provider.chat({ model: 'test-model:latest', messages }, new AbortController().signal));
     assert.equal(textOf(events), 'Hello, world!');
     const usage = events.find((e) => e.type === 'usage');
-    assert.deepEqual(usage, { type: 'usage', usage: { promptTokens: 26, completionTokens: 4, loadDurationNs: 1_000_000, evalDurationNs: 500_000_000 } });
+    assert.deepEqual(usage, {
+      type: 'usage',
+      usage: { promptTokens: 26, completionTokens: 4, loadDurationNs: 1_000_000, evalDurationNs: 500_000_000 },
+    });
     assert.deepEqual(events.at(-1), { type: 'done', reason: 'stop' });
     const body = server.chatRequests[0].body;
     assert.equal(body.model, 'test-model:latest');
@@ -53,7 +56,13 @@ describe('OllamaProvider with the real ollama client', () => {
   it('reports thinking separately from the answer', async () => {
     server.onChat = (body) => ({ steps: answerLines(body.model, ['42'], { thinking: ['Let me ', 'think.'] }) });
     const events = await collect(provider.chat({ model: 'm', messages }, new AbortController().signal));
-    assert.equal(events.filter((e) => e.type === 'thinking').map((e) => (e as { text: string }).text).join(''), 'Let me think.');
+    assert.equal(
+      events
+        .filter((e) => e.type === 'thinking')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+      'Let me think.',
+    );
     assert.equal(textOf(events), '42');
   });
 
@@ -70,12 +79,20 @@ describe('OllamaProvider with the real ollama client', () => {
     const toolCalls = [{ function: { name: 'get_weather', arguments: { city: 'Tokyo' } } }];
     server.onChat = (body) => ({ steps: answerLines(body.model, [], { toolCalls }) });
     const events = await collect(provider.chat({ model: 'm', messages }, new AbortController().signal));
-    assert.deepEqual(events.find((e) => e.type === 'toolCall'), { type: 'toolCall', call: { name: 'get_weather', arguments: { city: 'Tokyo' } } });
+    assert.deepEqual(
+      events.find((e) => e.type === 'toolCall'),
+      { type: 'toolCall', call: { name: 'get_weather', arguments: { city: 'Tokyo' } } },
+    );
     assert.deepEqual(events.at(-1), { type: 'done', reason: 'toolCalls' });
   });
 
   it('turns an {"error": …} line mid-stream into an error event after the partial text', async () => {
-    server.onChat = (body) => ({ steps: [...answerLines(body.model, ['Part', 'ial']).slice(0, 2), '{"error":"an error was encountered while running the model: CUDA out of memory"}\n'] });
+    server.onChat = (body) => ({
+      steps: [
+        ...answerLines(body.model, ['Part', 'ial']).slice(0, 2),
+        '{"error":"an error was encountered while running the model: CUDA out of memory"}\n',
+      ],
+    });
     const events = await collect(provider.chat({ model: 'm', messages }, new AbortController().signal));
     assert.equal(textOf(events), 'Partial');
     const last = events.at(-1);
@@ -102,7 +119,10 @@ describe('OllamaProvider with the real ollama client', () => {
     assert.equal(events[0].error.kind, 'unreachable');
     assert.match(events[0].error.message, new RegExp(`Ollama is not running at ${url.replace(/\./g, '\\.')}`));
     assert.match(events[0].error.message, /ollama serve/);
-    await assert.rejects(new OllamaProvider(url).listModels(), (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'unreachable');
+    await assert.rejects(
+      new OllamaProvider(url).listModels(),
+      (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'unreachable',
+    );
   });
 
   it('reports a stream that ends without a done line as a dropped connection', async () => {
@@ -143,7 +163,9 @@ describe('OllamaProvider with the real ollama client', () => {
 
   it('sends num_ctx and keep_alive on every request when set, and neither when not', async () => {
     server.onChat = (body) => ({ steps: answerLines(body.model, ['ok']) });
-    await collect(new OllamaProvider(server.url, { numCtx: 16384, keepAlive: '10m' }).chat({ model: 'm', messages }, new AbortController().signal));
+    await collect(
+      new OllamaProvider(server.url, { numCtx: 16384, keepAlive: '10m' }).chat({ model: 'm', messages }, new AbortController().signal),
+    );
     await collect(provider.chat({ model: 'm', messages }, new AbortController().signal));
     const [withOptions, without] = server.chatRequests.slice(-2).map((r) => r.body);
     assert.deepEqual(withOptions.options, { num_ctx: 16384 });

@@ -3,9 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ProviderError, StreamEvent } from '../../src/streaming/providers/events';
 import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
 import { ProviderFailure } from '../../src/streaming/providers/provider';
-import {
-  answerLines, DONE, FakeOpenAI, finishLine, roleLine, splitWrites, textLine, toolCallLine, usageLine,
-} from '../fakes/openaiServer';
+import { answerLines, DONE, FakeOpenAI, finishLine, roleLine, splitWrites, textLine, toolCallLine, usageLine } from '../fakes/openaiServer';
 import { closedPort } from '../fakes/ports';
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
@@ -29,7 +27,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 describe('OpenAIProvider with the real openai client', () => {
   const server = new FakeOpenAI();
   let provider: OpenAIProvider;
-  const chat = (p: OpenAIProvider = provider, model = 'm', signal = new AbortController().signal) => collect(p.chat({ model, messages }, signal));
+  const chat = (p: OpenAIProvider = provider, model = 'm', signal = new AbortController().signal) =>
+    collect(p.chat({ model, messages }, signal));
   before(async () => {
     await server.start();
     provider = new OpenAIProvider(server.url, KEY);
@@ -44,7 +43,10 @@ describe('OpenAIProvider with the real openai client', () => {
   it('streams text, then usage and done, over a streaming request with include_usage and the key as a Bearer header', async () => {
     const events = await chat();
     assert.equal(textOf(events), 'Hello, world!');
-    assert.deepEqual(events.slice(-2), [{ type: 'usage', usage: { promptTokens: 26, completionTokens: 4 } }, { type: 'done', reason: 'stop' }]);
+    assert.deepEqual(events.slice(-2), [
+      { type: 'usage', usage: { promptTokens: 26, completionTokens: 4 } },
+      { type: 'done', reason: 'stop' },
+    ]);
     const [request] = server.chatRequests;
     assert.equal(request.method, 'POST');
     assert.equal(request.authorization, `Bearer ${KEY}`);
@@ -78,7 +80,9 @@ describe('OpenAIProvider with the real openai client', () => {
   }
 
   it('ends normally when `data: [DONE]` itself is split across writes', async () => {
-    server.onChat = (body) => ({ steps: [...answerLines(body.model, ['a', 'b']).slice(0, -1), 'data: [DO', { delayMs: 20 }, 'NE]\n', { delayMs: 20 }, '\n'] });
+    server.onChat = (body) => ({
+      steps: [...answerLines(body.model, ['a', 'b']).slice(0, -1), 'data: [DO', { delayMs: 20 }, 'NE]\n', { delayMs: 20 }, '\n'],
+    });
     const events = await chat();
     assert.equal(textOf(events), 'ab');
     assert.deepEqual(events.at(-1), { type: 'done', reason: 'stop' });
@@ -114,7 +118,10 @@ describe('OpenAIProvider with the real openai client', () => {
       { id: 'call_a', name: 'get_weather', arguments: { city: 'Tōkyō' } },
       { id: 'call_b', name: 'get_time', arguments: { tz: 'Asia/Tokyo' } },
     ]);
-    assert.deepEqual(events.slice(-2), [{ type: 'usage', usage: { promptTokens: 40, completionTokens: 12 } }, { type: 'done', reason: 'toolCalls' }]);
+    assert.deepEqual(events.slice(-2), [
+      { type: 'usage', usage: { promptTokens: 40, completionTokens: 12 } },
+      { type: 'done', reason: 'toolCalls' },
+    ]);
   });
 
   it('copes with compatible servers: no index, no type, the id repeated on every delta, arguments in pieces', async () => {
@@ -160,13 +167,19 @@ describe('OpenAIProvider with the real openai client', () => {
 
   it('keeps arguments that are not valid JSON as the raw string', async () => {
     server.onChat = ({ model }) => ({
-      steps: [toolCallLine(model, [{ index: 0, id: 'c1', function: { name: 'f', arguments: '{"a": 1,' } }]), finishLine(model, 'tool_calls'), DONE],
+      steps: [
+        toolCallLine(model, [{ index: 0, id: 'c1', function: { name: 'f', arguments: '{"a": 1,' } }]),
+        finishLine(model, 'tool_calls'),
+        DONE,
+      ],
     });
     assert.deepEqual(toolCallsOf(await chat()), [{ id: 'c1', name: 'f', arguments: '{"a": 1,' }]);
   });
 
   it('takes usage from the final chunk that has choices: [] and reports finish_reason length', async () => {
-    server.onChat = ({ model }) => ({ steps: [roleLine(model), textLine(model, 'trunc'), finishLine(model, 'length'), usageLine(model, 7, 1), DONE] });
+    server.onChat = ({ model }) => ({
+      steps: [roleLine(model), textLine(model, 'trunc'), finishLine(model, 'length'), usageLine(model, 7, 1), DONE],
+    });
     const events = await chat();
     assert.deepEqual(events, [
       { type: 'text', text: 'trunc' },
@@ -176,7 +189,11 @@ describe('OpenAIProvider with the real openai client', () => {
   });
 
   it('says a 401 needs the Set API key command, names the endpoint, and never shows the key', async () => {
-    server.onChat = () => ({ status: 401, errorCode: 'invalid_api_key', error: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.` });
+    server.onChat = () => ({
+      status: 401,
+      errorCode: 'invalid_api_key',
+      error: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    });
     const error = onlyError(await chat());
     assert.equal(error.kind, 'auth');
     assert.match(error.message, new RegExp(escape(server.url)));
@@ -184,7 +201,10 @@ describe('OpenAIProvider with the real openai client', () => {
     assert.ok(!JSON.stringify(error).includes(KEY), 'the key appears nowhere in the error, log detail included');
     assert.ok(!JSON.stringify(error).includes('SECRET'), 'not even part of it');
     server.onModels = () => ({ status: 401, error: `Incorrect API key provided: ${KEY}.` });
-    await assert.rejects(provider.listModels(), (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'auth' && !err.message.includes(KEY));
+    await assert.rejects(
+      provider.listModels(),
+      (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'auth' && !err.message.includes(KEY),
+    );
   });
 
   it('says a 403 is an access problem with the key', async () => {
@@ -195,7 +215,11 @@ describe('OpenAIProvider with the real openai client', () => {
   });
 
   it('says a 404 about the model is modelNotFound, and a 404 for the path points at the URL', async () => {
-    server.onChat = (body) => ({ status: 404, errorCode: 'model_not_found', error: `The model \`${body.model}\` does not exist or you do not have access to it.` });
+    server.onChat = (body) => ({
+      status: 404,
+      errorCode: 'model_not_found',
+      error: `The model \`${body.model}\` does not exist or you do not have access to it.`,
+    });
     const error = onlyError(await chat(provider, 'gpt-9'));
     assert.equal(error.kind, 'modelNotFound');
     assert.equal(error.model, 'gpt-9');
@@ -209,14 +233,20 @@ describe('OpenAIProvider with the real openai client', () => {
   });
 
   it('says a 429 is rate limiting, with the retry-after the server gave', async () => {
-    server.onChat = () => ({ status: 429, errorType: 'requests', errorCode: 'rate_limit_exceeded', error: 'Rate limit reached for requests.', headers: { 'retry-after': '20' } });
+    server.onChat = () => ({
+      status: 429,
+      errorType: 'requests',
+      errorCode: 'rate_limit_exceeded',
+      error: 'Rate limit reached for requests.',
+      headers: { 'retry-after': '20' },
+    });
     const error = onlyError(await chat());
     assert.equal(error.kind, 'server');
     assert.match(error.message, /rate-limiting.*HTTP 429.*try again in 20 s/);
     assert.equal(server.chatRequests.length, 1, 'the SDK did not retry on its own');
   });
 
-  it('reports other HTTP errors as server errors with the server\'s message', async () => {
+  it("reports other HTTP errors as server errors with the server's message", async () => {
     server.onChat = () => ({ status: 500, errorType: 'server_error', error: 'CUDA out of memory' });
     const error = onlyError(await chat());
     assert.equal(error.kind, 'server');
@@ -229,11 +259,20 @@ describe('OpenAIProvider with the real openai client', () => {
     assert.equal(error.kind, 'unreachable');
     assert.match(error.message, new RegExp(`^No OpenAI-compatible server answers at ${escape(url)}`));
     assert.match(error.detail ?? '', /ECONNREFUSED/);
-    await assert.rejects(new OpenAIProvider(url).listModels(), (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'unreachable');
+    await assert.rejects(
+      new OpenAIProvider(url).listModels(),
+      (err: unknown) => err instanceof ProviderFailure && err.error.kind === 'unreachable',
+    );
   });
 
   it('turns an error event in the middle of the stream into an error after the partial text', async () => {
-    server.onChat = ({ model }) => ({ steps: [roleLine(model), textLine(model, 'Part'), `data: ${JSON.stringify({ error: { message: 'model crashed', type: 'server_error' } })}\n\n`] });
+    server.onChat = ({ model }) => ({
+      steps: [
+        roleLine(model),
+        textLine(model, 'Part'),
+        `data: ${JSON.stringify({ error: { message: 'model crashed', type: 'server_error' } })}\n\n`,
+      ],
+    });
     const events = await chat();
     assert.equal(textOf(events), 'Part');
     const last = events.at(-1);
@@ -269,7 +308,11 @@ describe('OpenAIProvider with the real openai client', () => {
       events.push(e);
       if (textOf(events) === 'one two ') controller.abort();
     }
-    assert.deepEqual(events, [{ type: 'text', text: 'one ' }, { type: 'text', text: 'two ' }, { type: 'done', reason: 'aborted' }]);
+    assert.deepEqual(events, [
+      { type: 'text', text: 'one ' },
+      { type: 'text', text: 'two ' },
+      { type: 'done', reason: 'aborted' },
+    ]);
     await server.until(() => server.closed.length > 0, 2000);
     assert.equal(server.closed[0].path, '/v1/chat/completions');
     assert.equal(server.closed[0].headersSent, true);
@@ -290,8 +333,15 @@ describe('OpenAIProvider with the real openai client', () => {
 
   it('sends tools in the function shape', async () => {
     const parameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
-    await collect(provider.chat({ model: 'm', messages, tools: [{ name: 'get_weather', description: 'Weather now', inputSchema: parameters }] }, new AbortController().signal));
-    assert.deepEqual(server.chatRequests[0].body.tools, [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters } }]);
+    await collect(
+      provider.chat(
+        { model: 'm', messages, tools: [{ name: 'get_weather', description: 'Weather now', inputSchema: parameters }] },
+        new AbortController().signal,
+      ),
+    );
+    assert.deepEqual(server.chatRequests[0].body.tools, [
+      { type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters } },
+    ]);
   });
 
   it('lists models from GET /v1/models with the key', async () => {

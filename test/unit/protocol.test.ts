@@ -11,14 +11,27 @@ describe('parseWebviewMessage', () => {
       { type: 'openLink', href: 'https://example.com' },
       { type: 'errorAction', messageId: 'abc', index: 0 },
       { type: 'log', level: 'error', message: 'x' },
-    ]) assert.deepEqual(parseWebviewMessage(m), { ok: true, message: m });
+    ])
+      assert.deepEqual(parseWebviewMessage(m), { ok: true, message: m });
   });
 
   it('rejects wrong shapes, unknown types and oversized text with a reason', () => {
     const bad: unknown[] = [
-      null, 'send', [], 42, {}, { type: 'eval', code: 'x' }, { type: 'send' }, { type: 'send', text: 7 }, { type: 'send', text: '   ' },
-      { type: 'send', text: 'x'.repeat(MAX_WEBVIEW_TEXT + 1) }, { type: 'errorAction', messageId: 'a', index: -1 },
-      { type: 'errorAction', messageId: 'a', index: 1.5 }, { type: 'log', level: 'debug', message: 'x' }, { type: '__proto__' }, { type: 'toString' },
+      null,
+      'send',
+      [],
+      42,
+      {},
+      { type: 'eval', code: 'x' },
+      { type: 'send' },
+      { type: 'send', text: 7 },
+      { type: 'send', text: '   ' },
+      { type: 'send', text: 'x'.repeat(MAX_WEBVIEW_TEXT + 1) },
+      { type: 'errorAction', messageId: 'a', index: -1 },
+      { type: 'errorAction', messageId: 'a', index: 1.5 },
+      { type: 'log', level: 'debug', message: 'x' },
+      { type: '__proto__' },
+      { type: 'toString' },
     ];
     for (const m of bad) {
       const r = parseWebviewMessage(m);
@@ -30,7 +43,12 @@ describe('parseWebviewMessage', () => {
 
 describe('compact deltas', () => {
   it('round-trip any text, colons and newlines included, with a few bytes of overhead', () => {
-    for (const [seq, text] of [[1, ''], [2, 'a:b:c'], [1234, '```ts\nconst a = "x";\n'], [7, '🚀 ünïcode']] as const) {
+    for (const [seq, text] of [
+      [1, ''],
+      [2, 'a:b:c'],
+      [1234, '```ts\nconst a = "x";\n'],
+      [7, '🚀 ünïcode'],
+    ] as const) {
       assert.deepEqual(decodeDelta(encodeDelta(seq, text)), { seq, text });
       assert.ok(JSON.stringify(encodeDelta(seq, text)).length - JSON.stringify(text).length <= 5);
     }

@@ -8,7 +8,10 @@ import { answerLines, FakeOpenAI } from '../fakes/openaiServer';
 import { FakeClock } from './fakeClock';
 
 const error = (kind: ProviderErrorKind): StreamEvent => ({ type: 'error', error: { kind, message: `${kind} happened` } });
-const answer: StreamEvent[] = [{ type: 'text', text: 'Hi' }, { type: 'done', reason: 'stop' }];
+const answer: StreamEvent[] = [
+  { type: 'text', text: 'Hi' },
+  { type: 'done', reason: 'stop' },
+];
 
 /** A scripted provider: attempt n streams `scripts[n]` (the last one repeats), counting starts and closes. */
 function scripted(scripts: StreamEvent[][]) {
@@ -42,7 +45,12 @@ function harness(over: Partial<RetryOptions> = {}): Harness {
   const controller = new AbortController();
   const retries: Harness['retries'] = [];
   const opts: RetryOptions = {
-    attempts: 4, baseMs: 100, maxMs: 1000, clock, random: () => 0.999, signal: controller.signal,
+    attempts: 4,
+    baseMs: 100,
+    maxMs: 1000,
+    clock,
+    random: () => 0.999,
+    signal: controller.signal,
     onRetry: (attempt, delayMs, error) => retries.push({ attempt, delayMs, error }),
     ...over,
   };
@@ -74,7 +82,14 @@ describe('withRetry', () => {
     assert.deepEqual(events, answer);
     assert.equal(log.starts, 4);
     // Full jitter at random ≈ 1 sits at the cap: 100, 200, 400.
-    assert.deepEqual(h.retries.map((r) => [r.attempt, r.delayMs]), [[1, 100], [2, 200], [3, 400]]);
+    assert.deepEqual(
+      h.retries.map((r) => [r.attempt, r.delayMs]),
+      [
+        [1, 100],
+        [2, 200],
+        [3, 400],
+      ],
+    );
     assert.equal(h.retries[0].error.kind, 'unreachable');
     assert.equal(h.clock.now(), 700, 'exactly the waits passed on the injected clock');
   });
@@ -146,7 +161,10 @@ describe('withRetry', () => {
   });
 
   it('never retries once a token was yielded: a drop after text, or after thinking, passes through', async () => {
-    for (const first of [{ type: 'text', text: 'Hel' }, { type: 'thinking', text: 'hmm' }] as StreamEvent[]) {
+    for (const first of [
+      { type: 'text', text: 'Hel' },
+      { type: 'thinking', text: 'hmm' },
+    ] as StreamEvent[]) {
       const h = harness();
       const script = [first, error('dropped')];
       const { start, log } = scripted([script, answer]);
@@ -168,7 +186,13 @@ describe('withRetry', () => {
 
   it('closes the underlying stream when its consumer stops reading', async () => {
     const h = harness();
-    const { start, log } = scripted([[{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'done', reason: 'stop' }]]);
+    const { start, log } = scripted([
+      [
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+        { type: 'done', reason: 'stop' },
+      ],
+    ]);
     for await (const e of withRetry(start, h.opts)) {
       assert.deepEqual(e, { type: 'text', text: 'a' });
       break;
@@ -193,7 +217,11 @@ describe('withRetry', () => {
     });
     try {
       const events: StreamEvent[] = [];
-      for await (const e of withRetry(() => provider.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, h.controller.signal), h.opts)) events.push(e);
+      for await (const e of withRetry(
+        () => provider.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, h.controller.signal),
+        h.opts,
+      ))
+        events.push(e);
       assert.equal(h.retries.length, 1);
       assert.equal(h.retries[0].error.kind, 'unreachable');
       assert.equal(events.map((e) => (e.type === 'text' ? e.text : '')).join(''), 'up now');

@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ProviderError, StreamEvent } from '../../src/streaming/providers/events';
-import { createScanner, guardedFetch, guardStream, protocolErrorOf, StreamProtocolError, type LineFormat } from '../../src/streaming/wire/lineGuard';
+import {
+  createScanner,
+  guardedFetch,
+  guardStream,
+  protocolErrorOf,
+  StreamProtocolError,
+  type LineFormat,
+} from '../../src/streaming/wire/lineGuard';
 import { OllamaProvider } from '../../src/streaming/providers/ollama/ollamaProvider';
 import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
 import type { ChatProvider } from '../../src/streaming/providers/provider';
@@ -207,27 +214,34 @@ describe('stream readers under hostile input (real clients behind the line guard
         }
       });
 
-      it('ends a turn with garbage spliced in at a random place in a protocol error, after the text before it', { timeout: 40_000 }, async () => {
-        const seed = 0x5eed + wire.format.length;
-        const r = rng(seed);
-        const provider = wire.provider();
-        for (let round = 0; round < 150; round++) {
-          const tokens = Array.from({ length: 1 + int(r, 6) }, () => pick(r, WORDS));
-          const units = wire.units(tokens);
-          // Before the end marker: after it the answer is complete and nothing more is read.
-          const at = int(r, units.length);
-          const garbage = Buffer.concat([wire.garbage(r), Buffer.from(wire.lineEnd(r))]);
-          const body = Buffer.concat([Buffer.from(units.slice(0, at).join('')), garbage, Buffer.from(units.slice(at).join(''))]);
-          const cuts = Array.from({ length: int(r, 4) }, () => 1 + int(r, body.length - 1));
-          wire.serve(splitAtAll(body, cuts));
-          const what = `seed ${seed} round ${round}: garbage ${JSON.stringify(garbage.toString('latin1')).slice(0, 80)} before unit ${at}/${units.length}, cuts ${cuts}`;
-          const events = await collect(provider, what);
-          const error = protocolError(events, what);
-          assert.ok(error.message.includes(wire.name.startsWith('Ollama') ? ollama.url : openai.url), `${what}: the message names the endpoint: ${error.message}`);
-          // Unit i < at carries token i - (units before the tokens): for both wires, tokens start at unit 0.
-          assert.equal(textOf(events), tokens.slice(0, Math.min(at, tokens.length)).join(''), what);
-        }
-      });
+      it(
+        'ends a turn with garbage spliced in at a random place in a protocol error, after the text before it',
+        { timeout: 40_000 },
+        async () => {
+          const seed = 0x5eed + wire.format.length;
+          const r = rng(seed);
+          const provider = wire.provider();
+          for (let round = 0; round < 150; round++) {
+            const tokens = Array.from({ length: 1 + int(r, 6) }, () => pick(r, WORDS));
+            const units = wire.units(tokens);
+            // Before the end marker: after it the answer is complete and nothing more is read.
+            const at = int(r, units.length);
+            const garbage = Buffer.concat([wire.garbage(r), Buffer.from(wire.lineEnd(r))]);
+            const body = Buffer.concat([Buffer.from(units.slice(0, at).join('')), garbage, Buffer.from(units.slice(at).join(''))]);
+            const cuts = Array.from({ length: int(r, 4) }, () => 1 + int(r, body.length - 1));
+            wire.serve(splitAtAll(body, cuts));
+            const what = `seed ${seed} round ${round}: garbage ${JSON.stringify(garbage.toString('latin1')).slice(0, 80)} before unit ${at}/${units.length}, cuts ${cuts}`;
+            const events = await collect(provider, what);
+            const error = protocolError(events, what);
+            assert.ok(
+              error.message.includes(wire.name.startsWith('Ollama') ? ollama.url : openai.url),
+              `${what}: the message names the endpoint: ${error.message}`,
+            );
+            // Unit i < at carries token i - (units before the tokens): for both wires, tokens start at unit 0.
+            assert.equal(textOf(events), tokens.slice(0, Math.min(at, tokens.length)).join(''), what);
+          }
+        },
+      );
 
       it('decodes invalid UTF-8 split across writes with replacement characters', { timeout: 40_000 }, async () => {
         // A cut 3-byte sequence, a whole emoji, a lone continuation byte, 0xFF, a cut 4-byte sequence, a cut 2-byte one before the quote.
@@ -262,24 +276,30 @@ describe('stream readers under hostile input (real clients behind the line guard
         assert.ok(ms < 10_000, `took ${Math.round(ms)} ms`);
       });
 
-      it('ends a 10 MB garbage line in a protocol error, whether it fails at its first byte or only at its end', { timeout: 30_000 }, async () => {
-        const garbageLines = [
-          'x'.repeat(MB10),
-          // Starts like the real thing and never closes: only the end of the line (NDJSON) or the SDK's JSON.parse (SSE) tells.
-          wire.format === 'ndjson' ? '{"model":"m","message":{"role":"assistant","content":"' + 'y'.repeat(MB10) : 'data: {"choices":[{"index":0,"delta":{"content":"' + 'y'.repeat(MB10) + '\n',
-        ];
-        for (const garbage of garbageLines) {
-          const units = wire.units(['kept ', 'also kept ']);
-          const bytes = Buffer.from([units[0], units[1], garbage, '\n', ...units.slice(2)].join(''));
-          wire.serve(splitAtAll(bytes, [units[0].length + 3, units[0].length + units[1].length + 5, bytes.length - 100]));
-          const started = performance.now();
-          const events = await collect(wire.provider(), `10 MB garbage ${garbage.slice(0, 20)}`, 20_000);
-          const ms = performance.now() - started;
-          protocolError(events, '10 MB garbage');
-          assert.equal(textOf(events), 'kept also kept ');
-          assert.ok(ms < 10_000, `took ${Math.round(ms)} ms`);
-        }
-      });
+      it(
+        'ends a 10 MB garbage line in a protocol error, whether it fails at its first byte or only at its end',
+        { timeout: 30_000 },
+        async () => {
+          const garbageLines = [
+            'x'.repeat(MB10),
+            // Starts like the real thing and never closes: only the end of the line (NDJSON) or the SDK's JSON.parse (SSE) tells.
+            wire.format === 'ndjson'
+              ? '{"model":"m","message":{"role":"assistant","content":"' + 'y'.repeat(MB10)
+              : 'data: {"choices":[{"index":0,"delta":{"content":"' + 'y'.repeat(MB10) + '\n',
+          ];
+          for (const garbage of garbageLines) {
+            const units = wire.units(['kept ', 'also kept ']);
+            const bytes = Buffer.from([units[0], units[1], garbage, '\n', ...units.slice(2)].join(''));
+            wire.serve(splitAtAll(bytes, [units[0].length + 3, units[0].length + units[1].length + 5, bytes.length - 100]));
+            const started = performance.now();
+            const events = await collect(wire.provider(), `10 MB garbage ${garbage.slice(0, 20)}`, 20_000);
+            const ms = performance.now() - started;
+            protocolError(events, '10 MB garbage');
+            assert.equal(textOf(events), 'kept also kept ');
+            assert.ok(ms < 10_000, `took ${Math.round(ms)} ms`);
+          }
+        },
+      );
     });
   }
 });
@@ -401,7 +421,10 @@ describe('line guard alone (deterministic chunking)', () => {
     assert.equal(await (await guarded('http://example.test/api/tags')).text(), body, 'other paths pass unguarded');
     const response = await guarded('http://example.test/api/chat');
     assert.equal(response.url, 'http://example.test/api/chat');
-    const err = await response.text().then(() => undefined, (e: unknown) => e);
+    const err = await response.text().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const found = protocolErrorOf(new Error('the client failed', { cause: new Error('wrapped', { cause: err }) }));
     assert.ok(found instanceof StreamProtocolError);
     assert.equal(found.summary, 'line 2 is not JSON');

@@ -26,9 +26,26 @@ const cases: Array<[string, string]> = [
   ['first para **open\n\nsecond *it', 'first para **open\n\nsecond *it*'],
 ];
 const untouched = [
-  'snake_case_name', 'a * b', '* item', '  * nested item', '***', '* * *', '___', '\\*not emphasis', '\\`not code',
-  '__init__ done', 'word_', '2 * 3 = 6', '~single', '```js\nconst a = `x', '```\n$__x', '~~~\n**no', '    indented **code',
-  '- ```js\n  const a = `x', 'plain text', '',
+  'snake_case_name',
+  'a * b',
+  '* item',
+  '  * nested item',
+  '***',
+  '* * *',
+  '___',
+  '\\*not emphasis',
+  '\\`not code',
+  '__init__ done',
+  'word_',
+  '2 * 3 = 6',
+  '~single',
+  '```js\nconst a = `x',
+  '```\n$__x',
+  '~~~\n**no',
+  '    indented **code',
+  '- ```js\n  const a = `x',
+  'plain text',
+  '',
 ];
 
 describe('fillIncomplete', () => {

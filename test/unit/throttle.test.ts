@@ -68,7 +68,11 @@ describe('DeltaThrottle', () => {
       assert.ok(maxPerSecond(posts.map((p) => p.at)) <= cap, `at most ${cap} a second, got ${maxPerSecond(posts.map((p) => p.at))}`);
       assert.ok(posts.length >= cap * 4.5, `it does keep posting at about the cap (${posts.length} in 5 s)`);
       assert.equal(posts.map((p) => p.text).join(''), input, 'deltas concatenate to exactly the input');
-      assert.deepEqual(posts.map((p) => p.seq), posts.map((_, i) => i + 1), 'sequence numbers go 1, 2, 3…');
+      assert.deepEqual(
+        posts.map((p) => p.seq),
+        posts.map((_, i) => i + 1),
+        'sequence numbers go 1, 2, 3…',
+      );
       assert.deepEqual(posts.at(-1)!.end, { state: 'done' });
       assert.equal(posts.filter((p) => p.end).length, 1);
     });

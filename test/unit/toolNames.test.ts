@@ -9,25 +9,40 @@ const names = (servers: Array<{ server: string; tools: Tool[] }>) => exposeTools
 
 describe('exposeTools', () => {
   it('keeps unique names as they are', () => {
-    assert.deepEqual(names([{ server: 'a', tools: [tool('read'), tool('write')] }, { server: 'b', tools: [tool('search')] }]), [
-      ['read', 'a', 'read'],
-      ['write', 'a', 'write'],
-      ['search', 'b', 'search'],
-    ]);
+    assert.deepEqual(
+      names([
+        { server: 'a', tools: [tool('read'), tool('write')] },
+        { server: 'b', tools: [tool('search')] },
+      ]),
+      [
+        ['read', 'a', 'read'],
+        ['write', 'a', 'write'],
+        ['search', 'b', 'search'],
+      ],
+    );
   });
 
   it('prefixes every clashing name with its server, favouring neither', () => {
-    assert.deepEqual(names([{ server: 'git', tools: [tool('search'), tool('log')] }, { server: 'web', tools: [tool('search')] }]), [
-      ['git_search', 'git', 'search'],
-      ['log', 'git', 'log'],
-      ['web_search', 'web', 'search'],
-    ]);
+    assert.deepEqual(
+      names([
+        { server: 'git', tools: [tool('search'), tool('log')] },
+        { server: 'web', tools: [tool('search')] },
+      ]),
+      [
+        ['git_search', 'git', 'search'],
+        ['log', 'git', 'log'],
+        ['web_search', 'web', 'search'],
+      ],
+    );
   });
 
   it('cleans names to what model APIs accept, and still keeps them unique', () => {
     const long = 'x'.repeat(80);
     assert.deepEqual(
-      names([{ server: 'my server', tools: [tool('files.read'), tool('files_read'), tool(long)] }, { server: 'my.server', tools: [tool('files.read')] }]).map(([n]) => n),
+      names([
+        { server: 'my server', tools: [tool('files.read'), tool('files_read'), tool(long)] },
+        { server: 'my.server', tools: [tool('files.read')] },
+      ]).map(([n]) => n),
       // files.read and files_read clean to the same name, so all three clash; the servers' names clean alike too.
       ['my_server_files_read', 'my_server_files_read_2', 'x'.repeat(64), 'my_server_files_read_3'],
     );

@@ -9,7 +9,14 @@ const shots = join(__dirname, '..', '..', 'test-output', 'webview');
 mkdirSync(shots, { recursive: true });
 
 const user = (id: string, text: string): MessageSnapshot => ({ id, role: 'user', text, state: 'done', seq: 0 });
-const assistant = (id: string): MessageSnapshot => ({ id, role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' });
+const assistant = (id: string): MessageSnapshot => ({
+  id,
+  role: 'assistant',
+  text: '',
+  state: 'streaming',
+  seq: 0,
+  status: 'Waiting for the model…',
+});
 const model = { endpoint: 'Ollama', model: 'llama3.2:latest' };
 
 describe('chat webview in headless Chromium', () => {
@@ -38,7 +45,11 @@ describe('chat webview in headless Chromium', () => {
   });
 
   it('shows the streamed text as markdown and switches Send and Stop', async () => {
-    await h.send({ type: 'messageAdded', message: user('u1', 'Explain **markdown**') }, { type: 'messageAdded', message: assistant('a1') }, { type: 'busy', busy: true });
+    await h.send(
+      { type: 'messageAdded', message: user('u1', 'Explain **markdown**') },
+      { type: 'messageAdded', message: assistant('a1') },
+      { type: 'busy', busy: true },
+    );
     const answer = page().locator('article[data-role="assistant"]');
     assert.equal(await answer.getAttribute('data-state'), 'streaming');
     assert.match(await answer.locator('.status').innerText(), /Waiting for the model/);
@@ -55,9 +66,25 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await answer.locator('.markdown li').count(), 2);
     await page().screenshot({ path: join(shots, 'streaming.png') });
 
-    await h.send({ type: 'warning', id: 'a1', warning: 'This conversation is about 9,000 tokens, close to or over the model\'s context of 8,192.' });
+    await h.send({
+      type: 'warning',
+      id: 'a1',
+      warning: "This conversation is about 9,000 tokens, close to or over the model's context of 8,192.",
+    });
     assert.match((await answer.locator('.warning').textContent()) ?? '', /about 9,000 tokens/);
-    await h.send({ type: 'delta', id: 'a1', seq: parts.length + 1, text: 'Done.', end: { state: 'done', metrics: { firstTokenMs: 420, tokensPerSecond: 41.5, promptTokens: 26, completionTokens: 298, contextUsed: 0.04 } } }, { type: 'busy', busy: false });
+    await h.send(
+      {
+        type: 'delta',
+        id: 'a1',
+        seq: parts.length + 1,
+        text: 'Done.',
+        end: {
+          state: 'done',
+          metrics: { firstTokenMs: 420, tokensPerSecond: 41.5, promptTokens: 26, completionTokens: 298, contextUsed: 0.04 },
+        },
+      },
+      { type: 'busy', busy: false },
+    );
     assert.equal(await answer.getAttribute('data-state'), 'done');
     await frames();
     assert.equal(await visible('Send'), true);
@@ -69,7 +96,11 @@ describe('chat webview in headless Chromium', () => {
   });
 
   it('posts stop when Stop is pressed, and on Escape in the message box', async () => {
-    await h.send({ type: 'messageAdded', message: user('u1', 'Hi') }, { type: 'messageAdded', message: assistant('a1') }, { type: 'busy', busy: true });
+    await h.send(
+      { type: 'messageAdded', message: user('u1', 'Hi') },
+      { type: 'messageAdded', message: assistant('a1') },
+      { type: 'busy', busy: true },
+    );
     await page().click('button[aria-label="Stop"]');
     await page().focus('textarea[aria-label="Message"]');
     await page().keyboard.press('Escape');
@@ -126,7 +157,13 @@ describe('chat webview in headless Chromium', () => {
   });
 
   it('applies compact string updates to the answer being written', async () => {
-    await h.send({ type: 'messageAdded', message: user('u1', 'Hi') }, { type: 'messageAdded', message: assistant('a1') }, '1:Hello, ', '2:**wor', '3:ld**: a:b');
+    await h.send(
+      { type: 'messageAdded', message: user('u1', 'Hi') },
+      { type: 'messageAdded', message: assistant('a1') },
+      '1:Hello, ',
+      '2:**wor',
+      '3:ld**: a:b',
+    );
     const md = page().locator('article[data-id="a1"] .markdown');
     assert.equal(((await md.textContent()) ?? '').trim(), 'Hello, world: a:b');
     await h.send({ type: 'delta', id: 'a1', seq: 4, text: '!', end: { state: 'done' } });
@@ -138,19 +175,43 @@ describe('chat webview in headless Chromium', () => {
   });
 
   it('reports a gap in the delta sequence to the host and asks for a fresh snapshot', async () => {
-    await h.send({ type: 'messageAdded', message: assistant('a1') }, { type: 'delta', id: 'a1', seq: 1, text: 'one ' }, { type: 'delta', id: 'a1', seq: 3, text: 'three' });
+    await h.send(
+      { type: 'messageAdded', message: assistant('a1') },
+      { type: 'delta', id: 'a1', seq: 1, text: 'one ' },
+      { type: 'delta', id: 'a1', seq: 3, text: 'three' },
+    );
     const posted = await h.posted();
     assert.equal(posted[0].type, 'log');
     assert.match((posted[0] as { message: string }).message, /expected delta 2, got 3/);
     assert.deepEqual(posted[1], { type: 'ready' });
-    assert.equal(await page().locator('article[data-role="assistant"] .markdown').innerText(), 'one', 'the out-of-order text is not applied');
+    assert.equal(
+      await page().locator('article[data-role="assistant"] .markdown').innerText(),
+      'one',
+      'the out-of-order text is not applied',
+    );
   });
 
   it('shows an error with its actions, and posts the chosen action', async () => {
-    await h.send({ type: 'messageAdded', message: user('u1', 'Hi') }, { type: 'messageAdded', message: assistant('a1') }, {
-      type: 'delta', id: 'a1', seq: 1, text: '',
-      end: { state: 'error', error: { message: "The model 'x' is not installed. Download it with `ollama pull x`.", actions: [{ kind: 'pullModel', label: 'Run ollama pull x', model: 'x' }, { kind: 'showLog', label: 'Show log' }] } },
-    });
+    await h.send(
+      { type: 'messageAdded', message: user('u1', 'Hi') },
+      { type: 'messageAdded', message: assistant('a1') },
+      {
+        type: 'delta',
+        id: 'a1',
+        seq: 1,
+        text: '',
+        end: {
+          state: 'error',
+          error: {
+            message: "The model 'x' is not installed. Download it with `ollama pull x`.",
+            actions: [
+              { kind: 'pullModel', label: 'Run ollama pull x', model: 'x' },
+              { kind: 'showLog', label: 'Show log' },
+            ],
+          },
+        },
+      },
+    );
     const err = page().locator('article[data-state="error"] .error');
     await frames();
     assert.match(await err.innerText(), /not installed/);
@@ -161,10 +222,16 @@ describe('chat webview in headless Chromium', () => {
   });
 
   it('opens links through the host and never renders raw HTML from the model', async () => {
-    await h.send({ type: 'messageAdded', message: assistant('a1') }, {
-      type: 'delta', id: 'a1', seq: 1, text: 'See [docs](https://example.com/x) <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [bad](javascript:alert(1))',
-      end: { state: 'done' },
-    });
+    await h.send(
+      { type: 'messageAdded', message: assistant('a1') },
+      {
+        type: 'delta',
+        id: 'a1',
+        seq: 1,
+        text: 'See [docs](https://example.com/x) <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [bad](javascript:alert(1))',
+        end: { state: 'done' },
+      },
+    );
     const md = page().locator('article[data-role="assistant"] .markdown');
     await frames();
     assert.equal(await md.locator('img, script').count(), 0);
@@ -178,7 +245,12 @@ describe('chat webview in headless Chromium', () => {
 
   it('replaces everything with a snapshot (the view shown again) and continues from its sequence number', async () => {
     await h.send({ type: 'messageAdded', message: user('old', 'stale') });
-    await h.send({ type: 'snapshot', busy: true, model, messages: [user('u1', 'Q'), { id: 'a1', role: 'assistant', text: 'Already ', state: 'streaming', seq: 5 }] });
+    await h.send({
+      type: 'snapshot',
+      busy: true,
+      model,
+      messages: [user('u1', 'Q'), { id: 'a1', role: 'assistant', text: 'Already ', state: 'streaming', seq: 5 }],
+    });
     await h.send({ type: 'delta', id: 'a1', seq: 6, text: 'here.' });
     assert.equal(await page().locator('article').count(), 2);
     assert.equal(await page().locator('article[data-role="assistant"] .markdown').innerText(), 'Already here.');

@@ -14,9 +14,26 @@ const WARNING = 'rgb(204, 167, 0)';
 const FOCUS = 'rgb(0, 120, 212)';
 
 const chips: ContextChip[] = [
-  { id: 'selection', kind: 'selection', label: 'parser.ts:12-40', tokens: 310, enabled: true, removable: false, detail: 'src/parser.ts, lines 12–40' },
+  {
+    id: 'selection',
+    kind: 'selection',
+    label: 'parser.ts:12-40',
+    tokens: 310,
+    enabled: true,
+    removable: false,
+    detail: 'src/parser.ts, lines 12–40',
+  },
   { id: 'activeFile', kind: 'activeFile', label: 'parser.ts', tokens: 2400, enabled: false, removable: false, detail: 'src/parser.ts' },
-  { id: 'f1', kind: 'file', label: 'huge.log', tokens: 5200, enabled: true, removable: true, note: 'first 2,000 of 9,100 lines', detail: 'logs/huge.log' },
+  {
+    id: 'f1',
+    kind: 'file',
+    label: 'huge.log',
+    tokens: 5200,
+    enabled: true,
+    removable: true,
+    note: 'first 2,000 of 9,100 lines',
+    detail: 'logs/huge.log',
+  },
   { id: 'problems', kind: 'problems', label: '3 problems', tokens: 120, enabled: true, removable: true },
   { id: 'instructions', kind: 'instructions', label: 'AGENTS.md', tokens: 450, enabled: true, removable: false },
 ];
@@ -46,12 +63,19 @@ describe('composer context in headless Chromium', () => {
     // Colours the harness theme lacks, as VS Code's Dark Modern sets them.
     await page().evaluate(() => {
       const vars: Record<string, string> = {
-        '--vscode-editorWarning-foreground': '#cca700', '--vscode-errorForeground': '#f85149', '--vscode-editorError-foreground': '#f14c4c',
-        '--vscode-progressBar-background': '#0078d4', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff',
+        '--vscode-editorWarning-foreground': '#cca700',
+        '--vscode-errorForeground': '#f85149',
+        '--vscode-editorError-foreground': '#f14c4c',
+        '--vscode-progressBar-background': '#0078d4',
+        '--vscode-button-background': '#0078d4',
+        '--vscode-button-foreground': '#ffffff',
       };
       for (const [k, v] of Object.entries(vars)) document.body.style.setProperty(k, v);
     });
-    await h.send({ type: 'snapshot', messages: [], busy: false, model }, { type: 'context', chips, meter: { usedTokens: 1000, limitTokens: 8000 } });
+    await h.send(
+      { type: 'snapshot', messages: [], busy: false, model },
+      { type: 'context', chips, meter: { usedTokens: 1000, limitTokens: 8000 } },
+    );
     await box().fill('');
     await h.clearPosted();
   });
@@ -74,7 +98,11 @@ describe('composer context in headless Chromium', () => {
       await page().setViewportSize({ width, height: 420 });
       await box().fill('What does this parser do with a trailing comma?');
       await page().screenshot({ path: join(shots, `context-${width}.png`) });
-      const overflow = await page().evaluate(() => [...document.querySelectorAll('.composer, .composer *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.className));
+      const overflow = await page().evaluate(() =>
+        [...document.querySelectorAll('.composer, .composer *')]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .map((e) => e.className),
+      );
       assert.deepEqual(overflow, [], `nothing sticks out at ${width} px`);
     }
   });
@@ -180,13 +208,20 @@ describe('composer context in headless Chromium', () => {
     await chip('activeFile').locator('button[aria-label="Include parser.ts"]').focus();
     await page().keyboard.press('Enter');
     assert.deepEqual((await h.posted()).at(-1), { type: 'toggleContext', id: 'activeFile', enabled: true });
-    await h.send({ type: 'context', chips: chips.map((c) => (c.id === 'activeFile' ? { ...c, enabled: true } : c)), meter: { usedTokens: 3400, limitTokens: 8000 } });
+    await h.send({
+      type: 'context',
+      chips: chips.map((c) => (c.id === 'activeFile' ? { ...c, enabled: true } : c)),
+      meter: { usedTokens: 3400, limitTokens: 8000 },
+    });
     assert.equal(await activeLabel(), 'Include parser.ts', 'focus stays on the toggled chip');
     // Removing a chip: focus moves to the chip that took its place, never to the page itself.
     await chip('f1').locator('button[aria-label="Remove huge.log"]').focus();
     await page().keyboard.press('Enter');
     await h.send({ type: 'context', chips: chips.filter((c) => c.id !== 'f1'), meter: { usedTokens: 1000, limitTokens: 8000 } });
-    assert.equal(await page().evaluate(() => document.activeElement?.closest('[data-context-id]')?.getAttribute('data-context-id')), 'problems');
+    assert.equal(
+      await page().evaluate(() => document.activeElement?.closest('[data-context-id]')?.getAttribute('data-context-id')),
+      'problems',
+    );
   });
 
   it('Tab visits the header, the chips, +, the message box and Send in order, each with a visible focus ring', async () => {
@@ -197,21 +232,34 @@ describe('composer context in headless Chromium', () => {
     const visited: Array<{ label: string; outline: string; frame: string }> = [];
     for (let i = 0; i < 11; i++) {
       if (i > 0) await page().keyboard.press('Tab');
-      visited.push(await page().evaluate(() => {
-        const e = document.activeElement as HTMLElement;
-        const s = getComputedStyle(e);
-        return {
-          label: e.getAttribute('aria-label') ?? e.tagName,
-          outline: e.matches(':focus-visible') && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1 ? s.outlineColor : 'none',
-          frame: getComputedStyle(e.closest('.composer') ?? e).borderTopColor,
-        };
-      }));
+      visited.push(
+        await page().evaluate(() => {
+          const e = document.activeElement as HTMLElement;
+          const s = getComputedStyle(e);
+          return {
+            label: e.getAttribute('aria-label') ?? e.tagName,
+            outline: e.matches(':focus-visible') && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1 ? s.outlineColor : 'none',
+            frame: getComputedStyle(e.closest('.composer') ?? e).borderTopColor,
+          };
+        }),
+      );
     }
-    assert.deepEqual(visited.map((v) => v.label), [
-      'Model: Ollama · qwen3:latest. Select model', 'Show history', 'New chat',
-      'Include parser.ts:12-40', 'Include parser.ts', 'Remove huge.log', 'Remove 3 problems', 'Include AGENTS.md',
-      'Add context', 'Message', 'Send',
-    ]);
+    assert.deepEqual(
+      visited.map((v) => v.label),
+      [
+        'Model: Ollama · qwen3:latest. Select model',
+        'Show history',
+        'New chat',
+        'Include parser.ts:12-40',
+        'Include parser.ts',
+        'Remove huge.log',
+        'Remove 3 problems',
+        'Include AGENTS.md',
+        'Add context',
+        'Message',
+        'Send',
+      ],
+    );
     for (const v of visited) {
       // The message box shows focus with the composer's frame, as VS Code's own chat input does.
       if (v.label === 'Message') assert.equal(v.frame, FOCUS, 'the composer frame lights up');

@@ -26,7 +26,10 @@ describe('empty state in headless Chromium', () => {
 
   const empty = () => h.page.locator('.empty-state');
   const setup = (s: SetupState) => h.send({ type: 'setup', setup: s });
-  const buttonLabels = () => empty().locator('button').evaluateAll((bs) => bs.map((b) => b.textContent?.trim()));
+  const buttonLabels = () =>
+    empty()
+      .locator('button')
+      .evaluateAll((bs) => bs.map((b) => b.textContent?.trim()));
   async function clickPosts(label: string, action: ErrorAction): Promise<void> {
     await h.clearPosted();
     await empty().getByRole('button', { name: label, exact: true }).click();
@@ -88,7 +91,11 @@ describe('empty state in headless Chromium', () => {
     assert.match(text, /qwen3:latest/);
     assert.match(text, /Enter sends/);
     const examples = empty().locator('button.example');
-    assert.deepEqual(await examples.allInnerTexts(), ['Explain what parser.ts does', 'Find bugs in parser.ts', 'Suggest tests for parser.ts']);
+    assert.deepEqual(await examples.allInnerTexts(), [
+      'Explain what parser.ts does',
+      'Find bugs in parser.ts',
+      'Suggest tests for parser.ts',
+    ]);
     for (const width of [250, 500]) {
       await h.page.setViewportSize({ width, height: 600 });
       await h.page.screenshot({ path: join(shots, `empty-ready-${width}.png`) });

@@ -12,10 +12,24 @@ import { pageHtml } from '../../src/extension/view/pageHtml';
 import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
 
 const root = join(__dirname, '..', '..');
-const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html', '.map': 'application/json' };
+const types: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.html': 'text/html',
+  '.map': 'application/json',
+};
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** What the stand-in API keeps in the page. */
 const PRELUDE = `
@@ -35,15 +49,33 @@ export class WebviewHarness {
   /** Requests the page made for anything but the harness's own files. */
   readonly foreignRequests: string[] = [];
 
-  async start(opts: { width?: number; height?: number; theme?: string; probe?: boolean; bodyData?: Record<string, string> } = {}): Promise<void> {
-    const probe = opts.probe ? buildSync({ entryPoints: [join(__dirname, 'probe.ts')], bundle: true, write: false, format: 'iife', platform: 'browser' }).outputFiles[0].text : '';
-    const bodyData = Object.entries(opts.bodyData ?? {}).map(([k, v]) => ` data-${k}="${v}"`).join('');
+  async start(
+    opts: { width?: number; height?: number; theme?: string; probe?: boolean; bodyData?: Record<string, string> } = {},
+  ): Promise<void> {
+    const probe = opts.probe
+      ? buildSync({ entryPoints: [join(__dirname, 'probe.ts')], bundle: true, write: false, format: 'iife', platform: 'browser' })
+          .outputFiles[0].text
+      : '';
+    const bodyData = Object.entries(opts.bodyData ?? {})
+      .map(([k, v]) => ` data-${k}="${v}"`)
+      .join('');
     this.server = createServer(async (req, res) => {
       const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
       if (path === '/index.html') {
         const origin = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
         res.writeHead(200, { 'Content-Type': 'text/html' });
-        return res.end(pageHtml({ cspSource: origin, nonce: 'test-nonce-123', codiconCss: '/dist/codicons/codicon.css', chatCss: '/media/chat.css', script: '/dist/webview.js', prelude: PRELUDE + probe }).replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}"${bodyData}>`).replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`));
+        return res.end(
+          pageHtml({
+            cspSource: origin,
+            nonce: 'test-nonce-123',
+            codiconCss: '/dist/codicons/codicon.css',
+            chatCss: '/media/chat.css',
+            script: '/dist/webview.js',
+            prelude: PRELUDE + probe,
+          })
+            .replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}"${bodyData}>`)
+            .replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`),
+        );
       }
       if (!/^\/(dist|media|test\/webview)\//.test(path)) {
         res.writeHead(404);

@@ -19,7 +19,10 @@ describe('relativeTime', () => {
     assert.equal(relativeTime(noon - 2 * HOUR, noon), '2 h ago');
     assert.equal(relativeTime(noon - 11 * HOUR, noon), '11 h ago');
     assert.equal(relativeTime(noon - 20 * HOUR, noon), 'Yesterday');
-    assert.equal(relativeTime(noon - 3 * 24 * HOUR, noon), new Date(noon - 3 * 24 * HOUR).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }));
+    assert.equal(
+      relativeTime(noon - 3 * 24 * HOUR, noon),
+      new Date(noon - 3 * 24 * HOUR).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+    );
     assert.match(relativeTime(new Date(2024, 0, 5).getTime(), noon), /2024/);
   });
   it('prefers hours to Yesterday just after midnight', () => {
@@ -42,7 +45,14 @@ describe('history panel in headless Chromium', () => {
   const yesterdayNoon = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1, 12).getTime();
   const items: HistoryItem[] = [
     { id: 'c1', title: 'Streaming markdown without flicker', updatedAt: now - 2 * HOUR - 60_000, model: 'qwen3:latest', messageCount: 12 },
-    { id: 'c2', title: 'Why does the MCP server time out on large repositories', updatedAt: yesterdayNoon, model: 'llama3.2', messageCount: 1, busy: true },
+    {
+      id: 'c2',
+      title: 'Why does the MCP server time out on large repositories',
+      updatedAt: yesterdayNoon,
+      model: 'llama3.2',
+      messageCount: 1,
+      busy: true,
+    },
     { id: 'c3', title: 'Regex for ISO dates', updatedAt: now - 9 * 24 * HOUR, messageCount: 4 },
   ];
 
@@ -98,7 +108,12 @@ describe('history panel in headless Chromium', () => {
     assert.deepEqual(await h.posted(), [{ type: 'history', query: 'flick' }]);
     await h.send({ type: 'history', items: items.slice(1), query: 'fli', activeId: 'c1' });
     assert.equal(await rows().count(), 3, 'a reply to an older query changes nothing');
-    await h.send({ type: 'history', items: [{ ...items[0], snippet: '…the caret flickers when a block…' }], query: 'flick', activeId: 'c1' });
+    await h.send({
+      type: 'history',
+      items: [{ ...items[0], snippet: '…the caret flickers when a block…' }],
+      query: 'flick',
+      activeId: 'c1',
+    });
     assert.equal(await rows().count(), 1);
     assert.equal(await row('c1').locator('.history-snippet').innerText(), '…the caret flickers when a block…');
     assert.equal(await row('c1').locator('.history-snippet mark').innerText(), 'flick');
@@ -130,7 +145,12 @@ describe('history panel in headless Chromium', () => {
     await page().keyboard.press('Enter');
     assert.deepEqual(await h.posted(), [{ type: 'renameConversation', id: 'c2', title: 'MCP timeouts' }]);
     assert.equal(await row('c2').locator('.history-title').innerText(), 'MCP timeouts');
-    assert.equal(await row('c2').locator('.history-title').evaluate((e) => e === document.activeElement), true);
+    assert.equal(
+      await row('c2')
+        .locator('.history-title')
+        .evaluate((e) => e === document.activeElement),
+      true,
+    );
 
     await h.clearPosted();
     await row('c2').locator('button[aria-label="Rename"]').click();
@@ -166,8 +186,9 @@ describe('history panel in headless Chromium', () => {
     await row('c2').locator('button[aria-label="Delete"]').focus();
     await page().keyboard.press('Enter');
     await h.send({ type: 'history', items: structuredClone([items[0], items[2]]), query: '', activeId: 'c1' });
-    const focusedRow = () => page().evaluate(() => document.activeElement?.closest('[data-id]')?.getAttribute('data-id') ?? document.activeElement?.tagName);
-    assert.equal(await focusedRow(), 'c3', 'the row that took the deleted one\'s place');
+    const focusedRow = () =>
+      page().evaluate(() => document.activeElement?.closest('[data-id]')?.getAttribute('data-id') ?? document.activeElement?.tagName);
+    assert.equal(await focusedRow(), 'c3', "the row that took the deleted one's place");
     await row('c3').locator('button[aria-label="Rename"]').focus();
     await h.send({ type: 'history', items: structuredClone([items[0], { ...items[2], title: 'ISO dates' }]), query: '', activeId: 'c1' });
     assert.equal(await page().evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Rename');

@@ -29,7 +29,14 @@ describe('link clicks in the webview are handled once, by the extension', () => 
         document.addEventListener(type, (e) => seen.push(`document-capture ${e.type}`), true);
       }
     });
-    await h.send({ type: 'snapshot', busy: false, model, messages: [{ id: 'a1', role: 'assistant', state: 'done', seq: 1, text: `Open [the repo](${VSCODE_LINK}) or [the docs](${WEB_LINK}).` }] });
+    await h.send({
+      type: 'snapshot',
+      busy: false,
+      model,
+      messages: [
+        { id: 'a1', role: 'assistant', state: 'done', seq: 1, text: `Open [the repo](${VSCODE_LINK}) or [the docs](${WEB_LINK}).` },
+      ],
+    });
     await h.page.locator('article[data-id="a1"] a').first().waitFor();
     // No part of the page outside the message list shows links today; one placed there must be handled too.
     await h.page.evaluate((href) => {
@@ -47,7 +54,8 @@ describe('link clicks in the webview are handled once, by the extension', () => 
   });
 
   const hostSaw = (): Promise<string[]> => h.page.evaluate(() => (window as any).__hostSaw);
-  const link = (name: string): Locator => (name === 'elsewhere' ? h.page.locator('.notice-bar a') : h.page.locator('article[data-id="a1"] a', { hasText: name }));
+  const link = (name: string): Locator =>
+    name === 'elsewhere' ? h.page.locator('.notice-bar a') : h.page.locator('article[data-id="a1"] a', { hasText: name });
 
   const ways: Array<[string, (l: Locator) => Promise<void>]> = [
     ['a left click', (l) => l.click()],
@@ -55,10 +63,13 @@ describe('link clicks in the webview are handled once, by the extension', () => 
     ['a ctrl-click', (l) => l.click({ modifiers: ['Control'] })],
     ['a meta-click', (l) => l.click({ modifiers: ['Meta'] })],
     ['a shift-click', (l) => l.click({ modifiers: ['Shift'] })],
-    ['Enter on the focused link', async (l) => {
-      await l.focus();
-      await l.press('Enter');
-    }],
+    [
+      'Enter on the focused link',
+      async (l) => {
+        await l.focus();
+        await l.press('Enter');
+      },
+    ],
   ];
   const links: Array<[string, string]> = [
     ['the repo', VSCODE_LINK],
@@ -73,7 +84,7 @@ describe('link clicks in the webview are handled once, by the extension', () => 
         // The click handlers run synchronously inside the input dispatch; a frame later everything has settled.
         await h.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
         assert.deepEqual(await h.posted(), [{ type: 'openLink', href }]);
-        assert.deepEqual(await hostSaw(), [], 'VS Code\'s own link handler never sees the event');
+        assert.deepEqual(await hostSaw(), [], "VS Code's own link handler never sees the event");
         assert.deepEqual(popups, [], 'the page opened no window of its own');
         assert.match(h.page.url(), /index\.html$/, 'the page did not navigate');
       });

@@ -16,8 +16,22 @@ const shots = join(__dirname, '..', '..', 'test-output', 'webview');
 mkdirSync(shots, { recursive: true });
 
 const model = { endpoint: 'Ollama', model: 'qwen3:latest' };
-const user = (id: string, text: string, context?: ContextChipLabel[]): MessageSnapshot => ({ id, role: 'user', text, state: 'done', seq: 0, context });
-const answer = (id: string, text: string, extra: Partial<MessageSnapshot> = {}): MessageSnapshot => ({ id, role: 'assistant', text, state: 'done', seq: 1, ...extra });
+const user = (id: string, text: string, context?: ContextChipLabel[]): MessageSnapshot => ({
+  id,
+  role: 'user',
+  text,
+  state: 'done',
+  seq: 0,
+  context,
+});
+const answer = (id: string, text: string, extra: Partial<MessageSnapshot> = {}): MessageSnapshot => ({
+  id,
+  role: 'assistant',
+  text,
+  state: 'done',
+  seq: 1,
+  ...extra,
+});
 const streaming = (id: string): MessageSnapshot => ({ id, role: 'assistant', text: '', state: 'streaming', seq: 0 });
 
 /** `count` items: questions and answers of varied length, with a tool call every 25 items. */
@@ -25,11 +39,23 @@ function conversation(count: number): MessageSnapshot[] {
   const items: MessageSnapshot[] = [];
   for (let i = 0; items.length < count; i++) {
     if (i % 25 === 24) {
-      items.push({ id: `t${i}`, role: 'tool', text: '', state: 'done', seq: 0, tool: { name: 'read_file', arguments: `{"path":"f${i}.ts"}`, state: 'done', result: { text: 'ok', isError: false } } });
+      items.push({
+        id: `t${i}`,
+        role: 'tool',
+        text: '',
+        state: 'done',
+        seq: 0,
+        tool: { name: 'read_file', arguments: `{"path":"f${i}.ts"}`, state: 'done', result: { text: 'ok', isError: false } },
+      });
     } else if (i % 2 === 0) {
       items.push(user(`m${i}`, `Question ${i}`));
     } else {
-      items.push(answer(`m${i}`, `Answer ${i}.\n\n${'Some words to wrap over lines. '.repeat(1 + (i % 9) * 4)}${i % 4 === 1 ? '\n\n```ts\nconst x = 1;\n```\n' : ''}`));
+      items.push(
+        answer(
+          `m${i}`,
+          `Answer ${i}.\n\n${'Some words to wrap over lines. '.repeat(1 + (i % 9) * 4)}${i % 4 === 1 ? '\n\n```ts\nconst x = 1;\n```\n' : ''}`,
+        ),
+      );
     }
   }
   return items;
@@ -48,7 +74,8 @@ describe('messages in headless Chromium', () => {
   const list = () => h.page.locator('.messages');
   const frames = () => page().evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   /** Ids of the items in the DOM, in order. */
-  const renderedIds = () => list().evaluate((l) => Array.from(l.querySelectorAll<HTMLElement>(':scope > article, :scope > [data-tool]')).map((e) => e.dataset.id!));
+  const renderedIds = () =>
+    list().evaluate((l) => Array.from(l.querySelectorAll<HTMLElement>(':scope > article, :scope > [data-tool]')).map((e) => e.dataset.id!));
   const gap = () => list().evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
   const visibleButtons = (label: string) => page().locator(`article button[aria-label="${label}"]:visible`);
 
@@ -56,14 +83,20 @@ describe('messages in headless Chromium', () => {
     const messages = conversation(1000);
     const ms = await page().evaluate((m) => {
       const t = performance.now();
-      window.dispatchEvent(new MessageEvent('message', { data: { type: 'snapshot', messages: m, busy: false, model: { endpoint: 'E', model: 'm' } } }));
+      window.dispatchEvent(
+        new MessageEvent('message', { data: { type: 'snapshot', messages: m, busy: false, model: { endpoint: 'E', model: 'm' } } }),
+      );
       return performance.now() - t;
     }, messages);
     await frames();
     let ids = await renderedIds();
     assert.ok(ids.length >= 30 && ids.length <= 80, `${ids.length} items rendered`);
     assert.ok(ms < 300, `the snapshot took ${ms.toFixed(0)} ms`);
-    assert.deepEqual(ids, messages.slice(-ids.length).map((m) => m.id), 'the newest items, in order');
+    assert.deepEqual(
+      ids,
+      messages.slice(-ids.length).map((m) => m.id),
+      'the newest items, in order',
+    );
     assert.ok((await gap()) <= 2, 'at the bottom');
     assert.equal(ids.at(-1), messages.at(-1)!.id, 'the last message is there');
 
@@ -76,7 +109,11 @@ describe('messages in headless Chromium', () => {
         const first = l.querySelector<HTMLElement>(':scope > article, :scope > [data-tool]')!;
         return { id: first.dataset.id!, top: first.getBoundingClientRect().top };
       });
-      await page().waitForFunction((n) => document.querySelectorAll('.messages > article, .messages > [data-tool]').length > n, ids.length, { timeout: 5000 });
+      await page().waitForFunction(
+        (n) => document.querySelectorAll('.messages > article, .messages > [data-tool]').length > n,
+        ids.length,
+        { timeout: 5000 },
+      );
       await frames();
       await frames();
       const top = await list().evaluate((l, id) => l.querySelector(`[data-id="${id}"]`)!.getBoundingClientRect().top, seen.id);
@@ -85,8 +122,14 @@ describe('messages in headless Chromium', () => {
       assert.ok(now.length - ids.length <= 40, `one batch at a time (${now.length - ids.length})`);
       ids = now;
     }
-    assert.deepEqual(ids, messages.map((m) => m.id), 'every message, in order');
-    const css = await page().locator('article[data-id="m1"]').evaluate((e) => [getComputedStyle(e).contentVisibility, getComputedStyle(e).containIntrinsicSize]);
+    assert.deepEqual(
+      ids,
+      messages.map((m) => m.id),
+      'every message, in order',
+    );
+    const css = await page()
+      .locator('article[data-id="m1"]')
+      .evaluate((e) => [getComputedStyle(e).contentVisibility, getComputedStyle(e).containIntrinsicSize]);
     assert.deepEqual(css, ['auto', 'auto 120px']);
   });
 
@@ -98,8 +141,17 @@ describe('messages in headless Chromium', () => {
     await h.send({ type: 'toolUpdate', id: tool.id, tool: { ...tool.tool!, state: 'error', result: { text: 'gone', isError: true } } });
     assert.equal(await page().locator(`[data-id="${tool.id}"]`).getAttribute('data-state'), 'error');
 
-    await h.send({ type: 'messageAdded', message: user('q', 'One more') }, { type: 'messageAdded', message: streaming('a') }, { type: 'busy', busy: true });
-    await h.send({ type: 'delta', id: 'a', seq: 1, text: 'Hello ' }, '2:**world**', { type: 'delta', id: 'a', seq: 3, text: '.', end: { state: 'done' } }, { type: 'busy', busy: false });
+    await h.send(
+      { type: 'messageAdded', message: user('q', 'One more') },
+      { type: 'messageAdded', message: streaming('a') },
+      { type: 'busy', busy: true },
+    );
+    await h.send(
+      { type: 'delta', id: 'a', seq: 1, text: 'Hello ' },
+      '2:**world**',
+      { type: 'delta', id: 'a', seq: 3, text: '.', end: { state: 'done' } },
+      { type: 'busy', busy: false },
+    );
     await frames();
     assert.equal(await page().locator('article[data-id="a"]').getAttribute('data-state'), 'done');
     assert.equal(await page().locator('article[data-id="a"] .markdown').innerText(), 'Hello world.');
@@ -108,8 +160,19 @@ describe('messages in headless Chromium', () => {
     assert.ok((await gap()) <= 2, 'still at the bottom');
 
     // A snapshot taken while an answer is being written: the compact updates go on where it left off.
-    await h.send({ type: 'snapshot', busy: true, model, messages: [...messages.slice(0, -1), { ...streaming('s'), text: 'So far', seq: 3, thinking: 'Hmm' }] });
-    await h.send({ type: 'thinking', id: 's', text: ', yes' }, '4: and more', { type: 'delta', id: 's', seq: 5, text: '.', end: { state: 'done' } });
+    await h.send({
+      type: 'snapshot',
+      busy: true,
+      model,
+      messages: [...messages.slice(0, -1), { ...streaming('s'), text: 'So far', seq: 3, thinking: 'Hmm' }],
+    });
+    await h.send({ type: 'thinking', id: 's', text: ', yes' }, '4: and more', {
+      type: 'delta',
+      id: 's',
+      seq: 5,
+      text: '.',
+      end: { state: 'done' },
+    });
     await frames();
     assert.equal(await page().locator('article[data-id="s"] .markdown').innerText(), 'So far and more.');
     assert.equal(await page().locator('article[data-id="s"] .thinking-body').textContent(), 'Hmm, yes');
@@ -126,7 +189,12 @@ describe('messages in headless Chromium', () => {
   });
 
   it('puts Copy on questions and answers, Edit on questions, and posts them', async () => {
-    await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'Explain **this**\n\n- a'), answer('a1', 'First'), user('u2', 'More'), answer('a2', 'Second')] });
+    await h.send({
+      type: 'snapshot',
+      busy: false,
+      model,
+      messages: [user('u1', 'Explain **this**\n\n- a'), answer('a1', 'First'), user('u2', 'More'), answer('a2', 'Second')],
+    });
     await frames();
     const toolbar = page().locator('article[data-id="u1"] .message-actions');
     assert.equal(await toolbar.evaluate((e) => getComputedStyle(e).opacity), '0', 'quiet until hovered');
@@ -139,7 +207,10 @@ describe('messages in headless Chromium', () => {
 
     await page().locator('article[data-id="a1"] button[aria-label="Copy"]').click();
     await page().locator('article[data-id="u2"] button[aria-label="Copy"]').click();
-    assert.deepEqual(await h.posted(), [{ type: 'copyMessage', id: 'a1' }, { type: 'copyMessage', id: 'u2' }]);
+    assert.deepEqual(await h.posted(), [
+      { type: 'copyMessage', id: 'a1' },
+      { type: 'copyMessage', id: 'u2' },
+    ]);
   });
 
   it('reaches the toolbar by Tab, with a visible focus outline', async () => {
@@ -174,7 +245,11 @@ describe('messages in headless Chromium', () => {
     await box.press('Escape');
     assert.equal(await box.count(), 0);
     assert.equal(await article.locator('.markdown').isVisible(), true);
-    assert.equal(await article.locator('button[aria-label="Edit"]').evaluate((e) => e === document.activeElement), true, 'focus goes back to Edit');
+    assert.equal(
+      await article.locator('button[aria-label="Edit"]').evaluate((e) => e === document.activeElement),
+      true,
+      'focus goes back to Edit',
+    );
     assert.deepEqual(await h.posted(), [], 'Escape neither edits nor stops');
 
     await article.locator('button[aria-label="Edit"]').click();
@@ -215,7 +290,10 @@ describe('messages in headless Chromium', () => {
     await h.send(convo); // the host re-sends the conversation (the view was shown again): still there
     assert.equal(await box.inputValue(), 'Half-rewritten question');
     await box.press('Enter');
-    assert.deepEqual((await h.posted()).filter((m) => m.type === 'editMessage'), [{ type: 'editMessage', id: 'u1', text: 'Half-rewritten question' }]);
+    assert.deepEqual(
+      (await h.posted()).filter((m) => m.type === 'editMessage'),
+      [{ type: 'editMessage', id: 'u1', text: 'Half-rewritten question' }],
+    );
     await page().reload();
     await page().waitForFunction(() => (window as any).__posted?.length > 0);
     await h.send(convo);
@@ -223,8 +301,14 @@ describe('messages in headless Chromium', () => {
   });
 
   it('offers Regenerate on the last finished answer only, and neither Edit nor Regenerate while busy', async () => {
-    await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'One'), answer('a1', 'First'), user('u2', 'Two'), answer('a2', 'Second', { state: 'stopped' })] });
-    const regenerateOn = () => visibleButtons('Regenerate').evaluateAll((bs) => bs.map((b) => b.closest('article')!.getAttribute('data-id')));
+    await h.send({
+      type: 'snapshot',
+      busy: false,
+      model,
+      messages: [user('u1', 'One'), answer('a1', 'First'), user('u2', 'Two'), answer('a2', 'Second', { state: 'stopped' })],
+    });
+    const regenerateOn = () =>
+      visibleButtons('Regenerate').evaluateAll((bs) => bs.map((b) => b.closest('article')!.getAttribute('data-id')));
     await page().locator('article[data-id="a2"]').hover();
     assert.deepEqual(await regenerateOn(), ['a2']);
     assert.equal(await page().locator('article[data-id="a2"] button[aria-label="Regenerate"] .codicon-refresh').count(), 1);
@@ -237,7 +321,11 @@ describe('messages in headless Chromium', () => {
     assert.equal(await page().locator('article button[aria-label="Edit"]:not([disabled])').count(), 0);
     assert.equal(await visibleButtons('Copy').count(), 4, 'Copy stays');
 
-    await h.send({ type: 'messageAdded', message: user('u3', 'Three') }, { type: 'messageAdded', message: streaming('a3') }, { type: 'busy', busy: false });
+    await h.send(
+      { type: 'messageAdded', message: user('u3', 'Three') },
+      { type: 'messageAdded', message: streaming('a3') },
+      { type: 'busy', busy: false },
+    );
     assert.deepEqual(await regenerateOn(), [], 'not while the last answer is still being written');
     await h.send({ type: 'delta', id: 'a3', seq: 1, text: 'Third', end: { state: 'error', error: { message: 'Failed.', actions: [] } } });
     assert.deepEqual(await regenerateOn(), ['a3'], 'only the last answer, once it has ended');
@@ -249,13 +337,28 @@ describe('messages in headless Chromium', () => {
   });
 
   it('streams thinking into a collapsed block above the answer, as inert text', async () => {
-    await h.send({ type: 'messageAdded', message: user('u1', 'Hi') }, { type: 'messageAdded', message: streaming('a1') }, { type: 'busy', busy: true });
-    await h.send({ type: 'thinking', id: 'a1', text: 'First, <img src=x onerror="window.__pwned=1"> ' }, { type: 'thinking', id: 'a1', text: 'then\n**not markdown**' });
+    await h.send(
+      { type: 'messageAdded', message: user('u1', 'Hi') },
+      { type: 'messageAdded', message: streaming('a1') },
+      { type: 'busy', busy: true },
+    );
+    await h.send(
+      { type: 'thinking', id: 'a1', text: 'First, <img src=x onerror="window.__pwned=1"> ' },
+      { type: 'thinking', id: 'a1', text: 'then\n**not markdown**' },
+    );
     const article = page().locator('article[data-id="a1"]');
     const details = article.locator('details.thinking');
     assert.equal(await details.count(), 1);
     assert.equal(await details.evaluate((d) => (d as HTMLDetailsElement).open), false, 'collapsed');
-    assert.equal(await details.evaluate((d) => d.parentElement!.matches('article') && !!(d.compareDocumentPosition(d.parentElement!.querySelector(':scope > .markdown')!) & Node.DOCUMENT_POSITION_FOLLOWING)), true, 'a child of the article, above .markdown');
+    assert.equal(
+      await details.evaluate(
+        (d) =>
+          d.parentElement!.matches('article') &&
+          !!(d.compareDocumentPosition(d.parentElement!.querySelector(':scope > .markdown')!) & Node.DOCUMENT_POSITION_FOLLOWING),
+      ),
+      true,
+      'a child of the article, above .markdown',
+    );
     assert.equal(await article.locator('.markdown details, .markdown .thinking-body').count(), 0);
     assert.equal(await details.locator('summary').textContent(), 'Thinking…');
     assert.equal(await details.locator('summary .codicon-loading').count(), 1);
@@ -274,8 +377,16 @@ describe('messages in headless Chromium', () => {
     assert.equal(await article.locator('.markdown').innerText(), 'The answer.');
     assert.equal(await page().evaluate(() => (window as any).__pwned), undefined);
 
-    await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'Hi'), answer('a1', 'Done.', { thinking: 'Earlier reasoning' }), answer('a2', 'No reasoning here.')] });
-    assert.equal(await page().locator('article[data-id="a1"] details.thinking:not([open]) .thinking-body').textContent(), 'Earlier reasoning');
+    await h.send({
+      type: 'snapshot',
+      busy: false,
+      model,
+      messages: [user('u1', 'Hi'), answer('a1', 'Done.', { thinking: 'Earlier reasoning' }), answer('a2', 'No reasoning here.')],
+    });
+    assert.equal(
+      await page().locator('article[data-id="a1"] details.thinking:not([open]) .thinking-body').textContent(),
+      'Earlier reasoning',
+    );
     assert.equal(await page().locator('article[data-id="a1"] details.thinking summary').textContent(), 'Thinking');
     assert.equal(await page().locator('article[data-id="a2"] details.thinking').count(), 0, 'only when there is thinking');
   });
@@ -290,7 +401,11 @@ describe('messages in headless Chromium', () => {
     ];
     await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'Why?', context), answer('a1', 'Because.')] });
     const row = page().locator('article[data-id="u1"] > .message-context');
-    const chips = await row.locator('.message-chip').evaluateAll((cs) => cs.map((c) => ({ icon: c.querySelector('.codicon')!.className, text: c.textContent, title: c.getAttribute('title') })));
+    const chips = await row
+      .locator('.message-chip')
+      .evaluateAll((cs) =>
+        cs.map((c) => ({ icon: c.querySelector('.codicon')!.className, text: c.textContent, title: c.getAttribute('title') })),
+      );
     assert.deepEqual(chips, [
       { icon: 'codicon codicon-selection', text: 'main.ts:3-9', title: '~120 tokens' },
       { icon: 'codicon codicon-file', text: 'main.ts', title: '~2,400 tokens' },
@@ -299,7 +414,11 @@ describe('messages in headless Chromium', () => {
       { icon: 'codicon codicon-book', text: 'AGENTS.md', title: '~300 tokens' },
     ]);
     assert.equal(await row.locator('button, b').count(), 0, 'read-only, and labels are text');
-    assert.equal(await row.evaluate((r) => !!(r.previousElementSibling?.matches('.markdown'))), true, 'under the question, outside .markdown');
+    assert.equal(
+      await row.evaluate((r) => !!r.previousElementSibling?.matches('.markdown')),
+      true,
+      'under the question, outside .markdown',
+    );
     assert.equal(await page().locator('article[data-id="a1"] .message-context').count(), 0);
   });
 
@@ -317,28 +436,42 @@ describe('messages at 250 px wide', () => {
   after(() => h.stop());
 
   it('fits everything without sideways scrolling', async () => {
-    const context: ContextChipLabel[] = [{ kind: 'selection', label: 'src/webview/aVeryLongFileNameIndeed.ts:120-190', tokens: 1500 }, { kind: 'problems', label: '3 problems', tokens: 80 }];
-    await h.send({ type: 'snapshot', busy: false, model, messages: [
-      user('u1', 'A question with a_very_long_unbroken_identifier_that_must_wrap_somewhere_in_a_narrow_view', context),
-      answer('a1', 'An answer with `code` and a list:\n\n- one\n- two', { thinking: 'Reasoning that is rather long and goes on for a while, with a path/that/does/not/break/easily/at/all.' }),
-    ] });
+    const context: ContextChipLabel[] = [
+      { kind: 'selection', label: 'src/webview/aVeryLongFileNameIndeed.ts:120-190', tokens: 1500 },
+      { kind: 'problems', label: '3 problems', tokens: 80 },
+    ];
+    await h.send({
+      type: 'snapshot',
+      busy: false,
+      model,
+      messages: [
+        user('u1', 'A question with a_very_long_unbroken_identifier_that_must_wrap_somewhere_in_a_narrow_view', context),
+        answer('a1', 'An answer with `code` and a list:\n\n- one\n- two', {
+          thinking: 'Reasoning that is rather long and goes on for a while, with a path/that/does/not/break/easily/at/all.',
+        }),
+      ],
+    });
     await h.page.locator('article[data-id="a1"] details.thinking summary').click();
     await h.page.locator('article[data-id="u1"]').hover();
     await h.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const fit = await h.page.evaluate(() => {
       const l = document.querySelector('.messages')!;
       const box = l.getBoundingClientRect();
-      const outside = Array.from(l.querySelectorAll('article *')).filter((e) => {
-        const r = e.getBoundingClientRect();
-        return r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5);
-      }).map((e) => e.className || e.tagName);
+      const outside = Array.from(l.querySelectorAll('article *'))
+        .filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5);
+        })
+        .map((e) => e.className || e.tagName);
       return { sideways: l.scrollWidth - l.clientWidth, outside };
     });
     assert.deepEqual(fit, { sideways: 0, outside: [] });
     await h.page.screenshot({ path: join(shots, 'messages-250.png') });
     await h.page.locator('article[data-id="u1"] button[aria-label="Edit"]').click();
     await h.page.screenshot({ path: join(shots, 'messages-250-edit.png') });
-    const editor = await h.page.locator('.message-editor').evaluate((e) => e.getBoundingClientRect().right <= document.querySelector('.messages')!.getBoundingClientRect().right);
+    const editor = await h.page
+      .locator('.message-editor')
+      .evaluate((e) => e.getBoundingClientRect().right <= document.querySelector('.messages')!.getBoundingClientRect().right);
     assert.equal(editor, true);
   });
 });

@@ -47,7 +47,8 @@ describe('incremental renderer in headless Chromium', () => {
               const u = model.append(part);
               if (u.reset) committed = '';
               committed += u.commit;
-              if (u.fenceText !== undefined) tail = tail.replace(/<\/code><\/pre>\n$/, md.utils.escapeHtml(u.fenceText) + '</code></pre>\n');
+              if (u.fenceText !== undefined)
+                tail = tail.replace(/<\/code><\/pre>\n$/, md.utils.escapeHtml(u.fenceText) + '</code></pre>\n');
               else if (u.tail !== undefined) tail = u.tail;
               send({ type: 'delta', id, seq: k + 1, text: part });
               const tailEl = body.querySelector(':scope > .tail');
@@ -61,7 +62,8 @@ describe('incremental renderer in headless Chromium', () => {
             });
             send({ type: 'delta', id, seq: parts.length + 1, text: '', end: { state: 'done' } });
             if (body.querySelector('.tail, .chunk')) errors.push(`example ${ex.example}: tail or chunk left after the end`);
-            if (norm(body.innerHTML) !== norm(md.render(ex.markdown))) errors.push(`example ${ex.example} size ${size}: final DOM differs from markdown-it`);
+            if (norm(body.innerHTML) !== norm(md.render(ex.markdown)))
+              errors.push(`example ${ex.example} size ${size}: final DOM differs from markdown-it`);
             document.querySelector(`article[data-id="${id}"]`)!.remove();
             if (errors.length > 5) return errors;
           }
@@ -101,7 +103,10 @@ describe('incremental renderer in headless Chromium', () => {
     await pre.locator('button[aria-label="Insert at cursor"]').click();
     const posted = await h.posted();
     const code = 'const a = 1;\n' + Array.from({ length: 50 }, (_, i) => `const v${i} = ${i};\n`).join('');
-    assert.deepEqual(posted, [{ type: 'copyText', text: code }, { type: 'insertCode', text: code }]);
+    assert.deepEqual(posted, [
+      { type: 'copyText', text: code },
+      { type: 'insertCode', text: code },
+    ]);
     assert.equal(await h.page.evaluate(() => (document.querySelector('article .markdown h1') as any).__mark), 'kept');
   });
 
@@ -123,7 +128,13 @@ describe('incremental renderer in headless Chromium', () => {
     const before = h.foreignRequests.length;
     await h.send({ type: 'messageAdded', message: { id: 'c', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
     await h.send({ type: 'delta', id: 'c', seq: 1, text: '![pixel](https://tracker.example/p.png) ![cut](https://img.example/very-long' });
-    await h.send({ type: 'delta', id: 'c', seq: 2, text: '.png) see [the file](src/app.ts#L3)\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n', end: { state: 'done' } });
+    await h.send({
+      type: 'delta',
+      id: 'c',
+      seq: 2,
+      text: '.png) see [the file](src/app.ts#L3)\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n',
+      end: { state: 'done' },
+    });
     await h.page.waitForTimeout(200);
     assert.equal(await h.page.locator('article[data-id="c"] img').count(), 0);
     assert.equal(h.foreignRequests.length, before, 'no request left the page');

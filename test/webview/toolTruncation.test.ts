@@ -48,8 +48,20 @@ describe('a truncated tool result in headless Chromium', () => {
   });
 
   it('says when images were left out, and offers no button when the full text could not be kept', async () => {
-    await h.send({ type: 'toolUpdate', id: 't1', tool: { ...tool, result: { ...tool.result!, truncated: { originalBytes: 2.3 * 1024 * 1024, keptBytes: 64 * 1024, imagesLeftOut: 3 } } } });
+    await h.send({
+      type: 'toolUpdate',
+      id: 't1',
+      tool: {
+        ...tool,
+        result: { ...tool.result!, truncated: { originalBytes: 2.3 * 1024 * 1024, keptBytes: 64 * 1024, imagesLeftOut: 3 } },
+      },
+    });
     assert.match((await card().locator('[role="note"]').textContent()) ?? '', /3 images left out/);
-    assert.equal(await card().getByRole('button', { name: /Open the full result/ }).count(), 0);
+    assert.equal(
+      await card()
+        .getByRole('button', { name: /Open the full result/ })
+        .count(),
+      0,
+    );
   });
 });

@@ -94,9 +94,16 @@ describe('hostile model output in the webview', () => {
       const bad: string[] = [];
       for (const md of Array.from(document.querySelectorAll('article .markdown'))) {
         const id = md.closest('article')!.getAttribute('data-id');
-        for (const el of Array.from(md.querySelectorAll('script, iframe, object, embed, img, svg, style, link, meta, base, form, input, video, audio, source, math, details, marquee, body'))) bad.push(`${id}: <${el.tagName.toLowerCase()}>`);
+        for (const el of Array.from(
+          md.querySelectorAll(
+            'script, iframe, object, embed, img, svg, style, link, meta, base, form, input, video, audio, source, math, details, marquee, body',
+          ),
+        ))
+          bad.push(`${id}: <${el.tagName.toLowerCase()}>`);
         for (const el of Array.from(md.querySelectorAll('*'))) {
-          for (const attr of Array.from(el.attributes)) if (/^on/i.test(attr.name) || attr.name === 'style' || attr.name === 'srcdoc') bad.push(`${id}: ${attr.name} on <${el.tagName.toLowerCase()}>`);
+          for (const attr of Array.from(el.attributes))
+            if (/^on/i.test(attr.name) || attr.name === 'style' || attr.name === 'srcdoc')
+              bad.push(`${id}: ${attr.name} on <${el.tagName.toLowerCase()}>`);
         }
         for (const a of Array.from(md.querySelectorAll('a[href]'))) {
           const href = a.getAttribute('href')!.trim().toLowerCase();

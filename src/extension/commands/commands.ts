@@ -26,7 +26,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('modelChat.stop', () => deps.sessions.active.stop()),
     vscode.commands.registerCommand('modelChat.selectModel', () => selectModel(deps)),
-    vscode.commands.registerCommand('modelChat.setApiKey', (endpointName?: unknown) => setApiKey(deps, typeof endpointName === 'string' ? endpointName : undefined)),
+    vscode.commands.registerCommand('modelChat.setApiKey', (endpointName?: unknown) =>
+      setApiKey(deps, typeof endpointName === 'string' ? endpointName : undefined),
+    ),
     vscode.commands.registerCommand('modelChat.showLog', () => deps.log.show()),
   ];
 }
@@ -62,12 +64,14 @@ async function selectModel(deps: CommandDeps): Promise<void> {
   pick.busy = true;
   pick.show();
   const lists = await listAllModels(endpoints, deps.providerFor);
-  for (const list of lists) if ('error' in list) deps.log.warn(`Listing models at ${list.endpoint.name} (${list.endpoint.url}) failed: ${list.error}`);
+  for (const list of lists)
+    if ('error' in list) deps.log.warn(`Listing models at ${list.endpoint.name} (${list.endpoint.url}) failed: ${list.error}`);
   const items: ModelItem[] = [];
   for (const list of lists) {
     items.push({ label: list.endpoint.name, kind: vscode.QuickPickItemKind.Separator });
     if ('error' in list) items.push({ label: `$(error) ${list.endpoint.name} is not available`, detail: list.error });
-    else if (list.models.length === 0) items.push({ label: `$(info) No models on ${list.endpoint.name}`, detail: 'Download one with `ollama pull <model>`' });
+    else if (list.models.length === 0)
+      items.push({ label: `$(info) No models on ${list.endpoint.name}`, detail: 'Download one with `ollama pull <model>`' });
     for (const m of 'models' in list ? (list.models ?? []) : []) {
       const active = current.endpoint === list.endpoint.name && current.model === m.name;
       items.push({ label: `${active ? '$(check) ' : ''}${m.name}`, description: m.detail, endpoint: list.endpoint.name, model: m.name });
@@ -110,7 +114,12 @@ async function setApiKey(deps: CommandDeps, endpointName?: string): Promise<void
 }
 
 /** The API keys of this window: SecretStorage, bound to each endpoint's URL, with the "URL changed" message. */
-export function createApiKeys(secrets: vscode.SecretStorage, globalState: vscode.Memento, settings: Settings, log: vscode.LogOutputChannel): ApiKeys {
+export function createApiKeys(
+  secrets: vscode.SecretStorage,
+  globalState: vscode.Memento,
+  settings: Settings,
+  log: vscode.LogOutputChannel,
+): ApiKeys {
   return new ApiKeys({
     secrets,
     state: globalState,
@@ -120,7 +129,10 @@ export function createApiKeys(secrets: vscode.SecretStorage, globalState: vscode
       const was = savedFor.length ? ` was saved for ${savedFor.join(', ')}` : ' was saved before keys were bound to URLs';
       log.warn(`Not sending the API key of ${endpoint.name} to ${url}: it${was}.`);
       void vscode.window
-        .showWarningMessage(`Model Chat: the endpoint “${endpoint.name}” now points to ${url}. Its API key${was}, so it is not sent there. Set a key for this URL only if you trust it.`, 'Set API key')
+        .showWarningMessage(
+          `Model Chat: the endpoint “${endpoint.name}” now points to ${url}. Its API key${was}, so it is not sent there. Set a key for this URL only if you trust it.`,
+          'Set API key',
+        )
         .then((choice) => choice && vscode.commands.executeCommand('modelChat.setApiKey', endpoint.name));
     },
   });

@@ -8,7 +8,9 @@ import { activeDocument } from './contextSources';
  */
 export function registerContextCommands(controller: ContextController, reveal: () => Promise<void>): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('modelChat.addToChat', (clicked?: unknown, selected?: unknown) => addToChat(controller, reveal, clicked, selected)),
+    vscode.commands.registerCommand('modelChat.addToChat', (clicked?: unknown, selected?: unknown) =>
+      addToChat(controller, reveal, clicked, selected),
+    ),
     vscode.commands.registerCommand('modelChat.addContext', async () => {
       await reveal();
       await controller.pick();
@@ -20,7 +22,12 @@ export function registerContextCommands(controller: ContextController, reveal: (
  * The Explorer passes the clicked file and every selected one (which includes it); an editor tab passes
  * its file and an object. From the palette there is neither: the active editor's file, else the pick.
  */
-export async function addToChat(controller: Pick<ContextController, 'addFiles' | 'pick'>, reveal: () => Promise<void>, clicked?: unknown, selected?: unknown): Promise<void> {
+export async function addToChat(
+  controller: Pick<ContextController, 'addFiles' | 'pick'>,
+  reveal: () => Promise<void>,
+  clicked?: unknown,
+  selected?: unknown,
+): Promise<void> {
   const many = Array.isArray(selected) ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
   const uris = many.length ? many : clicked instanceof vscode.Uri ? [clicked] : [];
   const active = activeDocument(vscode.window.activeTextEditor);

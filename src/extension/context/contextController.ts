@@ -9,7 +9,15 @@ import { estimateTokens, problemsAttachment, type ContextAttachment } from '../.
 import { INSTRUCTION_FILES, type InstructionPart } from '../../streaming/chat/instructions';
 import { pickContext } from './contextPicker';
 import { InstructionsWatch } from './instructionsWatch';
-import { activeDocument, activeFileOf, parseDroppedUris, problemsNow, readFileAttachment, selectionOf, workspaceProblems } from './contextSources';
+import {
+  activeDocument,
+  activeFileOf,
+  parseDroppedUris,
+  problemsNow,
+  readFileAttachment,
+  selectionOf,
+  workspaceProblems,
+} from './contextSources';
 import { insideWorkspace } from '../workspaceFile';
 
 export interface ContextControllerOptions {
@@ -71,7 +79,14 @@ export class ContextController implements vscode.Disposable {
 
   chips(): ContextChip[] {
     const chip = (id: string, a: ContextAttachment, enabled: boolean, removable: boolean): ContextChip => ({
-      id, kind: a.kind, label: a.label, tokens: a.tokens, enabled, removable, ...(a.detail ? { detail: a.detail } : {}), ...(a.note ? { note: a.note } : {}),
+      id,
+      kind: a.kind,
+      label: a.label,
+      tokens: a.tokens,
+      enabled,
+      removable,
+      ...(a.detail ? { detail: a.detail } : {}),
+      ...(a.note ? { note: a.note } : {}),
     });
     return [
       ...(this.instructions ? [chip('instructions', this.instructions, this.instructionsOn, false)] : []),
@@ -142,8 +157,16 @@ export class ContextController implements vscode.Disposable {
     const inside = await Promise.all(uris.map((u) => insideWorkspace(u).catch(() => false)));
     const outside = uris.filter((_, i) => !inside[i]);
     if (outside.length) {
-      const names = outside.slice(0, 3).map((u) => u.fsPath || u.toString()).join(', ') + (outside.length > 3 ? ` and ${outside.length - 3} more` : '');
-      const choice = await vscode.window.showWarningMessage(`Attach ${outside.length === 1 ? 'a file' : `${outside.length} files`} from outside the workspace to the chat? ${names}`, { modal: true }, 'Attach');
+      const names =
+        outside
+          .slice(0, 3)
+          .map((u) => u.fsPath || u.toString())
+          .join(', ') + (outside.length > 3 ? ` and ${outside.length - 3} more` : '');
+      const choice = await vscode.window.showWarningMessage(
+        `Attach ${outside.length === 1 ? 'a file' : `${outside.length} files`} from outside the workspace to the chat? ${names}`,
+        { modal: true },
+        'Attach',
+      );
       if (choice !== 'Attach') return this.addFiles(uris.filter((_, i) => inside[i]));
     }
     return this.addFiles(uris);
@@ -162,7 +185,10 @@ export class ContextController implements vscode.Disposable {
 
   /** The + button. */
   pick(): Promise<void> {
-    return pickContext(this, { selection: this.selection && !this.selectionOn ? this.selection.label : undefined, activeFile: this.active && !this.activeFileOn ? this.active.attachment.label : undefined });
+    return pickContext(this, {
+      selection: this.selection && !this.selectionOn ? this.selection.label : undefined,
+      activeFile: this.active && !this.activeFileOn ? this.active.attachment.label : undefined,
+    });
   }
 
   toggle(id: string, enabled: boolean): void {

@@ -62,7 +62,10 @@ export async function pickFiles(): Promise<vscode.Uri[]> {
   const setItems = (uris: vscode.Uri[]) => {
     const kept = pick.selectedItems.map((i) => ({ ...i, picked: true }));
     const keptIds = new Set(kept.map((i) => i.uri.toString()));
-    const fresh = uris.filter((u) => !keptIds.has(u.toString())).map(toItem).sort((a, b) => (a.description! + a.label).localeCompare(b.description! + b.label));
+    const fresh = uris
+      .filter((u) => !keptIds.has(u.toString()))
+      .map(toItem)
+      .sort((a, b) => (a.description! + a.label).localeCompare(b.description! + b.label));
     pick.items = [...kept, ...fresh];
     pick.selectedItems = pick.items.slice(0, kept.length);
   };
@@ -105,7 +108,14 @@ export async function pickFiles(): Promise<vscode.Uri[]> {
 }
 
 async function openDialog(): Promise<vscode.Uri[]> {
-  const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: true, openLabel: 'Attach', title: 'Attach files to Model Chat', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: true,
+    openLabel: 'Attach',
+    title: 'Attach files to Model Chat',
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
   return uris ?? [];
 }
 
@@ -117,6 +127,8 @@ function toItem(uri: vscode.Uri): FileItem {
 
 /** `**` + the typed text as a case-insensitive substring of a file name; glob syntax in it is matched as any character. */
 function nameGlob(value: string): string {
-  const chars = [...value.trim().slice(0, 100)].map((c) => (/[*?[\]{}!\\,]/.test(c) ? '?' : c.toLowerCase() !== c.toUpperCase() ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c));
+  const chars = [...value.trim().slice(0, 100)].map((c) =>
+    /[*?[\]{}!\\,]/.test(c) ? '?' : c.toLowerCase() !== c.toUpperCase() ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c,
+  );
   return `**/*${chars.join('')}*`;
 }

@@ -4,7 +4,16 @@
  * returns a ContextAttachment (src/streaming/chat/contextPrompt.ts decides what the model sees) or a reason.
  */
 import * as vscode from 'vscode';
-import { fileAttachment, problemsAttachment, selectionAttachment, textFileAttachment, estimateTokens, type ContextAttachment, type Problem, type Refusal } from '../../streaming/chat/contextPrompt';
+import {
+  fileAttachment,
+  problemsAttachment,
+  selectionAttachment,
+  textFileAttachment,
+  estimateTokens,
+  type ContextAttachment,
+  type Problem,
+  type Refusal,
+} from '../../streaming/chat/contextPrompt';
 import { MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../../streaming/chat/instructions';
 import { findInstructionFile } from './instructionFiles';
 import { readWorkspaceFile } from '../workspaceFile';
@@ -38,7 +47,8 @@ export async function readFileAttachment(uri: vscode.Uri, kind: 'file' | 'active
       if (stat && stat.type & vscode.FileType.Directory) return { ok: false, reason: `${detail} is a folder; only files can be attached.` };
       return { ok: false, reason: `${detail} is not a regular file; only files can be attached.` };
     }
-    if (read.code === 'tooLarge') return { ok: false, reason: `${label} is too large to attach (the limit is ${mib(MAX_FILE_BYTES)} MiB).` };
+    if (read.code === 'tooLarge')
+      return { ok: false, reason: `${label} is too large to attach (the limit is ${mib(MAX_FILE_BYTES)} MiB).` };
     return { ok: false, reason: `${label} could not be read: ${read.reason}` };
   } catch (err) {
     return { ok: false, reason: `${label} could not be read: ${err instanceof Error ? err.message : String(err)}` };
@@ -71,7 +81,13 @@ export function activeDocument(editor: vscode.TextEditor | undefined): vscode.Te
 }
 
 export function activeFileOf(document: vscode.TextDocument): ContextAttachment {
-  return textFileAttachment({ label: baseName(document.uri), detail: vscode.workspace.asRelativePath(document.uri), text: document.getText(), languageId: document.languageId, kind: 'activeFile' });
+  return textFileAttachment({
+    label: baseName(document.uri),
+    detail: vscode.workspace.asRelativePath(document.uri),
+    text: document.getText(),
+    languageId: document.languageId,
+    kind: 'activeFile',
+  });
 }
 
 const SEVERITIES: Record<vscode.DiagnosticSeverity, Problem['severity']> = { 0: 'error', 1: 'warning', 2: 'info', 3: 'hint' };
@@ -79,7 +95,13 @@ const SEVERITIES: Record<vscode.DiagnosticSeverity, Problem['severity']> = { 0: 
 /** Every diagnostic VS Code knows of, with workspace-relative paths. */
 export function workspaceProblems(): Problem[] {
   return vscode.languages.getDiagnostics().flatMap(([uri, diagnostics]) =>
-    diagnostics.map((d) => ({ file: vscode.workspace.asRelativePath(uri), line: d.range.start.line + 1, severity: SEVERITIES[d.severity] ?? 'info', message: d.message, ...(d.source ? { source: d.source } : {}) })),
+    diagnostics.map((d) => ({
+      file: vscode.workspace.asRelativePath(uri),
+      line: d.range.start.line + 1,
+      severity: SEVERITIES[d.severity] ?? 'info',
+      message: d.message,
+      ...(d.source ? { source: d.source } : {}),
+    })),
   );
 }
 
@@ -97,10 +119,12 @@ export async function instructionsAttachment(): Promise<ContextAttachment | unde
   const { name } = file;
   const label = name.slice(name.lastIndexOf('/') + 1);
   // A refused file still gets its chip, saying why it is not sent: silence would look like it was.
-  if ('refused' in file) return { kind: 'instructions', label, detail: `${name}: not used, ${file.refused}`, text: '', tokens: 0, note: 'not used' };
+  if ('refused' in file)
+    return { kind: 'instructions', label, detail: `${name}: not used, ${file.refused}`, text: '', tokens: 0, note: 'not used' };
   const prompt = systemPrompt([{ source: name, text: file.text }]);
   if (!prompt) return undefined;
-  const note = file.text.trim().length > MAX_INSTRUCTIONS_CHARS ? `cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters` : undefined;
+  const note =
+    file.text.trim().length > MAX_INSTRUCTIONS_CHARS ? `cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters` : undefined;
   return { kind: 'instructions', label, detail: name, text: prompt, tokens: estimateTokens(prompt), ...(note ? { note } : {}) };
 }
 
@@ -123,7 +147,11 @@ export function parseDroppedUris(lists: readonly string[], log: vscode.LogOutput
       uri = undefined;
     }
     // Files only: what the Explorer and editor tabs hand over (a web address would be fetched by VS Code).
-    const fileScheme = uri && (uri.scheme === 'file' || uri.scheme === 'vscode-remote' || (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === uri.scheme));
+    const fileScheme =
+      uri &&
+      (uri.scheme === 'file' ||
+        uri.scheme === 'vscode-remote' ||
+        (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === uri.scheme));
     if (uri && fileScheme && vscode.workspace.fs.isWritableFileSystem(uri.scheme) !== undefined) uris.push(uri);
     else log.warn(`Dropped item is not a file VS Code can read: ${line.slice(0, 200)}`);
   }

@@ -17,7 +17,12 @@ export async function findInstructionFile(signal?: AbortSignal): Promise<Instruc
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) return undefined;
   for (const name of INSTRUCTION_FILES) {
-    const read = await readWorkspaceFile(vscode.Uri.joinPath(folder.uri, name), { maxBytes: MAX_INSTRUCTIONS_FILE_BYTES, truncate: true, insideWorkspace: true, signal });
+    const read = await readWorkspaceFile(vscode.Uri.joinPath(folder.uri, name), {
+      maxBytes: MAX_INSTRUCTIONS_FILE_BYTES,
+      truncate: true,
+      insideWorkspace: true,
+      signal,
+    });
     if (read.ok) return { name, text: new TextDecoder().decode(read.bytes) };
     if (read.code !== 'missing') return { name, refused: read.reason };
   }

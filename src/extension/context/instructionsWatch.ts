@@ -11,7 +11,10 @@ export class InstructionsWatch implements vscode.Disposable {
   private readonly folders: vscode.Disposable;
   private loads = 0;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly onChange: (attachment: ContextAttachment | undefined) => void) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onChange: (attachment: ContextAttachment | undefined) => void,
+  ) {
     this.folders = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watch());
     this.ready = this.watch();
   }

@@ -108,7 +108,11 @@ export class HistoryController {
     this.deleted.delete(actionId);
     await this.deps.store.restore(deleted);
     await this.list();
-    this.deps.post({ type: 'notice', text: `Restored “${deleted.summary.title}”.`, action: { label: 'Open', id: `open:${deleted.conversation.id}` } });
+    this.deps.post({
+      type: 'notice',
+      text: `Restored “${deleted.summary.title}”.`,
+      action: { label: 'Open', id: `open:${deleted.conversation.id}` },
+    });
   }
 
   /**
@@ -127,7 +131,11 @@ export class HistoryController {
       const { conversations } = await store.list();
       const plan = planPrune(conversations, usage, limit, this.inUse());
       if (!plan) return;
-      const names = plan.titles.slice(0, 3).map((t) => `“${t}”`).join(', ') + (plan.titles.length > 3 ? ` and ${plan.titles.length - 3} more` : '');
+      const names =
+        plan.titles
+          .slice(0, 3)
+          .map((t) => `“${t}”`)
+          .join(', ') + (plan.titles.length > 3 ? ` and ${plan.titles.length - 3} more` : '');
       const choice = await this.deps.ask(
         `Model Chat's saved conversations use ${formatBytes(usage)}, over the limit of ${formatBytes(limit)}. Delete the ${plan.ids.length} oldest (${names}) to free ${formatBytes(plan.freedBytes)}?`,
         'Delete oldest',
@@ -156,7 +164,10 @@ export class HistoryController {
   }
 }
 
-function item(s: { id: string; title: string; updatedAt: number; model?: { endpoint: string; model?: string }; messageCount: number }, busy: Set<string>): HistoryItem {
+function item(
+  s: { id: string; title: string; updatedAt: number; model?: { endpoint: string; model?: string }; messageCount: number },
+  busy: Set<string>,
+): HistoryItem {
   return {
     id: s.id,
     title: s.title,

@@ -43,14 +43,19 @@ export class McpHost implements vscode.Disposable {
       workspace: () => (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString(),
       prompt: (input, owner) => this.promptInput(input, owner),
     });
-    this.connections = new McpConnections([], { logger: log, clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') } });
+    this.connections = new McpConnections([], {
+      logger: log,
+      clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') },
+    });
     const support = new McpToolSupport(this.connections, {
       approval: () => settings.toolApproval(),
       timeoutMs: () => settings.toolTimeoutMs(),
       alwaysAllowed: () => new Set(context.workspaceState.get<string[]>(ALWAYS_KEY, [])),
-      rememberAlwaysAllowed: (key) => void context.workspaceState.update(ALWAYS_KEY, [...new Set([...context.workspaceState.get<string[]>(ALWAYS_KEY, []), key])]),
+      rememberAlwaysAllowed: (key) =>
+        void context.workspaceState.update(ALWAYS_KEY, [...new Set([...context.workspaceState.get<string[]>(ALWAYS_KEY, []), key])]),
       resultFiles: this.resultFiles,
-      aroundRun: (call, run, cancel) => withProgressUi(`Model Chat: ${call.name}`, run, cancel, { withProgress: (title, task) => this.withProgress(title, task) }),
+      aroundRun: (call, run, cancel) =>
+        withProgressUi(`Model Chat: ${call.name}`, run, cancel, { withProgress: (title, task) => this.withProgress(title, task) }),
     });
     // Loading waits for the first turn: nothing starts (and nobody is asked for inputs) before tools are wanted.
     this.tools = {
@@ -88,13 +93,22 @@ export class McpHost implements vscode.Disposable {
     let workspaceJson: string | undefined;
     if (folder) {
       // The repository decides what this path is: only a small regular file inside the workspace is read.
-      const read = await readWorkspaceFile(vscode.Uri.joinPath(folder.uri, '.vscode', 'mcp.json'), { maxBytes: MAX_MCP_JSON_BYTES, insideWorkspace: true }).catch((err: unknown) => ({ ok: false as const, code: 'unreadable' as const, reason: String(err) }));
+      const read = await readWorkspaceFile(vscode.Uri.joinPath(folder.uri, '.vscode', 'mcp.json'), {
+        maxBytes: MAX_MCP_JSON_BYTES,
+        insideWorkspace: true,
+      }).catch((err: unknown) => ({ ok: false as const, code: 'unreadable' as const, reason: String(err) }));
       if (read.ok) workspaceJson = new TextDecoder().decode(read.bytes);
       else if (read.code !== 'missing') this.log.warn(`Not reading .vscode/mcp.json: ${read.reason}`);
     }
     const result = await loadMcpServers(
       { settingsServers: this.settings.mcpServers(), workspaceJson },
-      { trusted: vscode.workspace.isTrusted, workspaceFolder: folder?.uri.fsPath, userHome: homedir(), env: process.env, resolveInput: (input, owner) => this.inputs.resolve(input, owner) },
+      {
+        trusted: vscode.workspace.isTrusted,
+        workspaceFolder: folder?.uri.fsPath,
+        userHome: homedir(),
+        env: process.env,
+        resolveInput: (input, owner) => this.inputs.resolve(input, owner),
+      },
     );
     for (const p of result.problems) this.log.warn(p.message);
     if (result.blocked.length) {
@@ -102,17 +116,31 @@ export class McpHost implements vscode.Disposable {
       this.log.warn(`Not starting MCP servers from .vscode/mcp.json in an untrusted workspace: ${names}`);
     }
     await this.connections.updateConfig(result.servers);
-    this.log.info(`MCP: ${result.servers.length} server(s) configured${result.blocked.length ? `, ${result.blocked.length} blocked (untrusted workspace)` : ''}`);
+    this.log.info(
+      `MCP: ${result.servers.length} server(s) configured${result.blocked.length ? `, ${result.blocked.length} blocked (untrusted workspace)` : ''}`,
+    );
   }
 
   private promptInput(input: McpInput, owner: InputOwner): Thenable<string | undefined> {
     const where = owner.source === 'settings' ? 'your settings' : 'this workspace';
-    return vscode.window.showInputBox({ title: `MCP input: ${input.id} (server "${owner.name}", from ${where})`, prompt: input.description, password: input.password, ignoreFocusOut: true, value: input.default });
+    return vscode.window.showInputBox({
+      title: `MCP input: ${input.id} (server "${owner.name}", from ${where})`,
+      prompt: input.description,
+      password: input.password,
+      ignoreFocusOut: true,
+      value: input.default,
+    });
   }
 
-  private withProgress(title: string, task: (report: (value: { message?: string; increment?: number }) => void, onCancel: (cancel: () => void) => void) => Promise<unknown>): void {
+  private withProgress(
+    title: string,
+    task: (report: (value: { message?: string; increment?: number }) => void, onCancel: (cancel: () => void) => void) => Promise<unknown>,
+  ): void {
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-      task((value) => progress.report(value), (cancel) => token.onCancellationRequested(cancel)),
+      task(
+        (value) => progress.report(value),
+        (cancel) => token.onCancellationRequested(cancel),
+      ),
     );
   }
 
@@ -139,7 +167,12 @@ export class McpHost implements vscode.Disposable {
       status.map((s) => ({
         label: `$(${s.state === 'running' ? 'pass' : s.state === 'error' ? 'error' : 'circle-outline'}) ${s.name}`,
         description: `${s.state} · ${s.toolCount} tools · ${s.type} · ${s.source}`,
-        detail: s.message ?? this.connections.tools.filter((t) => t.server === s.name).map((t) => t.name).join(', '),
+        detail:
+          s.message ??
+          this.connections.tools
+            .filter((t) => t.server === s.name)
+            .map((t) => t.name)
+            .join(', '),
         name: s.name,
       })),
       { title: 'MCP servers', placeHolder: 'Pick a server to restart it' },

@@ -35,7 +35,9 @@ export interface Resolved<T> {
 
 /** Changes whenever the workspace's value does, so a changed value is asked about again. */
 export function fingerprint(key: string, value: unknown): string {
-  return createHash('sha256').update(`${key}\0${JSON.stringify(value)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${key}\0${JSON.stringify(value)}`)
+    .digest('hex');
 }
 
 export function userValue<T>(inspected: Inspected<T> | undefined): T | undefined {

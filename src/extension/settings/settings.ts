@@ -41,9 +41,17 @@ export class Settings {
     if (!Array.isArray(raw)) return DEFAULT_ENDPOINTS;
     const valid: EndpointConfig[] = [];
     for (const e of raw) {
-      const ok = e && typeof e.name === 'string' && (e.type === 'ollama' || e.type === 'openai') && typeof e.url === 'string' && /^https?:\/\//.test(e.url);
+      const ok =
+        e &&
+        typeof e.name === 'string' &&
+        (e.type === 'ollama' || e.type === 'openai') &&
+        typeof e.url === 'string' &&
+        /^https?:\/\//.test(e.url);
       if (ok) valid.push({ name: e.name, type: e.type, url: e.url.replace(/\/+$/, '') });
-      else this.warnOnce(`Ignoring an entry of modelChat.endpoints that is not { name, type: "ollama" | "openai", url: "http(s)://…" }: ${JSON.stringify(e)}`);
+      else
+        this.warnOnce(
+          `Ignoring an entry of modelChat.endpoints that is not { name, type: "ollama" | "openai", url: "http(s)://…" }: ${JSON.stringify(e)}`,
+        );
     }
     return valid;
   }
@@ -64,7 +72,8 @@ export class Settings {
     const pickedEndpoint = picked && endpoints.find((e) => e.name === picked.endpoint);
     const defaultName = this.userOwned<string>('defaultEndpoint') ?? '';
     const endpoint = pickedEndpoint ?? endpoints.find((e) => e.name === defaultName) ?? endpoints[0];
-    if (defaultName && !endpoints.some((e) => e.name === defaultName)) this.warnOnce(`modelChat.defaultEndpoint names '${defaultName}', which is not in modelChat.endpoints; using '${endpoint?.name}'.`);
+    if (defaultName && !endpoints.some((e) => e.name === defaultName))
+      this.warnOnce(`modelChat.defaultEndpoint names '${defaultName}', which is not in modelChat.endpoints; using '${endpoint?.name}'.`);
     const model = pickedEndpoint ? picked.model : (this.userOwned<string>('defaultModel') ?? '');
     const contextTokens = endpoint?.type === 'ollama' ? this.ollama().numCtx : undefined;
     return { endpoint, model, maxUpdatesPerSecond: config.get<number>('maxUpdatesPerSecond', 20), contextTokens };
@@ -93,7 +102,10 @@ export class Settings {
   /** Whether the user's own settings (not a workspace's) define this endpoint with this URL. */
   userDefines(endpoint: EndpointConfig): boolean {
     const mine = vscode.workspace.getConfiguration('modelChat').inspect<unknown>('endpoints')?.globalValue;
-    return Array.isArray(mine) && mine.some((e) => e?.name === endpoint.name && typeof e.url === 'string' && endpointUrlKey(e.url) === endpointUrlKey(endpoint.url));
+    return (
+      Array.isArray(mine) &&
+      mine.some((e) => e?.name === endpoint.name && typeof e.url === 'string' && endpointUrlKey(e.url) === endpointUrlKey(endpoint.url))
+    );
   }
 
   /**
@@ -103,7 +115,9 @@ export class Settings {
   private userOwned<T>(key: UserOwnedKey): T | undefined {
     const inspected = vscode.workspace.getConfiguration('modelChat').inspect<T>(key);
     const confirmations = this.workspaceState.get<Record<string, Confirmation>>(CONFIRMATIONS_KEY, {});
-    const resolved = resolveUserOwned(key, inspected, vscode.workspace.isTrusted, (print) => (Object.hasOwn(confirmations, print) ? confirmations[print] : undefined));
+    const resolved = resolveUserOwned(key, inspected, vscode.workspace.isTrusted, (print) =>
+      Object.hasOwn(confirmations, print) ? confirmations[print] : undefined,
+    );
     if (resolved.ask && !this.asked.has(resolved.ask.fingerprint)) void this.confirm(key, resolved.ask.value, resolved.ask.fingerprint);
     return resolved.value;
   }

@@ -24,10 +24,18 @@ export async function openLink(href: string, sink: LinkSink): Promise<void> {
     }
     case 'workspace':
       if (await openWorkspacePath(target.path, target.line)) return;
-      return refuse(sink, `Not opening a link that is neither a web address nor a file in the workspace: ${shown}`, `Not opening “${shown.slice(0, 80)}”: it is not a file in this workspace.`);
+      return refuse(
+        sink,
+        `Not opening a link that is neither a web address nor a file in the workspace: ${shown}`,
+        `Not opening “${shown.slice(0, 80)}”: it is not a file in this workspace.`,
+      );
     case 'refused':
       if (!target.scheme) return refuse(sink, `Not opening a malformed link: ${shown}`, 'Not opening a malformed link from the chat.');
-      return refuse(sink, `Not opening a link with scheme '${target.scheme}': ${shown}`, `Not opening a ${target.scheme}: link from the chat; only web, mail and workspace file links open.`);
+      return refuse(
+        sink,
+        `Not opening a link with scheme '${target.scheme}': ${shown}`,
+        `Not opening a ${target.scheme}: link from the chat; only web, mail and workspace file links open.`,
+      );
   }
 }
 

@@ -9,9 +9,16 @@ export const SUGGESTED_MODEL = 'qwen3';
  * Time to first token from when the request went out; tokens per second from the server's own eval time
  * when it reports one (Ollama), else from first to last token.
  */
-export function answerMetrics(sentAt: number, firstAt: number | undefined, endAt: number, usage?: UsageStats, contextTokens?: number): AnswerMetrics | undefined {
+export function answerMetrics(
+  sentAt: number,
+  firstAt: number | undefined,
+  endAt: number,
+  usage?: UsageStats,
+  contextTokens?: number,
+): AnswerMetrics | undefined {
   const metrics: AnswerMetrics = {};
-  if (contextTokens && usage?.promptTokens !== undefined) metrics.contextUsed = Math.min(1, (usage.promptTokens + (usage.completionTokens ?? 0)) / contextTokens);
+  if (contextTokens && usage?.promptTokens !== undefined)
+    metrics.contextUsed = Math.min(1, (usage.promptTokens + (usage.completionTokens ?? 0)) / contextTokens);
   if (firstAt !== undefined) metrics.firstTokenMs = Math.round(firstAt - sentAt);
   if (usage?.promptTokens !== undefined) metrics.promptTokens = usage.promptTokens;
   if (usage?.completionTokens !== undefined) {
@@ -41,7 +48,10 @@ export function toErrorInfo(error: ProviderError): ChatErrorInfo {
       actions.push({ kind: 'setApiKey', label: 'Set API key' });
       break;
     case 'noModels':
-      actions.push({ kind: 'pullModel', label: `Run ollama pull ${SUGGESTED_MODEL}`, model: SUGGESTED_MODEL }, { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' });
+      actions.push(
+        { kind: 'pullModel', label: `Run ollama pull ${SUGGESTED_MODEL}`, model: SUGGESTED_MODEL },
+        { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' },
+      );
       break;
     default:
       actions.push({ kind: 'retry', label: 'Retry' });

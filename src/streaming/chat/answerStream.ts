@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { encodeDelta, type AnswerMetrics, type ChatErrorInfo, type HostToWebview, type MessageEnd, type MessageSnapshot, type MessageState } from '../../shared/protocol';
+import {
+  encodeDelta,
+  type AnswerMetrics,
+  type ChatErrorInfo,
+  type HostToWebview,
+  type MessageEnd,
+  type MessageSnapshot,
+  type MessageState,
+} from '../../shared/protocol';
 import { DeltaThrottle, type Clock, type Pace } from '../pacing/throttle';
 
 export interface AnswerStreamDeps {
@@ -18,7 +26,14 @@ export interface AnswerStreamDeps {
  * ends only after the reasoning's last update has gone out, so nothing of it is left behind.
  */
 export class AnswerStream {
-  readonly message: MessageSnapshot = { id: randomUUID(), role: 'assistant', text: '', state: 'streaming', seq: 0, status: 'Waiting for the model…' };
+  readonly message: MessageSnapshot = {
+    id: randomUUID(),
+    role: 'assistant',
+    text: '',
+    state: 'streaming',
+    seq: 0,
+    status: 'Waiting for the model…',
+  };
   private readonly text: DeltaThrottle<MessageEnd>;
   private readonly thinking: DeltaThrottle<true>;
   private readonly textClosed: Promise<void>;
@@ -41,7 +56,11 @@ export class AnswerStream {
           message.error = flush.end.error;
           message.metrics = flush.end.metrics;
         }
-        deps.post(flush.end ? { type: 'delta', id: message.id, seq: flush.seq, text: flush.text, end: flush.end } : encodeDelta(flush.seq, flush.text));
+        deps.post(
+          flush.end
+            ? { type: 'delta', id: message.id, seq: flush.seq, text: flush.text, end: flush.end }
+            : encodeDelta(flush.seq, flush.text),
+        );
         deps.save(flush.end ? 'flush' : 'checkpoint');
         if (flush.end) this.markTextClosed();
       },

@@ -56,7 +56,12 @@ export class ChatSession {
   private readonly pace = new Pace();
 
   constructor(private readonly deps: SessionDeps) {
-    this.toolUpdates = new LatestPerKey(deps.config().maxUpdatesPerSecond, (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }), deps.clock ?? realClock, this.pace);
+    this.toolUpdates = new LatestPerKey(
+      deps.config().maxUpdatesPerSecond,
+      (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }),
+      deps.clock ?? realClock,
+      this.pace,
+    );
     this.toolCalls = deps.tools
       ? new ToolCalls(deps.tools, {
           added: (item) => {
@@ -93,7 +98,13 @@ export class ChatSession {
 
   /** The conversation as the webview should show it. Text not yet flushed stays out: its delta follows. */
   snapshot(): Extract<HostToWebview, { type: 'snapshot' }> {
-    return { type: 'snapshot', messages: this.messages.map((m) => ({ ...m })), busy: this.busy, model: this.modelLabel(), conversationId: this.conversationId };
+    return {
+      type: 'snapshot',
+      messages: this.messages.map((m) => ({ ...m })),
+      busy: this.busy,
+      model: this.modelLabel(),
+      conversationId: this.conversationId,
+    };
   }
 
   modelLabel(): ModelLabel {
@@ -110,7 +121,10 @@ export class ChatSession {
     const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
     if (context.length) {
       user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
-      this.attachments.set(user.id, context.map((a) => ({ ...a })));
+      this.attachments.set(
+        user.id,
+        context.map((a) => ({ ...a })),
+      );
     }
     this.messages.push(user);
     this.deps.post({ type: 'messageAdded', message: { ...user } });
@@ -309,7 +323,10 @@ export class ChatSession {
     const clock = this.deps.clock ?? realClock;
     const endpoint = config.endpoint;
     if (!endpoint) {
-      return turn.answer.end('error', { message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.', actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }] });
+      return turn.answer.end('error', {
+        message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.',
+        actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }],
+      });
     }
     try {
       // Every await before the model is asked races Stop: the work behind some (a key from SecretStorage, a
@@ -318,7 +335,14 @@ export class ChatSession {
       const model = config.model || (await untilAborted(this.firstModel(provider, signal), signal));
       if (signal.aborted) return turn.answer.end('stopped');
       if (!model) {
-        return turn.answer.end('error', toErrorInfo({ kind: 'noModels', url: endpoint.url, message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.` }));
+        return turn.answer.end(
+          'error',
+          toErrorInfo({
+            kind: 'noModels',
+            url: endpoint.url,
+            message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.`,
+          }),
+        );
       }
       // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
       const STARTING = 'Starting tools…';
@@ -347,26 +371,38 @@ export class ChatSession {
         const loading = clock.setTimeout(() => {
           if (firstAt === undefined && !signal.aborted && answer.message.status) this.setStatus(answer.message, LOADING);
         }, LOADING_AFTER_MS);
-        const outcome = await runTurn(provider, { model, messages, ...(tools.length ? { tools } : {}) }, signal, {
-          onText: (t) => {
-            firstAt ??= clock.now();
-            answer.pushText(t);
+        const outcome = await runTurn(
+          provider,
+          { model, messages, ...(tools.length ? { tools } : {}) },
+          signal,
+          {
+            onText: (t) => {
+              firstAt ??= clock.now();
+              answer.pushText(t);
+            },
+            onThinking: (t) => {
+              firstAt ??= clock.now();
+              if (answer.message.status) this.setStatus(answer.message, undefined);
+              answer.pushThinking(t);
+            },
+            // Some servers send no call ids: give each one, so results can name the call they answer.
+            onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
+            onRetry: (attempt, delayMs, error) => {
+              this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
+              this.setStatus(
+                answer.message,
+                `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`,
+              );
+            },
           },
-          onThinking: (t) => {
-            firstAt ??= clock.now();
-            if (answer.message.status) this.setStatus(answer.message, undefined);
-            answer.pushThinking(t);
-          },
-          // Some servers send no call ids: give each one, so results can name the call they answer.
-          onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
-          onRetry: (attempt, delayMs, error) => {
-            this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
-            this.setStatus(answer.message, `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`);
-          },
-        }, clock);
+          clock,
+        );
         clock.clearTimeout(loading);
         const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, config.contextTokens);
-        if (outcome.usage) this.deps.log.info(`Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`);
+        if (outcome.usage)
+          this.deps.log.info(
+            `Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`,
+          );
         if (outcome.state === 'error') {
           this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
           return answer.end('error', toErrorInfo(outcome.error), metrics);
@@ -384,7 +420,8 @@ export class ChatSession {
       }
     } catch (err) {
       if (signal.aborted) return turn.answer.end('stopped');
-      const error: ProviderError = err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
+      const error: ProviderError =
+        err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
       this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
       return turn.answer.end('error', toErrorInfo(error));
     }
@@ -425,7 +462,9 @@ export class ChatSession {
   private history(): ChatMessage[] {
     return this.messages
       .filter((m) => m.role !== 'tool' && m.state !== 'streaming' && m.text.length > 0)
-      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text }));
+      .map((m) => ({
+        role: m.role as 'user' | 'assistant',
+        content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text,
+      }));
   }
 }
-

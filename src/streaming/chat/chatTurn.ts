@@ -20,10 +20,22 @@ export type TurnOutcome =
  * Runs one model response to its end. Abort is decided by the signal, not by what the provider said,
  * because some SDKs end quietly on abort and a late `done` must not turn a Stop into "done".
  */
-export async function runTurn(provider: ChatProvider, request: ChatRequest, signal: AbortSignal, cb: TurnCallbacks, clock: Clock = realClock): Promise<TurnOutcome> {
+export async function runTurn(
+  provider: ChatProvider,
+  request: ChatRequest,
+  signal: AbortSignal,
+  cb: TurnCallbacks,
+  clock: Clock = realClock,
+): Promise<TurnOutcome> {
   let usage: UsageStats | undefined;
   // Only failures before the first event are retried: after it, a partial answer is on screen.
-  const events = withRetry(() => provider.chat(request, signal), { ...retryDefaults, clock, random: Math.random, signal, onRetry: cb.onRetry });
+  const events = withRetry(() => provider.chat(request, signal), {
+    ...retryDefaults,
+    clock,
+    random: Math.random,
+    signal,
+    onRetry: cb.onRetry,
+  });
   for await (const event of events) {
     switch (event.type) {
       case 'text':

@@ -100,7 +100,16 @@ export function selectionAttachment(input: SelectionInput, limits?: Limits): Con
   const path = input.detail ?? input.label;
   const lines = input.startLine === input.endLine ? `line ${input.startLine}` : `lines ${input.startLine}-${input.endLine}`;
   const detail = `${path} (${lines})`;
-  return codeAttachment('selection', input.label, detail, `Selection: ${detail}`, input.text, input.languageId ?? extensionOf(path), 'selected lines', limits);
+  return codeAttachment(
+    'selection',
+    input.label,
+    detail,
+    `Selection: ${detail}`,
+    input.text,
+    input.languageId ?? extensionOf(path),
+    'selected lines',
+    limits,
+  );
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -122,7 +131,13 @@ const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2
 
 /** The workspace's problems as a list, errors first, then warnings, each group by file and line. */
 export function problemsAttachment(diagnostics: readonly Problem[], limit = MAX_PROBLEMS): ContextAttachment {
-  const sorted = [...diagnostics].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || compare(a.file, b.file) || a.line - b.line || compare(a.message, b.message));
+  const sorted = [...diagnostics].sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      compare(a.file, b.file) ||
+      a.line - b.line ||
+      compare(a.message, b.message),
+  );
   const shown = sorted.slice(0, Math.max(0, limit));
   const counts = (['error', 'warning', 'info', 'hint'] as const)
     .map((s) => [s, diagnostics.filter((d) => d.severity === s).length] as const)
@@ -137,7 +152,14 @@ export function problemsAttachment(diagnostics: readonly Problem[], limit = MAX_
   const note = shown.length < sorted.length ? `first ${fmt(shown.length)} of ${fmt(sorted.length)} problems` : undefined;
   const heading = sorted.length ? `Problems in the workspace (${counts}):` : 'Problems in the workspace: none.';
   const text = [heading, ...items, ...(note ? [`[truncated: ${note}]`] : [])].join('\n');
-  return { kind: 'problems', label: `Problems (${fmt(sorted.length)})`, text, tokens: estimateTokens(text), ...(note ? { note } : {}), ...(counts ? { detail: counts } : {}) };
+  return {
+    kind: 'problems',
+    label: `Problems (${fmt(sorted.length)})`,
+    text,
+    tokens: estimateTokens(text),
+    ...(note ? { note } : {}),
+    ...(counts ? { detail: counts } : {}),
+  };
 }
 
 /**
@@ -156,12 +178,28 @@ export function decodeText(bytes: Uint8Array): string | undefined {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
-function codeAttachment(kind: ContextKind, label: string, detail: string | undefined, heading: string, text: string, info: string, unit: string, limits?: Limits): ContextAttachment {
+function codeAttachment(
+  kind: ContextKind,
+  label: string,
+  detail: string | undefined,
+  heading: string,
+  text: string,
+  info: string,
+  unit: string,
+  limits?: Limits,
+): ContextAttachment {
   const cut = cutAtLine(text, limits?.maxChars ?? MAX_ATTACHMENT_CHARS, unit);
   const body = cut.text === '' || cut.text.endsWith('\n') ? cut.text : `${cut.text}\n`;
   const fence = fenceFor(body);
   const block = `${heading}\n${fence}${info}\n${body}${fence}${cut.note ? `\n[truncated: ${cut.note}]` : ''}`;
-  return { kind, label, text: block, tokens: estimateTokens(block), ...(cut.note ? { note: cut.note } : {}), ...(detail ? { detail } : {}) };
+  return {
+    kind,
+    label,
+    text: block,
+    tokens: estimateTokens(block),
+    ...(cut.note ? { note: cut.note } : {}),
+    ...(detail ? { detail } : {}),
+  };
 }
 
 /** A backtick fence longer than any run of backticks inside (CommonMark: a fence closes only on one at least as long). */
@@ -203,6 +241,11 @@ function extensionOf(path: string): string {
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const fmt = (n: number) => n.toLocaleString('en-US');
-const NAMES: Record<Severity, [string, string]> = { error: ['error', 'errors'], warning: ['warning', 'warnings'], info: ['info', 'infos'], hint: ['hint', 'hints'] };
+const NAMES: Record<Severity, [string, string]> = {
+  error: ['error', 'errors'],
+  warning: ['warning', 'warnings'],
+  info: ['info', 'infos'],
+  hint: ['hint', 'hints'],
+};
 const plural = (s: Severity, n: number) => NAMES[s][n === 1 ? 0 : 1];
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -17,7 +17,10 @@ export function systemPrompt(parts: InstructionPart[]): string | undefined {
     .map((p) => ({ ...p, text: p.text.trim() }))
     .filter((p) => p.text.length > 0)
     .map((p) => {
-      const text = p.text.length > MAX_INSTRUCTIONS_CHARS ? `${p.text.slice(0, MAX_INSTRUCTIONS_CHARS)}\n\n[${p.source} was cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters]` : p.text;
+      const text =
+        p.text.length > MAX_INSTRUCTIONS_CHARS
+          ? `${p.text.slice(0, MAX_INSTRUCTIONS_CHARS)}\n\n[${p.source} was cut at ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en-US')} characters]`
+          : p.text;
       return p.source === 'modelChat.systemPrompt' ? text : `Instructions from ${p.source}:\n\n${text}`;
     });
   return texts.length ? texts.join('\n\n') : undefined;

@@ -99,11 +99,12 @@ export class DeltaThrottle<End> {
     if (this.timer !== undefined) return;
     const wait = this.pace.last + this.gapMs - this.clock.now();
     if (wait <= 0) this.flush();
-    else this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      // Node timers can fire a little early against performance.now(): check the time again.
-      this.schedule();
-    }, wait);
+    else
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        // Node timers can fire a little early against performance.now(): check the time again.
+        this.schedule();
+      }, wait);
   }
 
   private flush(): void {

@@ -20,7 +20,12 @@ export async function listAllModels(
         try {
           return { endpoint, models: await (await providerFor(endpoint)).listModels(controller.signal) };
         } catch (err) {
-          return { endpoint, error: controller.signal.aborted ? `no answer from ${endpoint.url} within ${Math.round(timeoutMs / 1000)} s` : (err as Error).message };
+          return {
+            endpoint,
+            error: controller.signal.aborted
+              ? `no answer from ${endpoint.url} within ${Math.round(timeoutMs / 1000)} s`
+              : (err as Error).message,
+          };
         }
       }),
     );

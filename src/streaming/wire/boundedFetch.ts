@@ -19,7 +19,10 @@ export const DEFAULT_RESPONSE_LIMITS: Required<ResponseLimits> = { maxBytes: 8 *
 /** Why a bounded request failed; providers turn it into their message. Found through `cause` chains by `limitErrorOf`. */
 export class ResponseLimitError extends Error {
   override readonly name = 'ResponseLimitError';
-  constructor(readonly kind: 'tooLarge' | 'timeout', message: string) {
+  constructor(
+    readonly kind: 'tooLarge' | 'timeout',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,9 +41,15 @@ export function boundedFetch(base: typeof fetch, limits: ResponseLimits, applies
   const timeoutMs = limits.timeoutMs ?? DEFAULT_RESPONSE_LIMITS.timeoutMs;
   return async (input, init) => {
     if (!applies(requestPath(input))) return base(input, init);
-    const tooLarge = new ResponseLimitError('tooLarge', `the response was more than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it was not read`);
+    const tooLarge = new ResponseLimitError(
+      'tooLarge',
+      `the response was more than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it was not read`,
+    );
     const limiter = new AbortController();
-    const timer = setTimeout(() => limiter.abort(new ResponseLimitError('timeout', `the server did not finish answering within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => limiter.abort(new ResponseLimitError('timeout', `the server did not finish answering within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const done = () => clearTimeout(timer);
     const signal = init?.signal ? AbortSignal.any([init.signal, limiter.signal]) : limiter.signal;
     let response: Response;
@@ -68,7 +77,13 @@ export function boundedFetch(base: typeof fetch, limits: ResponseLimits, applies
 }
 
 /** `body`, erroring (and closing the connection) past `maxBytes` or when `limiter` aborts (the timeout). */
-function countedBody(body: ReadableStream<Uint8Array>, maxBytes: number, limiter: AbortController, tooLarge: ResponseLimitError, done: () => void): ReadableStream<Uint8Array> {
+function countedBody(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  limiter: AbortController,
+  tooLarge: ResponseLimitError,
+  done: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let total = 0;
   let fail: ((reason: unknown) => void) | undefined;

@@ -33,8 +33,13 @@ import { SseScanner } from './sseGuard';
 import { StreamProtocolError, type LineGuardOptions, type LineScanner } from './lineScan';
 
 export {
-  DEFAULT_MAX_LINE_BYTES, StreamProtocolError,
-  type LineFormat, type LineGuardOptions, type LineScanner, type ProtocolProblem, type ScanResult,
+  DEFAULT_MAX_LINE_BYTES,
+  StreamProtocolError,
+  type LineFormat,
+  type LineGuardOptions,
+  type LineScanner,
+  type ProtocolProblem,
+  type ScanResult,
 } from './lineScan';
 
 /** The `StreamProtocolError` behind `err`, looking through `cause` chains (clients may wrap errors). */
@@ -113,7 +118,11 @@ export function guardStream(body: ReadableStream<Uint8Array>, opts: LineGuardOpt
 /** `response` with its body guarded, when it is a successful response with a body; otherwise unchanged. */
 export function guardResponse(response: Response, opts: LineGuardOptions): Response {
   if (!response.ok || !response.body) return response;
-  const guarded = new Response(guardStream(response.body, opts), { status: response.status, statusText: response.statusText, headers: response.headers });
+  const guarded = new Response(guardStream(response.body, opts), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
   // A constructed Response has an empty url; clients log it.
   Object.defineProperty(guarded, 'url', { value: response.url });
   return guarded;

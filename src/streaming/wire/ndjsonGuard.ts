@@ -1,7 +1,18 @@
 /** The NDJSON line checker (Ollama's wire format). See `lineGuard.ts` for where it sits. */
 import {
-  concat, CR, DEFAULT_MAX_LINE_BYTES, isBom, isBomPrefix, LF, preview, StreamProtocolError, utf8,
-  type LineGuardOptions, type LineScanner, type ProtocolProblem, type ScanResult,
+  concat,
+  CR,
+  DEFAULT_MAX_LINE_BYTES,
+  isBom,
+  isBomPrefix,
+  LF,
+  preview,
+  StreamProtocolError,
+  utf8,
+  type LineGuardOptions,
+  type LineScanner,
+  type ProtocolProblem,
+  type ScanResult,
 } from './lineScan';
 
 const SPACE = 0x20;
@@ -76,7 +87,8 @@ export class NdjsonScanner implements LineScanner {
         const probe = bomOpen && this.pendingLength > 0 ? concat([...this.pending, tail], this.pendingLength + tail.length) : tail;
         const first = this.firstNonBlank(probe, bomOpen);
         if (first !== -1) {
-          if (probe[first] !== OPEN_BRACE) return this.fail(out, 'notJson', this.pendingLength ? concat([...this.pending, tail], this.pendingLength + tail.length) : tail);
+          if (probe[first] !== OPEN_BRACE)
+            return this.fail(out, 'notJson', this.pendingLength ? concat([...this.pending, tail], this.pendingLength + tail.length) : tail);
           this.startSeen = true;
         }
       }

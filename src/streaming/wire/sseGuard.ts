@@ -1,7 +1,17 @@
 /** The server-sent-events line checker (the OpenAI wire format). See `lineGuard.ts` for where it sits. */
 import {
-  concat, CR, DEFAULT_MAX_LINE_BYTES, isBom, isBomPrefix, LF, preview, StreamProtocolError,
-  type LineGuardOptions, type LineScanner, type ProtocolProblem, type ScanResult,
+  concat,
+  CR,
+  DEFAULT_MAX_LINE_BYTES,
+  isBom,
+  isBomPrefix,
+  LF,
+  preview,
+  StreamProtocolError,
+  type LineGuardOptions,
+  type LineScanner,
+  type ProtocolProblem,
+  type ScanResult,
 } from './lineScan';
 
 const COLON = 0x3a;
@@ -114,7 +124,8 @@ export class SseScanner implements LineScanner {
         continue;
       }
       this.name += String.fromCharCode(b);
-      if (this.name.length > MAX_FIELD || !SSE_FIELDS.some((f) => f.startsWith(this.name))) return this.fail(chunk, lineStartHere, 'notSseField');
+      if (this.name.length > MAX_FIELD || !SSE_FIELDS.some((f) => f.startsWith(this.name)))
+        return this.fail(chunk, lineStartHere, 'notSseField');
       i++;
     }
     if (this.state === SseState.Name) this.lineHead.push(chunk.slice(lineStartHere));
@@ -151,7 +162,10 @@ export class SseScanner implements LineScanner {
     this.failed = true;
     const startedEarlier = this.lineOffset < this.bodyOffset;
     const head = startedEarlier ? [...this.lineHead, chunk] : [chunk.subarray(lineStartHere)];
-    const line = concat(head, head.reduce((s, h) => s + h.length, 0));
+    const line = concat(
+      head,
+      head.reduce((s, h) => s + h.length, 0),
+    );
     const cut = Math.min(lineStartHere, chunk.length);
     this.lineHead = [];
     return {

@@ -49,7 +49,13 @@ const PREFIX = 'modelChat.mcp.input2.';
  */
 export function inputStorageKey(owner: InputOwner, workspace: string | undefined, inputId: string): string {
   const scope = owner.source === 'settings' ? 'user' : `workspace:${workspace ?? ''}`;
-  return PREFIX + createHash('sha256').update(JSON.stringify([scope, owner.name, inputId])).digest('hex').slice(0, 40);
+  return (
+    PREFIX +
+    createHash('sha256')
+      .update(JSON.stringify([scope, owner.name, inputId]))
+      .digest('hex')
+      .slice(0, 40)
+  );
 }
 
 export class McpInputStore {

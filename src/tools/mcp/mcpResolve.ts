@@ -63,7 +63,13 @@ export async function resolveMcpServers(entries: McpServerEntry[], options: Reso
     try {
       refuseWorkspacePaths(entry, options);
       const inputs = await askInputs(entry, options);
-      const values: VariableValues = { workspaceFolder: options.workspaceFolder, userHome: options.userHome, env: options.env, inputs, pathSeparator: sep };
+      const values: VariableValues = {
+        workspaceFolder: options.workspaceFolder,
+        userHome: options.userHome,
+        env: options.env,
+        inputs,
+        pathSeparator: sep,
+      };
       result.servers.push(await resolveEntry(entry, values, options));
     } catch (e) {
       result.problems.push({ source: entry.source, server: entry.name, message: `MCP server "${entry.name}": ${(e as Error).message}` });
@@ -160,7 +166,9 @@ async function resolveEntry(entry: McpServerEntry, values: VariableValues, optio
   const cwdOf = () => {
     const cwd = entry.cwd !== undefined ? inFolder(sub(entry.cwd), 'cwd') : base;
     if (source === 'settings' && !options.trusted && cwd !== undefined && isWithin(cwd, values.workspaceFolder)) {
-      throw new Error(`cwd ${cwd} is inside the workspace, where MCP servers do not start in Restricted Mode (the workspace is not trusted)`);
+      throw new Error(
+        `cwd ${cwd} is inside the workspace, where MCP servers do not start in Restricted Mode (the workspace is not trusted)`,
+      );
     }
     return cwd;
   };
@@ -203,9 +211,17 @@ const MAX_ENV_FILE_BYTES = 1024 * 1024;
 function readEnvFile(options: ResolveOptions): (path: string, source: McpServerSource) => Promise<string> {
   return async (path, source) => {
     // Restricted Mode: nothing in the untrusted folder may shape how the user's own servers start.
-    const folders = [source === 'workspace' || options.trusted ? options.workspaceFolder : undefined, source === 'settings' ? options.userHome : undefined].filter((f): f is string => !!f);
+    const folders = [
+      source === 'workspace' || options.trusted ? options.workspaceFolder : undefined,
+      source === 'settings' ? options.userHome : undefined,
+    ].filter((f): f is string => !!f);
     const read = await readBoundedFile(path, { maxBytes: MAX_ENV_FILE_BYTES, within: folders });
-    if (!read.ok) throw new Error(read.code === 'outside' ? `it is outside the ${source === 'settings' ? (options.trusted ? 'workspace and the home folder' : 'home folder') : 'workspace'}` : read.reason);
+    if (!read.ok)
+      throw new Error(
+        read.code === 'outside'
+          ? `it is outside the ${source === 'settings' ? (options.trusted ? 'workspace and the home folder' : 'home folder') : 'workspace'}`
+          : read.reason,
+      );
     return new TextDecoder().decode(read.bytes);
   };
 }

@@ -33,15 +33,18 @@ export function loadMcpSdk(): Promise<McpSdk> {
     import('@modelcontextprotocol/sdk/client/stdio.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
     import('@modelcontextprotocol/sdk/types.js'),
-  ]).then(([client, sse, stdio, http, types]) => (loaded = {
-    Client: client.Client,
-    SSEClientTransport: sse.SSEClientTransport,
-    StdioClientTransport: stdio.StdioClientTransport,
-    StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
-    StreamableHTTPError: http.StreamableHTTPError,
-    McpError: types.McpError,
-    ErrorCode: types.ErrorCode,
-  }));
+  ]).then(
+    ([client, sse, stdio, http, types]) =>
+      (loaded = {
+        Client: client.Client,
+        SSEClientTransport: sse.SSEClientTransport,
+        StdioClientTransport: stdio.StdioClientTransport,
+        StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
+        StreamableHTTPError: http.StreamableHTTPError,
+        McpError: types.McpError,
+        ErrorCode: types.ErrorCode,
+      }),
+  );
   return loading;
 }
 

@@ -57,7 +57,8 @@ export class ServerConnection {
   /** The running client, starting the server first when needed. Throws an Error with a user-facing message. */
   async getClient(): Promise<Client> {
     if (this.state !== 'running') await this.start();
-    if (this.state !== 'running' || !this.client) throw new Error(`MCP server "${this.name}" is not available: ${this.message ?? this.state}`);
+    if (this.state !== 'running' || !this.client)
+      throw new Error(`MCP server "${this.name}" is not available: ${this.message ?? this.state}`);
     return this.client;
   }
 
@@ -150,7 +151,13 @@ export class ServerConnection {
 
   private async connectStdio(config: StdioServerConfig, gen: number): Promise<Client> {
     const client = this.newClient(gen);
-    const transport = new (mcpSdk().StdioClientTransport)({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
+    const transport = new (mcpSdk().StdioClientTransport)({
+      command: config.command,
+      args: config.args,
+      env: config.env,
+      cwd: config.cwd,
+      stderr: 'pipe',
+    });
     let partial = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
@@ -209,7 +216,8 @@ export class ServerConnection {
     if (this.config.type === 'stdio' && err.code === 'ENOENT') return `command not found: ${this.config.command}`;
     if (isMcpError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
     if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
-    if (e instanceof mcpSdk().StreamableHTTPError || e instanceof Error && e.name === 'SseError') return `${this.url()} answered: ${err.message}`;
+    if (e instanceof mcpSdk().StreamableHTTPError || (e instanceof Error && e.name === 'SseError'))
+      return `${this.url()} answered: ${err.message}`;
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
     return err.message ?? String(e);

@@ -16,7 +16,11 @@ export interface McpToolSupportOptions {
   alwaysAllowed(): ReadonlySet<string>;
   rememberAlwaysAllowed(key: string): void;
   /** Wraps each run, e.g. to show long calls in VS Code's progress UI; `cancel` cancels this call only. */
-  aroundRun?<T>(call: ToolCall, run: (onProgress: (progress: number, total?: number, message?: string) => void) => Promise<T>, cancel: () => void): Promise<T>;
+  aroundRun?<T>(
+    call: ToolCall,
+    run: (onProgress: (progress: number, total?: number, message?: string) => void) => Promise<T>,
+    cancel: () => void,
+  ): Promise<T>;
 }
 
 /** The chat session's view of MCP: every connected server's tools, the approval policy, runTool. */
@@ -48,7 +52,10 @@ export class McpToolSupport implements ToolSupport {
     if (mcp) this.options.rememberAlwaysAllowed(approvalKey(mcp));
   }
 
-  async run(call: ToolCall, { signal, onProgress }: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void }): Promise<ToolRunResult> {
+  async run(
+    call: ToolCall,
+    { signal, onProgress }: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void },
+  ): Promise<ToolRunResult> {
     const own = new AbortController();
     const go = (progress: typeof onProgress) =>
       runTool(this.connections, call, {
@@ -59,9 +66,19 @@ export class McpToolSupport implements ToolSupport {
         onProgress: progress,
       });
     const result = this.options.aroundRun
-      ? await this.options.aroundRun(call, (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))), () => own.abort())
+      ? await this.options.aroundRun(
+          call,
+          (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))),
+          () => own.abort(),
+        )
       : await go(onProgress);
-    return { outcome: result.outcome, content: result.content, images: result.images, durationMs: result.durationMs, ...(result.truncated ? { truncated: result.truncated } : {}) };
+    return {
+      outcome: result.outcome,
+      content: result.content,
+      images: result.images,
+      durationMs: result.durationMs,
+      ...(result.truncated ? { truncated: result.truncated } : {}),
+    };
   }
 }
 

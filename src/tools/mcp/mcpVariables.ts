@@ -16,7 +16,10 @@ const VARIABLE = /\$\{([^}]+)\}/g;
 
 /** The ids of every `${input:id}` in the text, in order of appearance. */
 export function inputIdsIn(text: string): string[] {
-  return [...text.matchAll(VARIABLE)].map((m) => m[1]).filter((v) => v.startsWith('input:')).map((v) => v.slice(6));
+  return [...text.matchAll(VARIABLE)]
+    .map((m) => m[1])
+    .filter((v) => v.startsWith('input:'))
+    .map((v) => v.slice(6));
 }
 
 /**
@@ -45,7 +48,12 @@ export function substitute(text: string, values: VariableValues): string {
 }
 
 function basename(path: string): string {
-  return path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
+  return (
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? path
+  );
 }
 
 /**

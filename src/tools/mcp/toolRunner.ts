@@ -84,7 +84,9 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
   const tool = host.findTool(call.name);
   if (!tool) {
     const known = host.tools.map((t) => t.name);
-    const list = known.length ? ` Available tools: ${known.slice(0, 30).join(', ')}${known.length > 30 ? ', …' : ''}.` : ' No tools are available.';
+    const list = known.length
+      ? ` Available tools: ${known.slice(0, 30).join(', ')}${known.length > 30 ? ', …' : ''}.`
+      : ' No tools are available.';
     return result('failed', `There is no tool named "${call.name}".${list}`);
   }
   const server = tool.server;
@@ -106,7 +108,12 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
     overLifetime = true;
     callAbort.abort(new Error('maximum lifetime exceeded'));
   }, maxLifetimeMs);
-  const tooLong = () => result('timeout', `The tool "${call.name}" ran for longer than ${maxLifetimeMs >= 120_000 ? `${Math.round(maxLifetimeMs / 60_000)} min` : formatSeconds(maxLifetimeMs)}, the most one call may take, and was stopped.`, { server });
+  const tooLong = () =>
+    result(
+      'timeout',
+      `The tool "${call.name}" ran for longer than ${maxLifetimeMs >= 120_000 ? `${Math.round(maxLifetimeMs / 60_000)} min` : formatSeconds(maxLifetimeMs)}, the most one call may take, and was stopped.`,
+      { server },
+    );
   try {
     let client: Client;
     try {
@@ -131,7 +138,9 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
       if (callAbort.signal.aborted) return cancelled();
       if (isMcpError(e, 'RequestTimeout')) {
-        return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, { server });
+        return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, {
+          server,
+        });
       }
       if (isMcpError(e, 'ConnectionClosed')) {
         const why = host.describe(server);
@@ -153,7 +162,10 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
  * (at a line break when one is near), images by count and size, with a note saying what was left out. The
  * whole text goes to `resultFiles`, when there is one, for the user to open.
  */
-async function bounded(content: { text: string; images?: ToolImage[] }, options: ToolRunOptions): Promise<{ text: string; images?: ToolImage[]; truncated?: ToolTruncation }> {
+async function bounded(
+  content: { text: string; images?: ToolImage[] },
+  options: ToolRunOptions,
+): Promise<{ text: string; images?: ToolImage[]; truncated?: ToolTruncation }> {
   const maxBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const originalBytes = Buffer.byteLength(content.text, 'utf8');
   const images: ToolImage[] = [];
@@ -173,11 +185,15 @@ async function bounded(content: { text: string; images?: ToolImage[] }, options:
     text = utf8Prefix(content.text, maxBytes);
     truncated.keptBytes = Buffer.byteLength(text, 'utf8');
     truncated.fileId = await options.resultFiles?.save(content.text).catch(() => undefined);
-    notes.push(`[Result truncated: the tool returned ${formatBytes(originalBytes)} of text; only the first ${formatBytes(truncated.keptBytes)} are shown.]`);
+    notes.push(
+      `[Result truncated: the tool returned ${formatBytes(originalBytes)} of text; only the first ${formatBytes(truncated.keptBytes)} are shown.]`,
+    );
   }
   if (imagesLeftOut > 0) {
     truncated.imagesLeftOut = imagesLeftOut;
-    notes.push(`[${imagesLeftOut} image${imagesLeftOut === 1 ? '' : 's'} left out: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BASE64_BYTES)} per result.]`);
+    notes.push(
+      `[${imagesLeftOut} image${imagesLeftOut === 1 ? '' : 's'} left out: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BASE64_BYTES)} per result.]`,
+    );
   }
   return { text: `${text}\n\n${notes.join('\n')}`, images: images.length ? images : undefined, truncated };
 }
@@ -201,7 +217,8 @@ function parseArguments(raw: ToolCall['arguments']): Record<string, unknown> | s
       return `${(e as Error).message} in ${JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)}`;
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`;
   return value as Record<string, unknown>;
 }
 
@@ -212,7 +229,8 @@ function contentOf(output: CallToolResult): { text: string; images?: ToolImage[]
     if (block.type === 'text') texts.push(block.text);
     else if (block.type === 'image') images.push({ mimeType: block.mimeType, data: block.data });
     else if (block.type === 'audio') texts.push(`[audio (${block.mimeType}) not shown]`);
-    else if (block.type === 'resource') texts.push('text' in block.resource ? block.resource.text : `[binary resource ${block.resource.uri}]`);
+    else if (block.type === 'resource')
+      texts.push('text' in block.resource ? block.resource.text : `[binary resource ${block.resource.uri}]`);
     else if (block.type === 'resource_link') texts.push(`[resource ${block.name}: ${block.uri}]`);
   }
   // Tools that answer only with structuredContent still have something to say.

@@ -132,13 +132,24 @@ export class IncrementalMarkdown {
   }
 
   /** Renders the tail (filled in while streaming) and notes whether it ends in an open fence. */
-  private finishUpdate(reset: boolean, commit: string, tail: string, streaming: boolean, tokens: Token[], env: Env, openFence: boolean): RenderUpdate {
+  private finishUpdate(
+    reset: boolean,
+    commit: string,
+    tail: string,
+    streaming: boolean,
+    tokens: Token[],
+    env: Env,
+    openFence: boolean,
+  ): RenderUpdate {
     if (!streaming) {
       this.fenceRendered = undefined;
       return { reset, commit: commit + this.md.renderer.render(tokens, this.md.options, env), tail: '' };
     }
     const filled = fillIncomplete(tail);
-    const html = filled === tail ? this.md.renderer.render(tokens, this.md.options, env) : this.md.render(filled, { references: { ...this.committedRefs } });
+    const html =
+      filled === tail
+        ? this.md.renderer.render(tokens, this.md.options, env)
+        : this.md.render(filled, { references: { ...this.committedRefs } });
     this.fenceRendered = openFence ? renderedEnd(this.source) : undefined;
     return { reset, commit, tail: html };
   }
@@ -181,6 +192,7 @@ function endsInOpenFence(tail: string, tokens: Token[]): boolean {
   // Closed if its last line is a closing fence of the same kind, at least as long.
   const fence = /^([`~]+)/.exec(opener)![1];
   const lastLine = tail.slice(lines[last.map[1] - 1], lines[last.map[1]]).replace(/\n$/, '');
-  if (last.map[1] - 1 > last.map[0] && new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lastLine)) return false;
+  if (last.map[1] - 1 > last.map[0] && new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lastLine))
+    return false;
   return true;
 }

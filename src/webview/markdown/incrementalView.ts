@@ -17,7 +17,8 @@ const CHUNK_SIZE = 64;
 const UNWRAP_AT_ONCE = 4;
 
 function unwrapWhenIdle(chunks: Element[], unwrap: (chunk: Element) => void): void {
-  const idle = (fn: (deadline?: IdleDeadline) => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0));
+  const idle = (fn: (deadline?: IdleDeadline) => void) =>
+    typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0);
   const step = (deadline?: IdleDeadline) => {
     do unwrap(chunks.shift()!);
     while (chunks.length && (deadline?.timeRemaining() ?? 0) > 4);

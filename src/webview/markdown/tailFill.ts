@@ -58,7 +58,7 @@ interface Open {
 /** Closes code spans and emphasis left open at the end of `s`. */
 function closeInline(s: string): string {
   const stack: Open[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i];
     if (c === '\\') {
       i += 2;
@@ -111,7 +111,7 @@ function isDelimiterRun(s: string, i: number, n: number): boolean {
 }
 
 function findCodeClose(s: string, from: number, n: number): number {
-  for (let j = from; j < s.length; ) {
+  for (let j = from; j < s.length;) {
     if (s[j] !== '`') {
       j++;
       continue;

@@ -52,17 +52,26 @@ export class MessageList {
     this.empty = options.empty ?? builtInEmpty();
     if (!this.empty.parentNode) this.element.append(this.empty);
     this.keeper = new ScrollKeeper(this.element, () => this.pinned);
-    this.older = new OlderMessages(this.element, (m) => this.render(m), (elements, reading) => {
-      for (const e of elements) this.keeper.observe(e);
-      this.keeper.remember(reading);
-    }, options.batch);
+    this.older = new OlderMessages(
+      this.element,
+      (m) => this.render(m),
+      (elements, reading) => {
+        for (const e of elements) this.keeper.observe(e);
+        this.keeper.remember(reading);
+      },
+      options.batch,
+    );
     const unpinIfAway = () => {
       this.pinned = this.distanceFromBottom() <= 2;
     };
-    this.element.addEventListener('wheel', (e) => {
-      if (e.deltaY < 0) this.pinned = false;
-      else requestAnimationFrame(unpinIfAway);
-    }, { passive: true });
+    this.element.addEventListener(
+      'wheel',
+      (e) => {
+        if (e.deltaY < 0) this.pinned = false;
+        else requestAnimationFrame(unpinIfAway);
+      },
+      { passive: true },
+    );
     this.element.addEventListener('keydown', (e) => {
       if (['PageUp', 'Home', 'ArrowUp'].includes(e.key)) this.pinned = false;
       else if (['PageDown', 'End', 'ArrowDown'].includes(e.key)) requestAnimationFrame(unpinIfAway);
@@ -219,7 +228,8 @@ export class MessageList {
 function builtInEmpty(): HTMLElement {
   const empty = document.createElement('div');
   empty.className = 'empty';
-  empty.innerHTML = '<span class="codicon codicon-comment-discussion" aria-hidden="true"></span><p>Ask anything. <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line.</p>';
+  empty.innerHTML =
+    '<span class="codicon codicon-comment-discussion" aria-hidden="true"></span><p>Ask anything. <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line.</p>';
   return empty;
 }
 

@@ -179,8 +179,10 @@ export class MessageView {
     const parts: string[] = [];
     if (m.firstTokenMs !== undefined) parts.push(`${(m.firstTokenMs / 1000).toFixed(m.firstTokenMs < 10_000 ? 2 : 1)} s to first token`);
     if (m.tokensPerSecond !== undefined) parts.push(`${m.tokensPerSecond.toFixed(1)} tokens/s`);
-    if (m.promptTokens !== undefined || m.completionTokens !== undefined) parts.push(`${m.promptTokens ?? '?'} in · ${m.completionTokens ?? '?'} out`);
-    if (m.contextUsed !== undefined) parts.push(`${m.contextUsed > 0 && m.contextUsed < 0.01 ? '<1' : Math.round(m.contextUsed * 100)}% of context`);
+    if (m.promptTokens !== undefined || m.completionTokens !== undefined)
+      parts.push(`${m.promptTokens ?? '?'} in · ${m.completionTokens ?? '?'} out`);
+    if (m.contextUsed !== undefined)
+      parts.push(`${m.contextUsed > 0 && m.contextUsed < 0.01 ? '<1' : Math.round(m.contextUsed * 100)}% of context`);
     if (!parts.length) return;
     const line = document.createElement('div');
     line.className = 'metrics';

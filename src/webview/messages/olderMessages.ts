@@ -27,9 +27,12 @@ export class OlderMessages {
     this.sentinel.setAttribute('aria-hidden', 'true');
     this.sentinel.hidden = true;
     list.append(this.sentinel);
-    this.observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) this.showMore();
-    }, { root: list, rootMargin: '100% 0px 0px 0px' });
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) this.showMore();
+      },
+      { root: list, rootMargin: '100% 0px 0px 0px' },
+    );
     this.observer.observe(this.sentinel);
   }
 

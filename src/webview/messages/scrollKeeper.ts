@@ -21,9 +21,13 @@ export class ScrollKeeper {
     this.observer = new ResizeObserver(() => this.restore());
     // The list's own size too: a resized panel, or the list shown again after being hidden, stays pinned.
     this.observer.observe(list);
-    list.addEventListener('scroll', () => {
-      if (this.list.scrollTop !== this.ownScrollTop) this.remember();
-    }, { passive: true });
+    list.addEventListener(
+      'scroll',
+      () => {
+        if (this.list.scrollTop !== this.ownScrollTop) this.remember();
+      },
+      { passive: true },
+    );
   }
 
   observe(item: Element): void {

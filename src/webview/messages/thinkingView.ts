@@ -28,6 +28,10 @@ export class ThinkingView {
   setActive(active: boolean): void {
     if (active === this.active) return;
     this.active = active;
-    this.summary.replaceChildren(...(active ? [codicon('loading codicon-modifier-spin'), el('span', undefined, 'Thinking…')] : [codicon('lightbulb'), el('span', undefined, 'Thinking')]));
+    this.summary.replaceChildren(
+      ...(active
+        ? [codicon('loading codicon-modifier-spin'), el('span', undefined, 'Thinking…')]
+        : [codicon('lightbulb'), el('span', undefined, 'Thinking')]),
+    );
   }
 }

@@ -67,7 +67,9 @@ export class ToolCard {
 
   private renderHeader(): void {
     const { name, server, state } = this.info;
-    const icon = { pending: 'shield', running: 'loading codicon-modifier-spin', done: 'check', error: 'error', cancelled: 'circle-slash' }[state];
+    const icon = { pending: 'shield', running: 'loading codicon-modifier-spin', done: 'check', error: 'error', cancelled: 'circle-slash' }[
+      state
+    ];
     this.header.replaceChildren();
     const i = document.createElement('span');
     i.className = `codicon codicon-${icon}`;

@@ -14,7 +14,12 @@ export class Composer {
   private recalled: number | undefined;
 
   constructor(
-    private readonly handlers: { send(text: string): void; stop(): void; draftChanged(text: string): void; sentChanged(sent: string[]): void },
+    private readonly handlers: {
+      send(text: string): void;
+      stop(): void;
+      draftChanged(text: string): void;
+      sentChanged(sent: string[]): void;
+    },
     draft = '',
     /** Questions sent before, oldest first (kept in the page state, so they survive a reload). */
     private readonly sent: string[] = [],

@@ -50,7 +50,9 @@ export class ContextBar {
   }
 
   show(chips: ContextChip[], meter: ContextMeter): void {
-    keepingFocus(this.element, 'data-context-id', this.add, () => this.element.replaceChildren(...chips.map((c) => this.chip(c)), this.add, this.meter));
+    keepingFocus(this.element, 'data-context-id', this.add, () =>
+      this.element.replaceChildren(...chips.map((c) => this.chip(c)), this.add, this.meter),
+    );
     this.state = meter;
     this.renderMeter();
   }
@@ -66,7 +68,11 @@ export class ContextBar {
     chip.dataset.contextId = c.id;
     chip.dataset.kind = c.kind;
     chip.dataset.enabled = String(c.enabled);
-    const body: Node[] = [codicon(ICONS[c.kind] ?? 'file'), el('span', 'chip-label', c.label), el('span', 'chip-tokens', `~${formatTokens(c.tokens)} tok`)];
+    const body: Node[] = [
+      codicon(ICONS[c.kind] ?? 'file'),
+      el('span', 'chip-label', c.label),
+      el('span', 'chip-tokens', `~${formatTokens(c.tokens)} tok`),
+    ];
     if (c.note) body.push(el('span', 'chip-note', c.note));
     const tooltip = [c.detail ?? c.label, `about ${c.tokens.toLocaleString('en-US')} tokens`, c.note].filter(Boolean).join(' · ');
     // Chips that can be switched off are toggle buttons; attached files are removed with × instead.

@@ -5,7 +5,10 @@ const URI_TYPES = ['application/vnd.code.uri-list', 'text/uri-list'];
 
 /** RFC 2483 uri-list: one URI a line, `#` lines are comments. */
 export function parseUriList(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 function carriesFiles(dt: DataTransfer | null): boolean {
@@ -16,7 +19,11 @@ function carriesFiles(dt: DataTransfer | null): boolean {
  * Lets files be dropped anywhere on `zone`, lighting up `highlight` (the composer) while a drag is over it.
  * In VS Code a drag reaches a webview only while Shift is held; the hint says so.
  */
-export function acceptFileDrops(zone: HTMLElement, highlight: HTMLElement, handlers: { drop(uris: string[]): void; unreadable(): void }): void {
+export function acceptFileDrops(
+  zone: HTMLElement,
+  highlight: HTMLElement,
+  handlers: { drop(uris: string[]): void; unreadable(): void },
+): void {
   const hint = el('div', 'drop-hint');
   hint.setAttribute('aria-hidden', 'true');
   hint.append(codicon('attach'), el('span', undefined, 'Drop to attach (hold Shift in VS Code)'));

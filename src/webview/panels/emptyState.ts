@@ -14,7 +14,11 @@ const ADD_ENDPOINT: ErrorAction = { kind: 'openSettings', label: 'Add an endpoin
 const SET_KEY: ErrorAction = { kind: 'setApiKey', label: 'Set API key' };
 const SELECT_MODEL: ErrorAction = { kind: 'selectModel', label: 'Select model' };
 
-const GENERAL_QUESTIONS = ['How do I write a unit test in TypeScript?', 'Explain async and await with an example', 'What makes a good commit message?'];
+const GENERAL_QUESTIONS = [
+  'How do I write a unit test in TypeScript?',
+  'Explain async and await with an example',
+  'What makes a good commit message?',
+];
 
 /** Text with `code` spans, built from text nodes (host data never becomes HTML). */
 type Line = Array<string | { code: string }>;
@@ -49,7 +53,11 @@ export class EmptyState {
       case 'noEndpoint':
         return [
           heading('plug', 'No model server set up'),
-          para(['Model Chat talks to Ollama on this machine or to any OpenAI-compatible server. Add one under ', { code: 'modelChat.endpoints' }, '.']),
+          para([
+            'Model Chat talks to Ollama on this machine or to any OpenAI-compatible server. Add one under ',
+            { code: 'modelChat.endpoints' },
+            '.',
+          ]),
           this.buttons([ADD_ENDPOINT]),
         ];
       case 'unreachable':
@@ -66,7 +74,9 @@ export class EmptyState {
         }
         return [
           heading('debug-disconnect', `Can't reach ${s.endpoint} at ${s.url}.`),
-          para(['Check that the server is running and the URL is right. If it needs a key, set one (it is kept in VS Code\u2019s secret storage).']),
+          para([
+            'Check that the server is running and the URL is right. If it needs a key, set one (it is kept in VS Code\u2019s secret storage).',
+          ]),
           this.buttons([RETRY, EDIT_ENDPOINTS, SET_KEY]),
         ];
       case 'noModels':

@@ -13,7 +13,10 @@ export class NoticeBar {
   private hovered = false;
 
   /** `afterHide` gets whether focus was inside the bar, so the page can put it somewhere useful. */
-  constructor(private readonly onAction: (id: string) => void, private readonly afterHide: (hadFocus: boolean) => void) {
+  constructor(
+    private readonly onAction: (id: string) => void,
+    private readonly afterHide: (hadFocus: boolean) => void,
+  ) {
     // The live region stays in the DOM (only its content changes), or screen readers miss the first notice.
     this.element = el('div', 'notice-bar');
     this.element.setAttribute('role', 'status');

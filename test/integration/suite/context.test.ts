@@ -64,8 +64,16 @@ describe('Context chips in the extension host of a real VS Code', function () {
     await vscode.workspace.fs.writeFile(fixture('a.ts'), enc(A_TS));
     await vscode.workspace.fs.writeFile(fixture('b.md'), enc('# Notes\n\n```js\nx()\n```\n'));
     await vscode.workspace.fs.writeFile(fixture('c.py'), enc('def f():\n    return 1\n'));
-    await vscode.workspace.fs.writeFile(fixture('big.log'), enc(Array.from({ length: BIG_LINES }, (_, i) => `${i + 1} the quick brown fox`).join('\n') + '\n'));
-    await vscode.workspace.fs.writeFile(fixture('image.png'), Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+    await vscode.workspace.fs.writeFile(
+      fixture('big.log'),
+      enc(Array.from({ length: BIG_LINES }, (_, i) => `${i + 1} the quick brown fox`).join('\n') + '\n'),
+    );
+    await vscode.workspace.fs.writeFile(
+      fixture('image.png'),
+      Uint8Array.from([
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+      ]),
+    );
     await vscode.workspace.fs.createDirectory(fixture('folder'));
     await vscode.workspace.fs.writeFile(fixture('node_modules/dep/index.js'), enc('module.exports = 1;\n'));
     await closeEditors();
@@ -95,8 +103,22 @@ describe('Context chips in the extension host of a real VS Code', function () {
     const doc = await vscode.workspace.openTextDocument(fixture('a.ts'));
     await vscode.window.showTextDocument(doc);
     await until(() => chip('activeFile')?.label === 'a.ts', 'the active file chip for a.ts');
-    const expected = textFileAttachment({ label: 'a.ts', detail: 'ctx-fixtures/a.ts', text: A_TS, languageId: doc.languageId, kind: 'activeFile' });
-    assert.deepEqual(chip('activeFile'), { id: 'activeFile', kind: 'activeFile', label: 'a.ts', detail: 'ctx-fixtures/a.ts', tokens: expected.tokens, enabled: false, removable: false });
+    const expected = textFileAttachment({
+      label: 'a.ts',
+      detail: 'ctx-fixtures/a.ts',
+      text: A_TS,
+      languageId: doc.languageId,
+      kind: 'activeFile',
+    });
+    assert.deepEqual(chip('activeFile'), {
+      id: 'activeFile',
+      kind: 'activeFile',
+      label: 'a.ts',
+      detail: 'ctx-fixtures/a.ts',
+      tokens: expected.tokens,
+      enabled: false,
+      removable: false,
+    });
     assert.deepEqual(await controller.attachments(), [], 'off by default: nothing goes');
     assert.equal(controller.meterTokens(), 0);
 
@@ -117,8 +139,23 @@ describe('Context chips in the extension host of a real VS Code', function () {
     editor.selection = new vscode.Selection(11, 0, 20, 0); // lines 12-20; line 21 is not selected
     await until(() => chip('selection')?.label === 'a.ts:12-20', 'the selection chip a.ts:12-20');
     const text = A_TS.split('\n').slice(11, 20).join('\n') + '\n';
-    const expected = selectionAttachment({ label: 'a.ts:12-20', detail: 'ctx-fixtures/a.ts', text, languageId: editor.document.languageId, startLine: 12, endLine: 20 });
-    assert.deepEqual(chip('selection'), { id: 'selection', kind: 'selection', label: 'a.ts:12-20', detail: 'ctx-fixtures/a.ts (lines 12-20)', tokens: expected.tokens, enabled: true, removable: false });
+    const expected = selectionAttachment({
+      label: 'a.ts:12-20',
+      detail: 'ctx-fixtures/a.ts',
+      text,
+      languageId: editor.document.languageId,
+      startLine: 12,
+      endLine: 20,
+    });
+    assert.deepEqual(chip('selection'), {
+      id: 'selection',
+      kind: 'selection',
+      label: 'a.ts:12-20',
+      detail: 'ctx-fixtures/a.ts (lines 12-20)',
+      tokens: expected.tokens,
+      enabled: true,
+      removable: false,
+    });
     assert.deepEqual(await controller.attachments(), [expected]);
     assert.equal(controller.meterTokens(), expected.tokens);
     assert.equal(expected.tokens, estimateTokens(expected.text));
@@ -159,23 +196,37 @@ describe('Context chips in the extension host of a real VS Code', function () {
     assert.ok(kept > 1000 && kept < BIG_LINES);
     const sent = (await controller.attachments()).find((a) => a.label === 'big.log')!;
     assert.ok(sent.text.endsWith(`\n[truncated: ${big.note}]`), 'the model is told too');
-    assert.ok(sent.text.includes(`\n${kept} the quick brown fox\n`) && !sent.text.includes(`\n${kept + 1} the quick brown fox`), 'cut after exactly that line');
+    assert.ok(
+      sent.text.includes(`\n${kept} the quick brown fox\n`) && !sent.text.includes(`\n${kept + 1} the quick brown fox`),
+      'cut after exactly that line',
+    );
 
     assert.equal(await controller.addFiles([fixture('c.py')]), 0, 'already attached');
-    assert.deepEqual(controller.chips().map((c) => c.label), ['big.log', 'c.py']);
+    assert.deepEqual(
+      controller.chips().map((c) => c.label),
+      ['big.log', 'c.py'],
+    );
     controller.remove(`file:${fixture('big.log').toString()}`);
-    assert.deepEqual(controller.chips().map((c) => c.label), ['c.py']);
+    assert.deepEqual(
+      controller.chips().map((c) => c.label),
+      ['c.py'],
+    );
     controller.afterSend();
     assert.deepEqual(controller.chips(), []);
   });
 
   it('addFromDrop takes the files of a uri-list and skips what is not a readable file', async function () {
-    const list = ['# dragged from the Explorer', fixture('c.py').toString(), 'https://example.com/x.ts', 'not a uri at all', ''].join('\r\n');
+    const list = ['# dragged from the Explorer', fixture('c.py').toString(), 'https://example.com/x.ts', 'not a uri at all', ''].join(
+      '\r\n',
+    );
     assert.equal(await controller.addFromDrop([list, fixture('b.md').fsPath]), 2);
-    assert.deepEqual(controller.chips().map((c) => [c.id, c.label]), [
-      [`file:${fixture('c.py').toString()}`, 'c.py'],
-      [`file:${fixture('b.md').toString()}`, 'b.md'],
-    ]);
+    assert.deepEqual(
+      controller.chips().map((c) => [c.id, c.label]),
+      [
+        [`file:${fixture('c.py').toString()}`, 'c.py'],
+        [`file:${fixture('b.md').toString()}`, 'b.md'],
+      ],
+    );
     controller.afterSend();
   });
 
@@ -187,27 +238,50 @@ describe('Context chips in the extension host of a real VS Code', function () {
     writeFileSync(outside, 'not for the model\n');
     const asked: string[] = [];
     const drop = (answer: string | undefined) =>
-      withWindow({ showWarningMessage: async (m: string) => (asked.push(m), answer) }, () => controller.addFromDrop([vscode.Uri.file(outside).toString(), fixture('c.py').toString()]));
+      withWindow({ showWarningMessage: async (m: string) => (asked.push(m), answer) }, () =>
+        controller.addFromDrop([vscode.Uri.file(outside).toString(), fixture('c.py').toString()]),
+      );
     assert.equal(await drop(undefined), 1, 'declined: only the workspace file');
     assert.match(asked[0], /outside the workspace[\s\S]*secret\.txt/);
-    assert.deepEqual(controller.chips().map((c) => c.label), ['c.py']);
+    assert.deepEqual(
+      controller.chips().map((c) => c.label),
+      ['c.py'],
+    );
     controller.afterSend();
     assert.equal(await drop('Attach'), 2);
-    assert.deepEqual(controller.chips().map((c) => c.label).sort(), ['c.py', 'secret.txt']);
+    assert.deepEqual(
+      controller
+        .chips()
+        .map((c) => c.label)
+        .sort(),
+      ['c.py', 'secret.txt'],
+    );
     controller.afterSend();
-    await withWindow({ showWarningMessage: async (m: string) => (asked.push(m), m.includes('outside') ? 'Attach' : undefined) }, () => controller.addFromDrop(['/dev/zero']));
-    assert.equal(controller.chips().some((c) => c.label === 'zero'), false, '/dev/zero is refused, not read forever');
+    await withWindow({ showWarningMessage: async (m: string) => (asked.push(m), m.includes('outside') ? 'Attach' : undefined) }, () =>
+      controller.addFromDrop(['/dev/zero']),
+    );
+    assert.equal(
+      controller.chips().some((c) => c.label === 'zero'),
+      false,
+      '/dev/zero is refused, not read forever',
+    );
     assert.match(asked.at(-1) ?? '', /not a regular file/);
   });
 
   it('addToChat (the Explorer menu) attaches every selected file, then reveals the chat; without files it picks', async function () {
     let reveals = 0;
     await addToChat(controller, async () => void reveals++, fixture('c.py'), [fixture('c.py'), fixture('b.md')]);
-    assert.deepEqual(controller.chips().map((c) => c.label), ['c.py', 'b.md']);
+    assert.deepEqual(
+      controller.chips().map((c) => c.label),
+      ['c.py', 'b.md'],
+    );
     assert.equal(reveals, 1);
     controller.afterSend();
     await addToChat(controller, async () => void reveals++, fixture('c.py'), { groupId: 1 }); // an editor tab's arguments
-    assert.deepEqual(controller.chips().map((c) => c.label), ['c.py']);
+    assert.deepEqual(
+      controller.chips().map((c) => c.label),
+      ['c.py'],
+    );
     controller.afterSend();
     let picked = 0;
     await addToChat({ addFiles: async () => assert.fail('nothing to add'), pick: async () => void picked++ }, async () => {});
@@ -220,12 +294,22 @@ describe('Context chips in the extension host of a real VS Code', function () {
     await until(() => chip('selection') !== undefined, 'the selection chip');
     controller.toggle('selection', false);
     let offered: string[] = [];
-    await withWindow({ showQuickPick: async (items: readonly vscode.QuickPickItem[]) => {
-      offered = (await items).map((i) => i.label);
-      return (await items).find((i) => i.label.endsWith('Selection'));
-    } }, () => controller.pick());
+    await withWindow(
+      {
+        showQuickPick: async (items: readonly vscode.QuickPickItem[]) => {
+          offered = (await items).map((i) => i.label);
+          return (await items).find((i) => i.label.endsWith('Selection'));
+        },
+      },
+      () => controller.pick(),
+    );
     const problems = vscode.languages.getDiagnostics().some(([, d]) => d.length > 0);
-    assert.deepEqual(offered, ['$(file) Files…', ...(problems ? ['$(warning) Problems'] : []), '$(file-code) Active file', '$(selection) Selection']);
+    assert.deepEqual(offered, [
+      '$(file) Files…',
+      ...(problems ? ['$(warning) Problems'] : []),
+      '$(file-code) Active file',
+      '$(selection) Selection',
+    ]);
     assert.equal(chip('selection')!.enabled, true, 'picking Selection turns it back on');
     await closeEditors();
     await until(() => !chip('selection'), 'no selection chip without an editor');
@@ -255,7 +339,13 @@ describe('Context chips in the extension host of a real VS Code', function () {
         await done;
       },
     );
-    assert.deepEqual(controller.chips().map((c) => c.label).sort(), ['c.py', 'sample.py']);
+    assert.deepEqual(
+      controller
+        .chips()
+        .map((c) => c.label)
+        .sort(),
+      ['c.py', 'sample.py'],
+    );
     controller.afterSend();
   });
 
@@ -288,11 +378,22 @@ describe('Context chips in the extension host of a real VS Code', function () {
     await vscode.workspace.fs.writeFile(agents(), enc(text));
     await until(() => chip('instructions') !== undefined, 'the instructions chip after AGENTS.md was created');
     const prompt = systemPrompt([{ source: 'AGENTS.md', text }])!;
-    assert.deepEqual(chip('instructions'), { id: 'instructions', kind: 'instructions', label: 'AGENTS.md', detail: 'AGENTS.md', tokens: estimateTokens(prompt), enabled: true, removable: false });
+    assert.deepEqual(chip('instructions'), {
+      id: 'instructions',
+      kind: 'instructions',
+      label: 'AGENTS.md',
+      detail: 'AGENTS.md',
+      tokens: estimateTokens(prompt),
+      enabled: true,
+      removable: false,
+    });
     assert.deepEqual(await controller.attachments(), [], 'instructions go to the system prompt, not with the question');
     assert.equal(controller.meterTokens(), estimateTokens(prompt));
 
-    const parts = [{ source: 'modelChat.systemPrompt', text: 'Be kind.' }, { source: 'AGENTS.md', text }];
+    const parts = [
+      { source: 'modelChat.systemPrompt', text: 'Be kind.' },
+      { source: 'AGENTS.md', text },
+    ];
     assert.deepEqual(controller.filterInstructions(parts), parts);
     controller.toggle('instructions', false);
     assert.equal(chip('instructions')!.enabled, false);
@@ -306,7 +407,10 @@ describe('Context chips in the extension host of a real VS Code', function () {
 
     const longer = `${text}Use metric units.\n`;
     await vscode.workspace.fs.writeFile(agents(), enc(longer));
-    await until(() => chip('instructions')?.tokens === estimateTokens(systemPrompt([{ source: 'AGENTS.md', text: longer }])!), 'the chip to follow an edit of AGENTS.md');
+    await until(
+      () => chip('instructions')?.tokens === estimateTokens(systemPrompt([{ source: 'AGENTS.md', text: longer }])!),
+      'the chip to follow an edit of AGENTS.md',
+    );
     await vscode.workspace.fs.writeFile(agents(), enc(text));
     await until(() => chip('instructions')?.tokens === estimateTokens(prompt), 'the chip to follow AGENTS.md back');
   });
@@ -339,7 +443,15 @@ describe('Context chips in the extension host of a real VS Code', function () {
     editor.selection = new vscode.Selection(1, 0, 3, 0);
     await until(() => chip('selection')?.label === 'a.ts:2-3', 'the selection chip');
     await controller.addFiles([fixture('c.py')]);
-    assert.deepEqual(controller.chips().map((c) => [c.id, c.enabled]), [['instructions', true], ['selection', true], ['activeFile', false], [`file:${fixture('c.py').toString()}`, true]]);
+    assert.deepEqual(
+      controller.chips().map((c) => [c.id, c.enabled]),
+      [
+        ['instructions', true],
+        ['selection', true],
+        ['activeFile', false],
+        [`file:${fixture('c.py').toString()}`, true],
+      ],
+    );
     const lang = editor.document.languageId;
     assert.deepEqual(await ask('What do these do?'), [
       { role: 'system', content: 'Instructions from AGENTS.md:\n\nAnswer in French.\nKeep it short.' },

@@ -11,7 +11,10 @@ export class FakeControl {
   /** From the environment the runner gave VS Code, else from the user settings it wrote. */
   static fromEnvironment(): FakeControl {
     const url = process.env[CONTROL_ENV] || vscode.workspace.getConfiguration().get<string>(CONTROL_SETTING);
-    if (!url) throw new Error(`No fake server: neither ${CONTROL_ENV} nor the ${CONTROL_SETTING} user setting is set. Run this suite with test/integration/run.ts.`);
+    if (!url)
+      throw new Error(
+        `No fake server: neither ${CONTROL_ENV} nor the ${CONTROL_SETTING} user setting is set. Run this suite with test/integration/run.ts.`,
+      );
     return new FakeControl(url.replace(/\/+$/, ''));
   }
 
@@ -40,7 +43,11 @@ export class FakeControl {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(this.base + path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    const res = await fetch(this.base + path, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+    });
     const value = await res.json();
     if (!res.ok) throw new Error(`Fake control ${method} ${path}: ${res.status} ${JSON.stringify(value)}`);
     return value;
@@ -55,5 +62,8 @@ export function sleep(ms: number): Promise<void> {
 
 function summary(s: FakeState | undefined): unknown {
   if (!s) return 'nothing (no answer from the control server)';
-  return { requests: s.requests.map((r) => `${r.path}${r.body?.messages ? ` (${r.body.messages.length} messages)` : ''}`), closed: s.closed };
+  return {
+    requests: s.requests.map((r) => `${r.path}${r.body?.messages ? ` (${r.body.messages.length} messages)` : ''}`),
+    closed: s.closed,
+  };
 }

@@ -18,7 +18,14 @@ import { withWindow } from './window';
 const EXTENSION_ID = 'model-chat.model-chat';
 
 /** shared/reference/contracts.md */
-const CONTRACT_COMMANDS = ['modelChat.ask', 'modelChat.newChat', 'modelChat.stop', 'modelChat.selectModel', 'modelChat.setApiKey', 'modelChat.showLog'];
+const CONTRACT_COMMANDS = [
+  'modelChat.ask',
+  'modelChat.newChat',
+  'modelChat.stop',
+  'modelChat.selectModel',
+  'modelChat.setApiKey',
+  'modelChat.showLog',
+];
 const CONTRACT_DEFAULTS: Record<string, unknown> = {
   endpoints: [{ name: 'Ollama', type: 'ollama', url: 'http://127.0.0.1:11434' }],
   defaultEndpoint: '',
@@ -82,10 +89,13 @@ describe('Model Chat in the extension host of a real VS Code', function () {
     it('is loaded from the repository under development, and is not active before it is used', function () {
       const ext = vscode.extensions.getExtension(EXTENSION_ID);
       assert.ok(ext, `${EXTENSION_ID} is not installed in this VS Code`);
-      assert.ok(__filename.startsWith(ext.extensionPath), `The suite (${__filename}) must be loaded from inside the extension (${ext.extensionPath}) to share its vscode API object`);
+      assert.ok(
+        __filename.startsWith(ext.extensionPath),
+        `The suite (${__filename}) must be loaded from inside the extension (${ext.extensionPath}) to share its vscode API object`,
+      );
       assert.equal(ext.packageJSON.name, 'model-chat');
       assert.equal(ext.packageJSON.publisher, 'model-chat');
-      assert.equal(ext.isActive, false, 'Model Chat activated before its view or a command was used: it should not slow VS Code\'s start');
+      assert.equal(ext.isActive, false, "Model Chat activated before its view or a command was used: it should not slow VS Code's start");
     });
 
     it('activates when its chat view is opened', async function () {
@@ -96,11 +106,15 @@ describe('Model Chat in the extension host of a real VS Code', function () {
       assert.equal(ext.isActive, true, 'Model Chat did not activate within 15 s of its view being opened');
     });
 
-    it('the view\'s webview loads and reports ready: the host then lists the configured endpoint\'s models', async function () {
+    it("the view's webview loads and reports ready: the host then lists the configured endpoint's models", async function () {
       // The page posts `ready` once its script runs under the CSP; the host answers with refreshModel,
       // which asks the (only) endpoint, the fake, for its models.
       await vscode.commands.executeCommand('modelChat.chat.focus');
-      await fake.until((s) => s.requests.some((r) => r.path === '/api/tags'), 'GET /api/tags from the host after the webview said ready', 20_000);
+      await fake.until(
+        (s) => s.requests.some((r) => r.path === '/api/tags'),
+        'GET /api/tags from the host after the webview said ready',
+        20_000,
+      );
     });
   });
 
@@ -108,8 +122,15 @@ describe('Model Chat in the extension host of a real VS Code', function () {
     it('registers every contract command, contributed under the category "Model Chat"', async function () {
       await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
       const registered = new Set(await vscode.commands.getCommands(true));
-      assert.deepEqual(CONTRACT_COMMANDS.filter((c) => !registered.has(c)), [], 'contract commands not registered');
-      const contributed = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{ command: string; category?: string }>;
+      assert.deepEqual(
+        CONTRACT_COMMANDS.filter((c) => !registered.has(c)),
+        [],
+        'contract commands not registered',
+      );
+      const contributed = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{
+        command: string;
+        category?: string;
+      }>;
       for (const id of CONTRACT_COMMANDS) {
         const c = contributed.find((x) => x.command === id);
         assert.ok(c, `${id} is not in package.json's contributes.commands`);
@@ -126,7 +147,8 @@ describe('Model Chat in the extension host of a real VS Code', function () {
       const realCreate = vscode.window.createQuickPick;
       await withWindow(
         {
-          createQuickPick: (...args: unknown[]) => (pick = (realCreate as (...a: unknown[]) => vscode.QuickPick<vscode.QuickPickItem>).apply(vscode.window, args)),
+          createQuickPick: (...args: unknown[]) =>
+            (pick = (realCreate as (...a: unknown[]) => vscode.QuickPick<vscode.QuickPickItem>).apply(vscode.window, args)),
         },
         async () => {
           const done = Promise.resolve(vscode.commands.executeCommand('modelChat.selectModel'));
@@ -137,7 +159,10 @@ describe('Model Chat in the extension host of a real VS Code', function () {
           pick.hide();
           await done;
           assert.ok(labels.includes('Fake Ollama'), `the endpoint's separator is missing: ${JSON.stringify(labels)}`);
-          assert.ok(labels.some((l) => l.endsWith(FAKE_MODEL)), `the fake's model is missing: ${JSON.stringify(labels)}`);
+          assert.ok(
+            labels.some((l) => l.endsWith(FAKE_MODEL)),
+            `the fake's model is missing: ${JSON.stringify(labels)}`,
+          );
         },
       );
     });
@@ -154,14 +179,17 @@ describe('Model Chat in the extension host of a real VS Code', function () {
         },
         () => Promise.resolve(vscode.commands.executeCommand('modelChat.setApiKey')),
       );
-      assert.deepEqual(offered.map((i) => [i.label, i.description]), [['Fake Ollama', fakeUrl]]);
+      assert.deepEqual(
+        offered.map((i) => [i.label, i.description]),
+        [['Fake Ollama', fakeUrl]],
+      );
     });
   });
 
   describe('settings', function () {
     const config = () => vscode.workspace.getConfiguration('modelChat');
 
-    it('declares every contract setting with the contract\'s default', function () {
+    it("declares every contract setting with the contract's default", function () {
       for (const [key, expected] of Object.entries(CONTRACT_DEFAULTS)) {
         const inspected = config().inspect(key);
         assert.ok(inspected, `modelChat.${key} is not a known setting`);
@@ -226,7 +254,11 @@ describe('Model Chat in the extension host of a real VS Code', function () {
       await sleep(300); // the two tokens reach the host; the response stays open
       const stoppedAt = Date.now();
       await vscode.commands.executeCommand('modelChat.stop');
-      const state = await fake.until((s) => s.closed.some((c) => c.path === '/api/chat'), 'the fake to see /api/chat closed by the client', 5_000);
+      const state = await fake.until(
+        (s) => s.closed.some((c) => c.path === '/api/chat'),
+        'the fake to see /api/chat closed by the client',
+        5_000,
+      );
       const elapsed = Date.now() - stoppedAt;
       assert.equal(state.closed.find((c) => c.path === '/api/chat')!.headersSent, true);
       assert.ok(elapsed < 2_000, `Stop took ${elapsed} ms to close the connection`);
@@ -249,7 +281,11 @@ describe('Model Chat in the extension host of a real VS Code', function () {
       const second = await ask('Second, meanwhile', { wait: false });
       assert.deepEqual(second.body.messages, [{ role: 'user', content: 'Second, meanwhile' }]);
       const during = await fake.state();
-      assert.equal(during.closed.filter((c) => c.path === '/api/chat').length, 0, 'the first answer must not be stopped by the second question');
+      assert.equal(
+        during.closed.filter((c) => c.path === '/api/chat').length,
+        0,
+        'the first answer must not be stopped by the second question',
+      );
       assert.deepEqual(first.body.messages, [{ role: 'user', content: 'First, slowly' }]);
       // Both finish; a follow-up in the shown (second) conversation carries only its own answer.
       const end = Date.now() + 10_000;
@@ -268,7 +304,11 @@ describe('Model Chat in the extension host of a real VS Code', function () {
       await ask('Are you there?');
       await sleep(200);
       await vscode.commands.executeCommand('modelChat.stop');
-      const state = await fake.until((s) => s.closed.some((c) => c.path === '/api/chat'), 'the fake to see /api/chat closed before its headers', 5_000);
+      const state = await fake.until(
+        (s) => s.closed.some((c) => c.path === '/api/chat'),
+        'the fake to see /api/chat closed before its headers',
+        5_000,
+      );
       assert.equal(state.closed.find((c) => c.path === '/api/chat')!.headersSent, false);
     });
   });

@@ -14,7 +14,9 @@ export function createMocha(): Mocha {
   // MODEL_CHAT_INTEGRATION_GREP runs only the tests whose title matches (one part while working on it).
   const grep = process.env.MODEL_CHAT_INTEGRATION_GREP;
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: true, timeout: 30_000, slow: 3_000, ...(grep ? { grep } : {}) });
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   if (!files.length) throw new Error(`No *.test.js files in ${__dirname}: was the suite built (test/integration/build.ts)?`);
   for (const f of files) mocha.addFile(join(__dirname, f));
   return mocha;

@@ -25,7 +25,8 @@ const TURN_MS = 20_000;
 const config = () => vscode.workspace.getConfiguration('modelChat');
 
 /** The tool names a /api/chat request offered the model. */
-const offered = (request: FakeRequest): string[] => ((request.body.tools ?? []) as Array<{ function: { name: string } }>).map((t) => t.function.name);
+const offered = (request: FakeRequest): string[] =>
+  ((request.body.tools ?? []) as Array<{ function: { name: string } }>).map((t) => t.function.name);
 
 /** The tool results a /api/chat request carries back to the model. */
 const toolResults = (request: FakeRequest): Array<{ role: string; content: string; tool_name?: string }> =>
@@ -54,7 +55,11 @@ describe('MCP servers in the extension host of a real VS Code', function () {
     fakeServer = (extra = {}) => ({ type: 'stdio', command: process.execPath, args: [script], ...extra });
     const everythingDir = join(repo, 'node_modules', '@modelcontextprotocol', 'server-everything');
     const { bin } = JSON.parse(readFileSync(join(everythingDir, 'package.json'), 'utf8')) as { bin: string | Record<string, string> };
-    everything = { type: 'stdio', command: process.execPath, args: [join(everythingDir, typeof bin === 'string' ? bin : Object.values(bin)[0])] };
+    everything = {
+      type: 'stdio',
+      command: process.execPath,
+      args: [join(everythingDir, typeof bin === 'string' ? bin : Object.values(bin)[0])],
+    };
 
     // MCP inputs are asked while servers load, which happens outside any command (on a settings change,
     // or in a turn after modelChat.ask returned): the input box stays answered for the whole suite.
@@ -96,7 +101,10 @@ describe('MCP servers in the extension host of a real VS Code', function () {
   async function settled(key: string, value: unknown): Promise<void> {
     const end = Date.now() + 10_000;
     while (!isDeepStrictEqual(config().inspect(key)?.globalValue, value)) {
-      if (Date.now() > end) throw new Error(`modelChat.${key} did not become ${JSON.stringify(value)} within 10 s: ${JSON.stringify(config().inspect(key)?.globalValue)}`);
+      if (Date.now() > end)
+        throw new Error(
+          `modelChat.${key} did not become ${JSON.stringify(value)} within 10 s: ${JSON.stringify(config().inspect(key)?.globalValue)}`,
+        );
       await sleep(50);
     }
   }
@@ -152,7 +160,7 @@ describe('MCP servers in the extension host of a real VS Code', function () {
     return { first, result };
   }
 
-  it('${input:…} in a server\'s env is asked once, as a password, and kept in SecretStorage for later loads', async function () {
+  it("${input:…} in a server's env is asked once, as a password, and kept in SecretStorage for later loads", async function () {
     this.timeout(60_000);
     const id = `token${Date.now()}`; // a fresh id: nothing stored for it yet
     const secret = `s3cret-${Math.random().toString(36).slice(2)}`;
@@ -240,4 +248,3 @@ describe('MCP servers in the extension host of a real VS Code', function () {
     assert.notEqual(restarted.result.pid, started.result.pid, 'the picked server should run in a new process after the restart');
   });
 });
-

@@ -52,7 +52,10 @@ async function listModels(): Promise<void> {
   let pick: vscode.QuickPick<vscode.QuickPickItem> | undefined;
   const realCreate = vscode.window.createQuickPick;
   await withWindow(
-    { createQuickPick: (...args: unknown[]) => (pick = (realCreate as (...a: unknown[]) => vscode.QuickPick<vscode.QuickPickItem>).apply(vscode.window, args)) },
+    {
+      createQuickPick: (...args: unknown[]) =>
+        (pick = (realCreate as (...a: unknown[]) => vscode.QuickPick<vscode.QuickPickItem>).apply(vscode.window, args)),
+    },
     async () => {
       const done = Promise.resolve(vscode.commands.executeCommand('modelChat.selectModel'));
       await until(() => !!pick && !pick.busy && pick.items.length > 0, 'the Select model list');
@@ -98,7 +101,7 @@ describe('Settings a workspace cannot take over (issue 13)', function () {
     confirmAnswer = undefined;
   });
 
-  it('an API key goes only to the URL it was saved for: a workspace redefining the endpoint\'s URL gets no request carrying it', async function () {
+  it("an API key goes only to the URL it was saved for: a workspace redefining the endpoint's URL gets no request carrying it", async function () {
     this.timeout(60_000);
     const user = new FakeOpenAI();
     const evil = new FakeOpenAI();
@@ -106,13 +109,18 @@ describe('Settings a workspace cannot take over (issue 13)', function () {
     await evil.start();
     try {
       const key = `sk-user-${Math.random().toString(36).slice(2)}`;
-      await set('endpoints', [...((userEndpoints as unknown[]) ?? []), { name: 'Keyed', type: 'openai', url: user.url }], vscode.ConfigurationTarget.Global);
+      await set(
+        'endpoints',
+        [...((userEndpoints as unknown[]) ?? []), { name: 'Keyed', type: 'openai', url: user.url }],
+        vscode.ConfigurationTarget.Global,
+      );
 
       // The user saves a key for "Keyed" with the Set API key command.
       const boxes: vscode.InputBoxOptions[] = [];
       await withWindow(
         {
-          showQuickPick: async (items: unknown) => ((await (items as Promise<vscode.QuickPickItem[]>)) ?? []).find((i) => i.label === 'Keyed'),
+          showQuickPick: async (items: unknown) =>
+            ((await (items as Promise<vscode.QuickPickItem[]>)) ?? []).find((i) => i.label === 'Keyed'),
           showInputBox: async (options: vscode.InputBoxOptions) => {
             boxes.push(options);
             return key;
@@ -121,25 +129,44 @@ describe('Settings a workspace cannot take over (issue 13)', function () {
         () => Promise.resolve(vscode.commands.executeCommand('modelChat.setApiKey')),
       );
       await listModels();
-      await user.until(() => user.requests.some((r) => r.path === '/v1/models' && r.authorization === `Bearer ${key}`), 5_000).catch(() => {
-        throw new Error(`the user's endpoint never got its key: ${JSON.stringify(user.requests.map((r) => [r.path, r.authorization]))}`);
-      });
+      await user
+        .until(() => user.requests.some((r) => r.path === '/v1/models' && r.authorization === `Bearer ${key}`), 5_000)
+        .catch(() => {
+          throw new Error(`the user's endpoint never got its key: ${JSON.stringify(user.requests.map((r) => [r.path, r.authorization]))}`);
+        });
 
       // The repository's .vscode/settings.json gives "Keyed" another URL; the user even says yes to it.
       confirmAnswer = CONFIRM;
       await set('endpoints', [{ name: 'Keyed', type: 'openai', url: evil.url }], vscode.ConfigurationTarget.Workspace);
       await listModels();
-      await until(() => evil.requests.some((r) => r.path === '/v1/models'), 'a request to the workspace\'s URL once the user confirmed it', 15_000);
+      await until(
+        () => evil.requests.some((r) => r.path === '/v1/models'),
+        "a request to the workspace's URL once the user confirmed it",
+        15_000,
+      );
       await listModels();
 
       const leaked = evil.requests.filter((r) => r.authorization?.includes(key));
-      assert.deepEqual(leaked.map((r) => r.path), [], 'the workspace\'s server got the user\'s key');
-      assert.ok(evil.requests.every((r) => r.authorization === undefined || !r.authorization.includes('sk-user')), JSON.stringify(evil.requests.map((r) => r.authorization)));
+      assert.deepEqual(
+        leaked.map((r) => r.path),
+        [],
+        "the workspace's server got the user's key",
+      );
+      assert.ok(
+        evil.requests.every((r) => r.authorization === undefined || !r.authorization.includes('sk-user')),
+        JSON.stringify(evil.requests.map((r) => r.authorization)),
+      );
       const confirm = warnings.find((w) => w.modal && w.answered === CONFIRM);
       assert.ok(confirm, `the workspace value should have been confirmed in a modal first: ${JSON.stringify(warnings)}`);
       assert.ok(confirm.detail?.includes(evil.url), `the confirmation should show the workspace's value: ${confirm.detail}`);
-      assert.ok(warnings.some((w) => !w.modal && w.message.includes(evil.url)), `the user should be told the endpoint's URL changed and no key is sent: ${JSON.stringify(warnings)}`);
-      assert.ok(boxes.some((b) => `${b.title} ${b.prompt}`.includes(user.url)), `Set API key should name the URL the key is bound to: ${JSON.stringify(boxes)}`);
+      assert.ok(
+        warnings.some((w) => !w.modal && w.message.includes(evil.url)),
+        `the user should be told the endpoint's URL changed and no key is sent: ${JSON.stringify(warnings)}`,
+      );
+      assert.ok(
+        boxes.some((b) => `${b.title} ${b.prompt}`.includes(user.url)),
+        `Set API key should name the URL the key is bound to: ${JSON.stringify(boxes)}`,
+      );
     } finally {
       await set('endpoints', undefined, vscode.ConfigurationTarget.Workspace).catch(() => {});
       await set('endpoints', userEndpoints, vscode.ConfigurationTarget.Global).catch(() => {});
@@ -152,16 +179,19 @@ describe('Settings a workspace cannot take over (issue 13)', function () {
     this.timeout(60_000);
     const fake = FakeControl.fromEnvironment();
     const repo = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-    await set('mcp.servers', { fake: { type: 'stdio', command: process.execPath, args: [join(repo, 'test', 'fakes', 'fakeMcpServer.mjs')] } }, vscode.ConfigurationTarget.Global);
+    await set(
+      'mcp.servers',
+      { fake: { type: 'stdio', command: process.execPath, args: [join(repo, 'test', 'fakes', 'fakeMcpServer.mjs')] } },
+      vscode.ConfigurationTarget.Global,
+    );
     await set('tools.approval', 'ask', vscode.ConfigurationTarget.Global);
     await set('tools.approval', 'always', vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('modelChat.newChat');
     await fake.reset();
     await fake.plan({ kind: 'toolCalls', calls: [{ name: 'whoami' }], then: { kind: 'answer', tokens: ['Done.'] } });
     try {
-      await withWindow(
-        { showInputBox: async () => 'Who are you?', showInformationMessage: async () => undefined },
-        () => Promise.resolve(vscode.commands.executeCommand('modelChat.ask')),
+      await withWindow({ showInputBox: async () => 'Who are you?', showInformationMessage: async () => undefined }, () =>
+        Promise.resolve(vscode.commands.executeCommand('modelChat.ask')),
       );
       await fake.until((s) => chatRequests(s).length >= 1, 'the first /api/chat request', TURN_MS);
       // Either the call waits for Allow, or (the hole) it runs and its result goes back in a second request.
@@ -172,7 +202,11 @@ describe('Settings a workspace cannot take over (issue 13)', function () {
         await sleep(50);
       }
       requests = chatRequests(await fake.state());
-      assert.equal(requests.length, 1, `the tool ran without asking: its result went back to the model (${requests.length} /api/chat requests)`);
+      assert.equal(
+        requests.length,
+        1,
+        `the tool ran without asking: its result went back to the model (${requests.length} /api/chat requests)`,
+      );
       assert.equal(api().isWaitingForApproval(), true, 'the whoami call should wait for Allow');
     } finally {
       await vscode.commands.executeCommand('modelChat.stop');

@@ -12,7 +12,10 @@ export function replaceWindowFn(name: WindowFn, impl: (...args: any[]) => unknow
   const win = vscode.window as unknown as Record<string, unknown>;
   const original = win[name];
   win[name] = impl;
-  if (win[name] !== impl) throw new Error(`vscode.window.${name} cannot be replaced in this VS Code: the suite needs a test hook to drive Model Chat's commands.`);
+  if (win[name] !== impl)
+    throw new Error(
+      `vscode.window.${name} cannot be replaced in this VS Code: the suite needs a test hook to drive Model Chat's commands.`,
+    );
   return () => {
     win[name] = original;
   };

@@ -9,7 +9,9 @@ import type { ToolDescriptor } from '../../../tools/toolSupport';
 export function toOllamaMessages(messages: ChatMessage[]): Message[] {
   return messages.map((m) => {
     if (m.role === 'assistant' && m.toolCalls?.length) {
-      const tool_calls = m.toolCalls.map((c) => ({ function: { name: c.name, arguments: typeof c.arguments === 'string' ? {} : c.arguments } }));
+      const tool_calls = m.toolCalls.map((c) => ({
+        function: { name: c.name, arguments: typeof c.arguments === 'string' ? {} : c.arguments },
+      }));
       return { role: 'assistant', content: m.content, tool_calls };
     }
     if (m.role === 'tool') return { role: 'tool', content: m.content, tool_name: m.toolName };
@@ -18,5 +20,10 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
 }
 
 export function toOllamaTools(tools: ToolDescriptor[] | undefined): Tool[] | undefined {
-  return tools?.length ? tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema as Tool['function']['parameters'] } })) : undefined;
+  return tools?.length
+    ? tools.map((t) => ({
+        type: 'function',
+        function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema as Tool['function']['parameters'] },
+      }))
+    : undefined;
 }

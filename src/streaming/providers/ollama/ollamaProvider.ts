@@ -136,7 +136,12 @@ export class OllamaProvider implements ChatProvider {
   describe(err: unknown, model?: string): ProviderError {
     const limit = limitErrorOf(err);
     if (limit) {
-      return { kind: limit.kind === 'timeout' ? 'server' : 'protocol', url: this.url, detail: limit.message, message: `Ollama at ${this.url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at Ollama itself.` };
+      return {
+        kind: limit.kind === 'timeout' ? 'server' : 'protocol',
+        url: this.url,
+        detail: limit.message,
+        message: `Ollama at ${this.url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at Ollama itself.`,
+      };
     }
     const garbage = protocolErrorOf(err);
     if (garbage) {
@@ -150,7 +155,10 @@ export class OllamaProvider implements ChatProvider {
     const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
     const detail = String(e?.message ?? err);
     const code = e?.cause?.code;
-    if (e?.name === 'TypeError' && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || detail === 'fetch failed')) {
+    if (
+      e?.name === 'TypeError' &&
+      (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || detail === 'fetch failed')
+    ) {
       return {
         kind: 'unreachable',
         url: this.url,

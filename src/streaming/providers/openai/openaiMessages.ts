@@ -25,5 +25,7 @@ export function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessage
 }
 
 export function toOpenAITools(tools: ToolDescriptor[] | undefined): ChatCompletionTool[] | undefined {
-  return tools?.length ? tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema } })) : undefined;
+  return tools?.length
+    ? tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema } }))
+    : undefined;
 }

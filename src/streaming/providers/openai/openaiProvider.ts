@@ -88,7 +88,12 @@ export class OpenAIProvider implements ChatProvider {
       for await (const chunk of stream) {
         // `data: null`, `data: 42`: valid JSON, but not a chunk (and `null.usage` would throw a TypeError).
         if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
-          yield { type: 'error', error: this.describe(new SyntaxError(`a data: event holds ${String(JSON.stringify(chunk)).slice(0, 80)}, not a chat.completion.chunk object`)) };
+          yield {
+            type: 'error',
+            error: this.describe(
+              new SyntaxError(`a data: event holds ${String(JSON.stringify(chunk)).slice(0, 80)}, not a chat.completion.chunk object`),
+            ),
+          };
           return;
         }
         // The usage chunk has `choices: []`; some servers put usage on every chunk: the last one wins.
@@ -117,7 +122,12 @@ export class OpenAIProvider implements ChatProvider {
       for (const call of calls) yield { type: 'toolCall', call };
       if (usage) yield { type: 'usage', usage };
       // Decide by what arrived as well: some servers say "stop" after sending tool calls.
-      const reason = calls.length > 0 || finishReason === 'tool_calls' || finishReason === 'function_call' ? 'toolCalls' : finishReason === 'length' ? 'length' : 'stop';
+      const reason =
+        calls.length > 0 || finishReason === 'tool_calls' || finishReason === 'function_call'
+          ? 'toolCalls'
+          : finishReason === 'length'
+            ? 'length'
+            : 'stop';
       yield { type: 'done', reason };
     } catch (err) {
       if (signal.aborted) {
@@ -138,7 +148,12 @@ export class OpenAIProvider implements ChatProvider {
     const url = this.url;
     const limit = limitErrorOf(err);
     if (limit) {
-      return { kind: limit.kind === 'timeout' ? 'server' : 'protocol', url, detail: limit.message, message: `The server at ${url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at the API itself (it usually ends in /v1).` };
+      return {
+        kind: limit.kind === 'timeout' ? 'server' : 'protocol',
+        url,
+        detail: limit.message,
+        message: `The server at ${url} did not answer usably: ${limit.message}. Check that the URL in the modelChat.endpoints setting points at the API itself (it usually ends in /v1).`,
+      };
     }
     const garbage = protocolErrorOf(err);
     if (garbage) {
@@ -150,7 +165,12 @@ export class OpenAIProvider implements ChatProvider {
       };
     }
     if (err instanceof APIConnectionTimeoutError) {
-      return { kind: 'server', url, detail: causeChain(err), message: `The server at ${url} did not start answering in time. It may be overloaded or still loading the model; try again.` };
+      return {
+        kind: 'server',
+        url,
+        detail: causeChain(err),
+        message: `The server at ${url} did not start answering in time. It may be overloaded or still loading the model; try again.`,
+      };
     }
     if (err instanceof APIConnectionError) {
       const code = causeCode(err);
@@ -158,9 +178,10 @@ export class OpenAIProvider implements ChatProvider {
         kind: 'unreachable',
         url,
         detail: causeChain(err),
-        message: code === 'ENOTFOUND'
-          ? `No OpenAI-compatible server answers at ${url}: the host name does not resolve. Check the URL in the modelChat.endpoints setting.`
-          : `No OpenAI-compatible server answers at ${url}. Start the server (LM Studio, vLLM, llama.cpp's llama-server, …), or change the URL in the modelChat.endpoints setting.`,
+        message:
+          code === 'ENOTFOUND'
+            ? `No OpenAI-compatible server answers at ${url}: the host name does not resolve. Check the URL in the modelChat.endpoints setting.`
+            : `No OpenAI-compatible server answers at ${url}. Start the server (LM Studio, vLLM, llama.cpp's llama-server, …), or change the URL in the modelChat.endpoints setting.`,
       };
     }
     if (err instanceof APIError) {
@@ -172,16 +193,31 @@ export class OpenAIProvider implements ChatProvider {
       }
       if (err.status === 401 || err.status === 403) {
         // The server's own text is left out of the message: OpenAI's echoes part of the key.
-        const what = err.status === 401
-          ? this.apiKey ? 'did not accept the API key' : 'needs an API key'
-          : 'refused access with this API key';
-        return { kind: 'auth', url, detail, message: `The server at ${url} ${what} (HTTP ${err.status}). Run ${SET_KEY_COMMAND} to store the right key for this endpoint.` };
+        const what =
+          err.status === 401 ? (this.apiKey ? 'did not accept the API key' : 'needs an API key') : 'refused access with this API key';
+        return {
+          kind: 'auth',
+          url,
+          detail,
+          message: `The server at ${url} ${what} (HTTP ${err.status}). Run ${SET_KEY_COMMAND} to store the right key for this endpoint.`,
+        };
       }
       if (err.status === 404) {
         if (model && (err.code === 'model_not_found' || /model/i.test(serverText))) {
-          return { kind: 'modelNotFound', url, model, detail, message: `The model '${model}' is not available at ${url}. Pick another one with "Model Chat: Select model".` };
+          return {
+            kind: 'modelNotFound',
+            url,
+            model,
+            detail,
+            message: `The model '${model}' is not available at ${url}. Pick another one with "Model Chat: Select model".`,
+          };
         }
-        return { kind: 'server', url, detail, message: `The server at ${url} has no such API path (HTTP 404). Check the URL in the modelChat.endpoints setting: it usually ends in /v1.` };
+        return {
+          kind: 'server',
+          url,
+          detail,
+          message: `The server at ${url} has no such API path (HTTP 404). Check the URL in the modelChat.endpoints setting: it usually ends in /v1.`,
+        };
       }
       if (err.status === 429) {
         const wait = retryAfterSeconds(err.headers);
@@ -189,7 +225,8 @@ export class OpenAIProvider implements ChatProvider {
           kind: 'server',
           url,
           detail,
-          message: `The server at ${url} is rate-limiting requests (HTTP 429)${wait !== undefined ? `; try again in ${wait} s` : '; wait a moment and try again'}. ${serverText}`.trim(),
+          message:
+            `The server at ${url} is rate-limiting requests (HTTP 429)${wait !== undefined ? `; try again in ${wait} s` : '; wait a moment and try again'}. ${serverText}`.trim(),
         };
       }
       return { kind: 'server', url, detail, message: `The server at ${url} answered HTTP ${err.status}: ${serverText}` };
