@@ -2,8 +2,8 @@
  * Figure 8: opening a long conversation (1,000 messages) in the real webview bundle, in headless Chromium
  * under the real page's CSP (test/webview/harness.ts). Ours: `MessageList` renders the newest 40 items and
  * the older ones a batch at a time as the user scrolls up (`OlderMessages`). Naive: every message rendered
- * at once, as most chat UIs do (`<body data-window="all">`, the one switch the page has for this). Both use
- * the same markdown renderer, so the window is the only difference. Ours and naive alternate, each run in a
+ * at once, as most chat UIs do: the page built with a batch of Infinity (bench/baselines/pageBundle.ts). Both
+ * use the same markdown renderer, so the window is the only difference. Ours and naive alternate, each run in a
  * fresh browser, and the medians are compared.
  *
  * Per run, in the page: a small conversation first (so the code is warm and highlight.js loaded, as in a
@@ -21,6 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { MessageSnapshot } from '../src/shared/protocol';
 import { longAnswer, realWorldDocs } from '../test/fixtures/markdownCorpus';
 import { WebviewHarness } from '../test/webview/harness';
+import { baselinePage } from './baselines/pageBundle';
 import { median } from './hosts';
 import type { Figure } from './report';
 
@@ -196,7 +197,7 @@ function rendererPrivateMB(): number[] {
 
 async function openOnce(variant: 'ours' | 'naive', messages: MessageSnapshot[]): Promise<HistoryRun> {
   const h = new WebviewHarness();
-  await h.start({ bodyData: variant === 'naive' ? { window: 'all' } : {}, ...VIEWPORT });
+  await h.start({ webviewJs: variant === 'naive' ? await baselinePage('allMessages') : undefined, ...VIEWPORT });
   try {
     const cdp = await h.page.context().newCDPSession(h.page);
     const heapMB = async () => {

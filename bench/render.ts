@@ -1,11 +1,13 @@
 /**
  * Render cost in the real webview bundle, in headless Chromium: a long answer (50,000 tokens: prose,
  * lists, tables, code, one 20 KB code block) replayed at 20 updates a second, once with the incremental
- * renderer and once with the naive full re-render, in the same run. Per update we time the message
- * handling plus the layout it forces (the scroll pinning reads scrollHeight), from the page itself.
+ * renderer and once with the naive full re-render (the page built with bench/baselines/fullRenderView.ts
+ * in place of the incremental view), in the same run. Per update we time the message handling plus the
+ * layout it forces (the scroll pinning reads scrollHeight), from the page itself.
  */
 import { longAnswer } from '../test/fixtures/markdownCorpus';
 import { WebviewHarness } from '../test/webview/harness';
+import { baselinePage } from './baselines/pageBundle';
 import { fmt, saveSection, summary, table } from './stats';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 50_000);
@@ -32,7 +34,7 @@ interface RunResult {
 
 async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise<RunResult> {
   const h = new WebviewHarness();
-  await h.start({ bodyData: renderer === 'naive' ? { renderer: 'naive' } : {}, height: 800 });
+  await h.start({ webviewJs: renderer === 'naive' ? await baselinePage('fullRender') : undefined, height: 800 });
   const cdp = await h.page.context().newCDPSession(h.page);
   const heapMB = async () => {
     await cdp.send('HeapProfiler.collectGarbage');

@@ -11,13 +11,13 @@
  */
 import { errorText } from './atomicFile';
 import { assertId, canonical, isUnfinished, type Conversation } from './conversationFormat';
-import type { StoreLogger } from './storeTypes';
-import type { Clock } from '../streaming/pacing/throttle';
+import type { WallClock } from '../shared/clock';
+import type { Logger } from '../shared/log';
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2000;
 
-/** Real time, for the store's default: `now()` in epoch ms. */
-export const systemClock: Clock = {
+/** The wall clock with timers that do not hold the process open: the store's default. */
+export const systemClock: WallClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
@@ -29,8 +29,8 @@ export const systemClock: Clock = {
 };
 
 export interface CheckpointerOptions {
-  clock: Clock;
-  log: StoreLogger;
+  clock: WallClock;
+  log: Logger;
   intervalMs: number;
   /** Writes one conversation (canonical, as of `revision`); resolves once it is on disk. */
   write(conversation: Conversation, revision: number): Promise<void>;

@@ -16,8 +16,9 @@ import { errorText, isMissing, readWithStamp, renameWithRetry, writeAtomic, type
 import { migrate, type Conversation } from './conversationFormat';
 import { breakIfStale, LOCK_SUFFIX, processAlive, withFileLock } from './fileLock';
 import { isObject } from './storedMessage';
-import type { StoreLogger, StoreProblem } from './storeTypes';
-import type { Clock } from '../streaming/pacing/throttle';
+import type { StoreProblem } from './storeTypes';
+import type { WallClock } from '../shared/clock';
+import type { Logger } from '../shared/log';
 
 export const INDEX_FILE = 'index.json';
 const FILE_PREFIX = 'conversation-';
@@ -46,8 +47,8 @@ export class ConversationFiles {
 
   constructor(
     readonly dir: string,
-    private readonly clock: Clock,
-    private readonly log: StoreLogger,
+    private readonly clock: WallClock,
+    private readonly log: Logger,
   ) {}
 
   pathOf(name: string): string {

@@ -1,18 +1,9 @@
 /**
  * A conversation as it is stored: the types, the file format (`{ "version": 1, "conversation": {…} }`),
- * upgrading older formats (`migrate`), and what a conversation that was cut off looks like when it is
+ * reading a file of any version (`migrate`), and what a conversation that was cut off looks like when it is
  * read back. Field-by-field checks of a message live in `storedMessage.ts`.
  */
-import type { MessageRole } from '../shared/protocol';
-import {
-  checkMessage,
-  interruptMessage,
-  isMessageUnfinished,
-  isObject,
-  isTime,
-  type StoredMessage,
-  type StoredMessageState,
-} from './storedMessage';
+import { checkMessage, interruptMessage, isMessageUnfinished, isObject, isTime, type StoredMessage } from './storedMessage';
 
 export type { StoredMessage, StoredMessageState } from './storedMessage';
 
@@ -44,22 +35,6 @@ export interface ConversationFileV1 {
   conversation: Conversation;
 }
 
-/**
- * The format before versioning (hypothetical: what a first release would have written): no `version`,
- * dates as ISO strings, the endpoint and model as flat fields, messages without ids and with `content`
- * and flags instead of a state.
- */
-export interface ConversationV0 {
-  version?: 0;
-  id: string;
-  title?: string;
-  created: string;
-  updated?: string;
-  endpoint?: string;
-  model?: string;
-  messages: Array<{ role: MessageRole; content: string; done?: boolean; stopped?: boolean; error?: string }>;
-}
-
 export type MigrateResult =
   | { ok: true; conversation: Conversation; /** The version the input was in. */ from: number }
   | { ok: false; reason: string; /** Written by a newer version of the extension: leave it alone. */ newer?: boolean };
@@ -71,16 +46,14 @@ export function assertId(id: string): void {
     throw new Error(`Invalid conversation id ${JSON.stringify(id)}: letters, digits, '-' and '_' only`);
 }
 
-/** Any version's parsed JSON to the current shape, checked field by field. */
+/**
+ * A file's parsed JSON to the current shape, checked field by field. Version 1 is the first and current
+ * format; a file without a valid version is unreadable, not some older format.
+ */
 export function migrate(raw: unknown): MigrateResult {
   if (!isObject(raw)) return { ok: false, reason: 'the file does not hold a JSON object' };
-  const version = raw.version ?? 0;
-  if (version === 0) {
-    const upgraded = fromV0(raw);
-    if (typeof upgraded === 'string') return { ok: false, reason: `version 0: ${upgraded}` };
-    const checked = checkConversation(upgraded);
-    return typeof checked === 'string' ? { ok: false, reason: `version 0: ${checked}` } : { ok: true, conversation: checked, from: 0 };
-  }
+  const { version } = raw;
+  if (version === undefined) return { ok: false, reason: 'no format version (the "version" field is missing)' };
   if (version === 1) {
     const checked = checkConversation(raw.conversation);
     return typeof checked === 'string' ? { ok: false, reason: checked } : { ok: true, conversation: checked, from: 1 };
@@ -89,42 +62,6 @@ export function migrate(raw: unknown): MigrateResult {
     return { ok: false, newer: true, reason: `written in format version ${version} by a newer version of the extension` };
   }
   return { ok: false, reason: `unknown format version ${JSON.stringify(version)}` };
-}
-
-function fromV0(raw: Record<string, unknown>): unknown {
-  if (typeof raw.id !== 'string') return 'no id';
-  if (typeof raw.created !== 'string' || Number.isNaN(Date.parse(raw.created))) return 'no valid "created" date';
-  if (!Array.isArray(raw.messages)) return 'no messages array';
-  const createdAt = Date.parse(raw.created);
-  const updated = typeof raw.updated === 'string' ? Date.parse(raw.updated) : NaN;
-  const messages: unknown[] = [];
-  for (const [i, m] of raw.messages.entries()) {
-    if (!isObject(m) || typeof m.content !== 'string') return `message ${i} has no content`;
-    const state: StoredMessageState =
-      typeof m.error === 'string' ? 'error' : m.stopped === true ? 'stopped' : m.done === false ? 'streaming' : 'done';
-    messages.push({
-      id: `${raw.id}-m${i}`,
-      role: m.role,
-      text: m.content,
-      state,
-      ...(typeof m.error === 'string' ? { error: { message: m.error, actions: [] } } : {}),
-    });
-  }
-  return {
-    id: raw.id,
-    ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
-    createdAt,
-    updatedAt: Number.isNaN(updated) ? createdAt : updated,
-    ...(typeof raw.endpoint === 'string' || typeof raw.model === 'string'
-      ? {
-          model: {
-            endpoint: typeof raw.endpoint === 'string' ? raw.endpoint : '',
-            ...(typeof raw.model === 'string' ? { model: raw.model } : {}),
-          },
-        }
-      : {}),
-    messages,
-  };
 }
 
 /**

@@ -14,7 +14,8 @@ import { ID_PATTERN, titleOf, type Conversation, type StoredModel } from './conv
 import { CONVERSATION_FILE, fileNameOf, INDEX_FILE, isLockFile, type ConversationFiles } from './conversationFiles';
 import { isObject, isTime } from './storedMessage';
 import { Coalescer } from './serial';
-import type { StoreLogger, StoreProblem } from './storeTypes';
+import type { StoreProblem } from './storeTypes';
+import type { Logger } from '../shared/log';
 
 export const INDEX_FORMAT_VERSION = 1;
 
@@ -106,7 +107,7 @@ export class ConversationIndex {
 
   constructor(
     private readonly files: ConversationFiles,
-    private readonly log: StoreLogger,
+    private readonly log: Logger,
   ) {}
 
   ids(): string[] {

@@ -41,39 +41,12 @@ import { ConversationIndex, type ConversationSummary } from './conversationIndex
 import { mergeConversations } from './conversationMerge';
 import { matchConversation, queryPattern, type SearchHit } from './conversationSearch';
 import { Mutex } from './serial';
-import type { ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreLogger, StoreProblem } from './storeTypes';
-
-export {
-  CONVERSATION_FORMAT_VERSION,
-  migrate,
-  titleOf,
-  type Conversation,
-  type ConversationV0,
-  type MigrateResult,
-  type StoredMessage,
-  type StoredMessageState,
-  type StoredModel,
-} from './conversationFormat';
-export { TOOL_INTERRUPTED } from './storedMessage';
-export { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer';
-export { fileNameOf } from './conversationFiles';
-export { INDEX_FORMAT_VERSION, type ConversationSummary } from './conversationIndex';
-export type { SearchHit, SearchMatch } from './conversationSearch';
-export type {
-  ConversationStoreOptions,
-  DeletedConversation,
-  ListResult,
-  LoadResult,
-  StoreLogger,
-  StoreProblem,
-  WriteEvent,
-} from './storeTypes';
-
-const silentLog: StoreLogger = { info() {}, warn() {}, error() {} };
+import type { ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreProblem } from './storeTypes';
+import { silentLogger, type Logger } from '../shared/log';
 
 export class ConversationStore {
   readonly dir: string;
-  private readonly log: StoreLogger;
+  private readonly log: Logger;
   private readonly files: ConversationFiles;
   private readonly index: ConversationIndex;
   private readonly writes: Checkpointer;
@@ -89,7 +62,7 @@ export class ConversationStore {
   constructor(private readonly opts: ConversationStoreOptions) {
     this.dir = opts.dir;
     const clock = opts.clock ?? systemClock;
-    this.log = opts.log ?? silentLog;
+    this.log = opts.log ?? silentLogger;
     this.files = new ConversationFiles(this.dir, clock, this.log);
     this.index = new ConversationIndex(this.files, this.log);
     this.writes = new Checkpointer({

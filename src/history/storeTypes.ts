@@ -1,7 +1,8 @@
-/** The shapes the conversation store's API takes and hands back (re-exported by `conversationStore.ts`). */
+/** The shapes the conversation store's API takes and hands back. */
 import type { Conversation } from './conversationFormat';
 import type { ConversationSummary } from './conversationIndex';
-import type { Clock } from '../streaming/pacing/throttle';
+import type { WallClock } from '../shared/clock';
+import type { Logger } from '../shared/log';
 
 export interface StoreProblem {
   /** File name inside the store's directory. */
@@ -11,12 +12,6 @@ export interface StoreProblem {
   reason: string;
   /** Where the file was kept aside (corrupt files only; absent if moving it failed). */
   movedTo?: string;
-}
-
-export interface StoreLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
 }
 
 export interface ListResult {
@@ -48,8 +43,8 @@ export interface WriteEvent {
 export interface ConversationStoreOptions {
   dir: string;
   /** `now()` must be epoch ms (timestamps and the checkpoint interval). Default: Date.now and real timers. */
-  clock?: Clock;
-  log?: StoreLogger;
+  clock?: WallClock;
+  log?: Logger;
   checkpointIntervalMs?: number;
   /** After each conversation file write has landed (tests, diagnostics). */
   onWrite?(event: WriteEvent): void;

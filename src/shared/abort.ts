@@ -30,12 +30,6 @@ export function race<T>(promise: Promise<T>, signal: AbortSignal | undefined): P
   });
 }
 
-/** A promise that settles when `signal` aborts: for waits that have nothing else to end them. */
-export function whenAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
 export interface TimerClock {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;

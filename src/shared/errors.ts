@@ -29,7 +29,7 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** "Connection error. <- fetch failed <- connect ECONNREFUSED 127.0.0.1:1234 (ECONNREFUSED)", for the log. */
+/** "Connection error. <- fetch failed <- connect ECONNREFUSED 127.0.0.1:1234", for the log (a code is added when no message names it). */
 export function describeError(err: unknown): string {
   const parts: string[] = [];
   for (const e of causes(err)) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageSnapshot, ToolCallInfo } from '../shared/protocol';
 import type { ToolCall } from '../streaming/providers/events';
 import type { ChatMessage } from '../streaming/providers/provider';
+import { ChildAbort } from '../shared/abort';
 import type { ToolDescriptor, ToolSupport } from './toolSupport';
 
 export type Decision = 'allow' | 'deny' | 'always';
@@ -20,7 +21,7 @@ export interface ToolCallUi {
  */
 export class ToolCalls {
   private readonly approvals = new Map<string, (decision: Decision) => void>();
-  private readonly aborts = new Map<string, AbortController>();
+  private readonly aborts = new Map<string, ChildAbort>();
 
   constructor(
     private readonly support: ToolSupport,
@@ -80,11 +81,13 @@ export class ToolCalls {
       if (!signal.aborted) update({ state: 'running', startedAt: Date.now() });
     }
     if (signal.aborted) return fail('cancelled', 'The turn was stopped.');
-    const own = new AbortController();
+    // The call's one signal: the turn's Stop reaches it, and so does Cancel on its card (this call only).
+    const own = new ChildAbort(signal);
     this.aborts.set(item.id, own);
     try {
       const result = await support.run(call, {
-        signal: AbortSignal.any([signal, own.signal]),
+        signal: own.signal,
+        cancel: () => own.abort(),
         // A progress message is a status line: a server sending megabytes in each would flood the view and the history.
         onProgress: (progress, total, message) =>
           update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),
@@ -103,6 +106,7 @@ export class ToolCalls {
       });
       return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
     } finally {
+      own.dispose();
       this.aborts.delete(item.id);
     }
   }

@@ -1,6 +1,9 @@
 import type { ToolTruncation } from '../shared/protocol';
 import type { ToolCall } from '../streaming/providers/events';
 
+/** Finer than ok/failed, for the card: a tool's own error, a failure around it, a timeout, a Stop. */
+export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
+
 /** A tool as offered to the model, with what the chat shows about it. */
 export interface ToolDescriptor {
   name: string;
@@ -11,8 +14,6 @@ export interface ToolDescriptor {
   readOnly?: boolean;
 }
 
-export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
-
 export interface ToolRunResult {
   outcome: ToolOutcome;
   /** Text for the model (and the card); for failures, the reason. */
@@ -21,6 +22,14 @@ export interface ToolRunResult {
   durationMs: number;
   /** The content is only part of what the tool returned (the card says so and can open the rest). */
   truncated?: ToolTruncation;
+}
+
+export interface ToolCallOptions {
+  /** This call's own signal: the turn's Stop and the card's Cancel both abort it. */
+  signal: AbortSignal;
+  /** Aborts `signal`: for a Cancel the host offers itself (e.g. in VS Code's progress notification). */
+  cancel(): void;
+  onProgress(progress: number, total?: number, message?: string): void;
 }
 
 /**
@@ -33,10 +42,7 @@ export interface ToolSupport {
   needsApproval(tool: ToolDescriptor): boolean;
   /** "Always allow this tool", remembered by the host. */
   alwaysAllow(tool: ToolDescriptor): void;
-  run(
-    call: ToolCall,
-    options: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void },
-  ): Promise<ToolRunResult>;
+  run(call: ToolCall, options: ToolCallOptions): Promise<ToolRunResult>;
 }
 
 /** More rounds than this and the model is likely looping: the turn ends with an error saying so. */

@@ -48,7 +48,6 @@ const list = new MessageList(
       copy: (text) => host.post({ type: 'copyText', text }),
       insert: (text) => host.post({ type: 'insertCode', text }),
     },
-    naive: document.body.dataset.renderer === 'naive',
     tools: {
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
       cancel: (id) => host.post({ type: 'cancelTool', id }),
@@ -65,8 +64,7 @@ const list = new MessageList(
     host.post({ type: 'log', level: 'error', message: `Stream sequence gap (a bug): ${detail}; asking for a fresh copy` });
     host.post({ type: 'ready' });
   },
-  // data-window="all" (set only by bench/history.ts): the benchmark's naive baseline, every message rendered at once.
-  { empty: emptyState.element, batch: document.body.dataset.window === 'all' ? Infinity : undefined },
+  { empty: emptyState.element },
 );
 
 const historyPanel = new HistoryPanel({

@@ -4,7 +4,8 @@
  * `stepOf` tells which step a stored conversation is at. Each turn has a tool call that runs (with
  * progress) while the answer streams, and a finished answer carries metrics.
  */
-import { TOOL_INTERRUPTED, type Conversation, type StoredMessage } from '../../src/history/conversationStore';
+import type { Conversation } from '../../src/history/conversationFormat';
+import { TOOL_INTERRUPTED, type StoredMessage } from '../../src/history/storedMessage';
 
 export const GROWING_ID = 'growing-0001';
 /** Every this many steps the answer ends (a state change, flushed at once) and a new question starts one. */

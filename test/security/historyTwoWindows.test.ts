@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConversationStore, type Conversation, type StoredMessage } from '../../src/history/conversationStore';
+import { ConversationStore } from '../../src/history/conversationStore';
+import type { Conversation } from '../../src/history/conversationFormat';
+import type { StoredMessage } from '../../src/history/storedMessage';
 
 const root = path.join(tmpdir(), `history-two-windows-${process.pid}`);
 let dirCount = 0;

@@ -23,7 +23,7 @@ import {
   USER_OWNED,
   type Confirmation,
 } from '../../src/extension/settings/settingOwnership';
-import type { EndpointConfig } from '../../src/streaming/chat/sessionTypes';
+import type { EndpointConfig } from '../../src/streaming/providers/provider';
 
 class MemorySecrets implements SecretsLike {
   readonly map = new Map<string, string>();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeDelta, type HostToWebview } from '../../src/shared/protocol';
-import { ChatSession, LOADING, type SessionConfig } from '../../src/streaming/chat/chatSession';
+import { ChatSession, LOADING } from '../../src/streaming/chat/chatSession';
+import type { SessionConfig } from '../../src/streaming/chat/sessionTypes';
 import { createProvider } from '../../src/streaming/providers/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 

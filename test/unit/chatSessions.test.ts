@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeDelta, type HostToWebview, type MessageSnapshot } from '../../src/shared/protocol';
-import { ChatSession, type SessionConfig } from '../../src/streaming/chat/chatSession';
+import { ChatSession } from '../../src/streaming/chat/chatSession';
+import type { SessionConfig } from '../../src/streaming/chat/sessionTypes';
 import { ChatSessions } from '../../src/streaming/chat/chatSessions';
 import { userContent, type ContextAttachment } from '../../src/streaming/chat/contextPrompt';
 import { createProvider } from '../../src/streaming/providers/createProvider';
@@ -129,8 +130,8 @@ describe('Conversations side by side (ChatSessions)', () => {
       post: (m) => view.apply(m),
       log: silent,
       tools,
-      onBackgroundApproval: (s) => waiting.push(s.displayTitle),
     });
+    sessions.onApprovalPending((e) => !e.shown && waiting.push(e.session.displayTitle));
     let n = 0;
     server.onChat = (body) =>
       n++ === 0

@@ -4,7 +4,6 @@ import {
   chipLabel,
   countLines,
   decodeText,
-  estimateTokens,
   fileAttachment,
   MAX_ATTACHMENT_CHARS,
   problemsAttachment,
@@ -14,6 +13,7 @@ import {
   type ContextAttachment,
   type Problem,
 } from '../../src/streaming/chat/contextPrompt';
+import { estimateTokens } from '../../src/shared/tokens';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

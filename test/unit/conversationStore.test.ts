@@ -6,17 +6,11 @@ import * as path from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { build } from 'esbuild';
 import type { ToolCallInfo } from '../../src/shared/protocol';
-import {
-  ConversationStore,
-  fileNameOf,
-  migrate,
-  titleOf,
-  TOOL_INTERRUPTED,
-  type Conversation,
-  type ConversationV0,
-  type StoredMessage,
-  type WriteEvent,
-} from '../../src/history/conversationStore';
+import { ConversationStore } from '../../src/history/conversationStore';
+import { fileNameOf } from '../../src/history/conversationFiles';
+import { migrate, titleOf, type Conversation } from '../../src/history/conversationFormat';
+import { TOOL_INTERRUPTED, type StoredMessage } from '../../src/history/storedMessage';
+import type { WriteEvent } from '../../src/history/storeTypes';
 import { GROWING_ID, interruptedAt, stepOf } from '../fakes/growingConversation';
 import { FakeClock } from './fakeClock';
 
@@ -591,79 +585,31 @@ describe('ConversationStore', () => {
     });
   });
 
-  describe('migration', () => {
-    const v0: ConversationV0 = {
-      id: 'old-one',
-      created: '2025-03-01T10:00:00.000Z',
-      updated: '2025-03-01T10:05:00.000Z',
-      endpoint: 'Ollama',
-      model: 'llama3.2',
-      messages: [
-        { role: 'user', content: 'What is a monad?' },
-        { role: 'assistant', content: 'A monoid in the category…', stopped: true },
-        { role: 'user', content: 'Again?' },
-        { role: 'assistant', content: 'Ollama is not running', error: 'Ollama is not running at http://127.0.0.1:11434.' },
-        { role: 'user', content: 'Once more' },
-        { role: 'assistant', content: 'Half an ans', done: false },
-      ],
-    };
-
-    it('upgrades the v0 shape to v1', () => {
-      const result = migrate(v0);
-      assert.ok(result.ok);
-      assert.equal(result.from, 0);
-      assert.deepEqual(result.conversation, {
-        id: 'old-one',
-        createdAt: Date.parse('2025-03-01T10:00:00.000Z'),
-        updatedAt: Date.parse('2025-03-01T10:05:00.000Z'),
-        model: { endpoint: 'Ollama', model: 'llama3.2' },
-        messages: [
-          { id: 'old-one-m0', role: 'user', text: 'What is a monad?', state: 'done' },
-          { id: 'old-one-m1', role: 'assistant', text: 'A monoid in the category…', state: 'stopped' },
-          { id: 'old-one-m2', role: 'user', text: 'Again?', state: 'done' },
-          {
-            id: 'old-one-m3',
-            role: 'assistant',
-            text: 'Ollama is not running',
-            state: 'error',
-            error: { message: 'Ollama is not running at http://127.0.0.1:11434.', actions: [] },
-          },
-          { id: 'old-one-m4', role: 'user', text: 'Once more', state: 'done' },
-          { id: 'old-one-m5', role: 'assistant', text: 'Half an ans', state: 'streaming' },
-        ],
-      });
-      assert.deepEqual(migrate({ version: 1, conversation: result.conversation }), {
-        ok: true,
-        conversation: result.conversation,
-        from: 1,
-      });
-    });
-
-    it('says why it cannot: a newer version, an unknown one, a v0 without dates', () => {
+  describe('format version', () => {
+    it('says why it cannot read a file: a newer version, an unknown one, none at all', () => {
       const newer = migrate({ version: 2, conversation: {} });
       assert.ok(!newer.ok && newer.newer);
       const unknown = migrate({ version: 'x' });
       assert.ok(!unknown.ok && !unknown.newer);
-      const noDate = migrate({ id: 'x', messages: [] });
-      assert.ok(!noDate.ok && /created/.test(noDate.reason));
       assert.ok(!migrate(null).ok);
       assert.ok(!migrate([]).ok);
     });
 
-    it('lists and loads a v0 file, and writes it back as v1 on the next save', async () => {
+    it('keeps a version 1 file that lost its version aside, saying so', async () => {
       const dir = await freshDir();
-      await fs.writeFile(path.join(dir, fileNameOf('old-one')), JSON.stringify(v0));
-      const store = new ConversationStore({ dir });
-      const { conversations, problems } = await store.list();
-      assert.deepEqual(problems, []);
-      assert.deepEqual(
-        conversations.map((c) => [c.id, c.title, c.messageCount]),
-        [['old-one', 'What is a monad?', 6]],
-      );
-      const { conversation: loaded } = await store.load('old-one');
-      assert.equal(loaded?.messages[5].state, 'interrupted');
-      await store.save(loaded!);
-      assert.equal(JSON.parse(await fs.readFile(path.join(dir, fileNameOf('old-one')), 'utf8')).version, 1);
+      const { version: _lost, ...unversioned } = { version: 1, conversation: conversation('lost') };
+      const result = migrate(unversioned);
+      assert.ok(!result.ok && !result.newer);
+      assert.match(result.reason, /no format version/);
+      assert.doesNotMatch(result.reason, /version 0/);
+
+      await fs.writeFile(path.join(dir, fileNameOf('lost')), JSON.stringify(unversioned));
+      const { conversations, problems } = await new ConversationStore({ dir }).list();
+      assert.deepEqual(conversations, []);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0].kind, 'corrupt');
+      assert.match(problems[0].reason, /no format version/);
+      assert.ok(problems[0].movedTo, 'kept aside');
     });
   });
 

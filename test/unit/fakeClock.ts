@@ -1,7 +1,7 @@
-import type { Clock } from '../../src/streaming/pacing/throttle';
+import type { MonotonicClock, WallClock } from '../../src/shared/clock';
 
-/** A clock whose time moves only when the test says so; timers fire in order as it passes them. */
-export class FakeClock implements Clock {
+/** A clock whose time moves only when the test says so; timers fire in order as it passes them. Either kind of time. */
+export class FakeClock implements MonotonicClock, WallClock {
   private t = 0;
   private nextId = 1;
   private timers = new Map<number, { at: number; fn: () => void }>();

@@ -7,14 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ProviderError, StreamEvent } from '../../src/streaming/providers/events';
-import {
-  createScanner,
-  guardedFetch,
-  guardStream,
-  protocolErrorOf,
-  StreamProtocolError,
-  type LineFormat,
-} from '../../src/streaming/wire/lineGuard';
+import { createScanner, guardedFetch, guardStream, protocolErrorOf } from '../../src/streaming/wire/lineGuard';
+import { StreamProtocolError, type LineFormat } from '../../src/streaming/wire/lineScan';
 import { OllamaProvider } from '../../src/streaming/providers/ollama/ollamaProvider';
 import { OpenAIProvider } from '../../src/streaming/providers/openai/openaiProvider';
 import type { ChatProvider } from '../../src/streaming/providers/provider';

@@ -50,15 +50,19 @@ export class WebviewHarness {
   readonly foreignRequests: string[] = [];
 
   async start(
-    opts: { width?: number; height?: number; theme?: string; probe?: boolean; bodyData?: Record<string, string> } = {},
+    opts: {
+      width?: number;
+      height?: number;
+      theme?: string;
+      probe?: boolean;
+      /** The page's script, served in place of dist/webview.js: the benchmarks' baseline builds (bench/baselines). */
+      webviewJs?: string;
+    } = {},
   ): Promise<void> {
     const probe = opts.probe
       ? buildSync({ entryPoints: [join(__dirname, 'probe.ts')], bundle: true, write: false, format: 'iife', platform: 'browser' })
           .outputFiles[0].text
       : '';
-    const bodyData = Object.entries(opts.bodyData ?? {})
-      .map(([k, v]) => ` data-${k}="${v}"`)
-      .join('');
     this.server = createServer(async (req, res) => {
       const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
       if (path === '/index.html') {
@@ -73,9 +77,13 @@ export class WebviewHarness {
             script: '/dist/webview.js',
             prelude: PRELUDE + probe,
           })
-            .replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}"${bodyData}>`)
+            .replace('<body>', `<body class="${opts.theme ?? 'vscode-dark'}">`)
             .replace('</head>', `<link href="/test/webview/theme.css" rel="stylesheet"></head>`),
         );
+      }
+      if (path === '/dist/webview.js' && opts.webviewJs !== undefined) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        return res.end(opts.webviewJs);
       }
       if (!/^\/(dist|media|test\/webview)\//.test(path)) {
         res.writeHead(404);

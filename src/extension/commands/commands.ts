@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { EndpointConfig } from '../../streaming/chat/chatSession';
+import type { EndpointConfig } from '../../streaming/providers/provider';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import type { ChatProvider } from '../../streaming/providers/provider';
 import { listAllModels } from '../../streaming/providers/modelCatalog';

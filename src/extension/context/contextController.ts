@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { ContextChip } from '../../shared/protocol';
-import { estimateTokens, problemsAttachment, type ContextAttachment } from '../../streaming/chat/contextPrompt';
+import { problemsAttachment, type ContextAttachment } from '../../streaming/chat/contextPrompt';
+import { estimateTokens } from '../../shared/tokens';
 import { INSTRUCTION_FILES, type InstructionPart } from '../../streaming/chat/instructions';
 import { pickContext } from './contextPicker';
 import { InstructionsWatch } from './instructionsWatch';
@@ -19,13 +20,16 @@ import {
   workspaceProblems,
 } from './contextSources';
 import { insideWorkspace } from '../workspaceFile';
+import { Disposable, toDisposable, type IDisposable } from '../../shared/disposable';
+import { Emitter } from '../../shared/event';
+import type { MessageRouter } from '../view/messageRouter';
 
 export interface ContextControllerOptions {
   log: vscode.LogOutputChannel;
   /** workspaceState: whether the user turned the instructions file off, per workspace. */
   state: vscode.Memento;
-  /** Called whenever chips() or meterTokens() may have changed. */
-  onChange(): void;
+  /** Called whenever chips() or meterTokens() may have changed (as onDidChange fires). */
+  onChange?(): void;
 }
 
 const INSTRUCTIONS_OFF_KEY = 'modelChat.context.instructionsOff';
@@ -38,10 +42,12 @@ interface Attached {
   enabled: boolean;
 }
 
-export class ContextController implements vscode.Disposable {
+export class ContextController extends Disposable {
   /** Resolves once the instructions file has been looked for (the chip is there, when there is one). */
   readonly ready: Promise<void>;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly didChange = this.register(new Emitter<void>());
+  /** chips() or meterTokens() may have changed. */
+  readonly onDidChange = this.didChange.event;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private selection: ContextAttachment | undefined;
   /** The document whose selection the user turned off; the chip comes back on when the selection is cleared or the editor changes. */
@@ -55,13 +61,17 @@ export class ContextController implements vscode.Disposable {
   private instructions: ContextAttachment | undefined;
 
   constructor(private readonly opts: ContextControllerOptions) {
-    this.disposables.push(
+    super();
+    this.register(toDisposable(() => clearTimeout(this.timer)));
+    this.register(
       vscode.window.onDidChangeTextEditorSelection((e) => {
         // Cleared: a later selection is a new one, and starts enabled (checked now, not after the debounce).
         if (e.textEditor === vscode.window.activeTextEditor && e.selections.every((s) => s.isEmpty)) this.selectionOffIn = undefined;
         this.schedule();
       }),
-      vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
+    );
+    this.register(vscode.window.onDidChangeActiveTextEditor(() => this.schedule()));
+    this.register(
       vscode.languages.onDidChangeDiagnostics(() => {
         if (!this.problems) return;
         this.problemsStale = true;
@@ -69,12 +79,23 @@ export class ContextController implements vscode.Disposable {
       }),
     );
     this.refresh(false);
-    const watch = new InstructionsWatch(opts.log, (attachment) => {
-      this.instructions = attachment;
-      this.opts.onChange();
-    });
-    this.disposables.push(watch);
+    const watch = this.register(
+      new InstructionsWatch(opts.log, (attachment) => {
+        this.instructions = attachment;
+        this.changed();
+      }),
+    );
     this.ready = watch.ready;
+  }
+
+  /** The chips' messages from the view: the + button, dropped files, a chip's toggle and ×. */
+  registerMessages(router: MessageRouter): IDisposable {
+    return router.register({
+      addContext: () => void this.pick(),
+      dropFiles: (m) => void this.addFromDrop(m.uris),
+      toggleContext: (m) => this.toggle(m.id, m.enabled),
+      removeContext: (m) => this.remove(m.id),
+    });
   }
 
   chips(): ContextChip[] {
@@ -116,7 +137,7 @@ export class ContextController implements vscode.Disposable {
       else this.refuse([read.reason], `${f.attachment.label} was not sent`);
     }
     if (this.problems?.enabled) out.push((this.problems.attachment = problemsNow()));
-    this.opts.onChange();
+    this.changed();
     return out;
   }
 
@@ -144,7 +165,7 @@ export class ContextController implements vscode.Disposable {
       }
     }
     if (refused.length) this.refuse(refused, refused.length === 1 ? '' : `${refused.length} items were not attached`);
-    this.opts.onChange();
+    this.changed();
     return added;
   }
 
@@ -180,7 +201,7 @@ export class ContextController implements vscode.Disposable {
       return;
     }
     this.problems = { attachment: problemsAttachment(problems), enabled: true };
-    this.opts.onChange();
+    this.changed();
   }
 
   /** The + button. */
@@ -198,7 +219,7 @@ export class ContextController implements vscode.Disposable {
     else if (id === 'problems' && this.problems) this.problems.enabled = enabled;
     else if (this.files.has(id)) this.files.get(id)!.enabled = enabled;
     else return this.opts.log.warn(`No context chip ${id} to toggle`);
-    this.opts.onChange();
+    this.changed();
   }
 
   /** Removes an attached file or the problems; the implicit chips can only be turned off, so remove does that. */
@@ -206,19 +227,14 @@ export class ContextController implements vscode.Disposable {
     if (id === 'instructions' || id === 'selection' || id === 'activeFile') return this.toggle(id, false);
     if (id === 'problems' && this.problems) this.problems = undefined;
     else if (!this.files.delete(id)) return this.opts.log.warn(`No context chip ${id} to remove`);
-    this.opts.onChange();
+    this.changed();
   }
 
   /** After a question went: attached files and problems were for it; the implicit chips stay. */
   afterSend(): void {
     this.files.clear();
     this.problems = undefined;
-    this.opts.onChange();
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
+    this.changed();
   }
 
   private get selectionOn(): boolean {
@@ -249,7 +265,12 @@ export class ContextController implements vscode.Disposable {
     else if (this.active?.key !== key) this.active = { key, attachment: activeFileOf(document) };
     if (this.problems && this.problemsStale) this.problems.attachment = problemsNow();
     this.problemsStale = false;
-    if (notify && JSON.stringify(this.chips()) !== before) this.opts.onChange();
+    if (notify && JSON.stringify(this.chips()) !== before) this.changed();
+  }
+
+  private changed(): void {
+    this.opts.onChange?.();
+    this.didChange.fire();
   }
 
   private refuse(reasons: string[], summary: string): void {

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { baseName, workspaceProblems } from './contextSources';
+import { Latest } from '../../shared/abort';
 
 /** What the picks act on (the ContextController; an interface, so the two modules do not import each other). */
 export interface PickTarget {
@@ -72,14 +73,14 @@ export async function pickFiles(): Promise<vscode.Uri[]> {
   const search = new vscode.CancellationTokenSource();
   let all: vscode.Uri[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let searches = 0;
+  const searches = new Latest();
   const find = async (glob: string) => {
-    const seq = ++searches;
+    const ticket = searches.next();
     pick.busy = true;
     // A cancelled or failed search leaves the list as it was.
     const uris = await Promise.resolve(vscode.workspace.findFiles(glob, EXCLUDE, MAX_LISTED, search.token)).catch(() => undefined);
     // Only the newest search may fill the list, and none once the pick is gone.
-    if (seq !== searches || search.token.isCancellationRequested) return;
+    if (!ticket.isCurrent() || search.token.isCancellationRequested) return;
     pick.busy = false;
     if (!uris) return;
     if (glob === ALL) all = uris;

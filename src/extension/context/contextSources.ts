@@ -9,12 +9,12 @@ import {
   problemsAttachment,
   selectionAttachment,
   textFileAttachment,
-  estimateTokens,
   type ContextAttachment,
   type Problem,
   type Refusal,
 } from '../../streaming/chat/contextPrompt';
 import { MAX_INSTRUCTIONS_CHARS, systemPrompt } from '../../streaming/chat/instructions';
+import { estimateTokens } from '../../shared/tokens';
 import { findInstructionFile } from './instructionFiles';
 import { readWorkspaceFile } from '../workspaceFile';
 

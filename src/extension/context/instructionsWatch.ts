@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { ContextAttachment } from '../../streaming/chat/contextPrompt';
 import { INSTRUCTION_FILES } from '../../streaming/chat/instructions';
 import { instructionsAttachment } from './contextSources';
+import { Latest } from '../../shared/abort';
+import { messageOf } from '../../shared/errors';
 
 /** Follows the workspace's instructions file (created, edited, deleted, another folder opened) for its chip. */
 export class InstructionsWatch implements vscode.Disposable {
@@ -9,7 +11,8 @@ export class InstructionsWatch implements vscode.Disposable {
   readonly ready: Promise<void>;
   private watcher: vscode.FileSystemWatcher | undefined;
   private readonly folders: vscode.Disposable;
-  private loads = 0;
+  /** Saves come in bursts: only the newest read may set the chip. */
+  private readonly loads = new Latest();
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -39,13 +42,12 @@ export class InstructionsWatch implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
-    // Saves come in bursts: only the newest read may set the chip.
-    const seq = ++this.loads;
+    const ticket = this.loads.next();
     const attachment = await instructionsAttachment().catch((err) => {
-      this.log.warn(`Reading the instructions file failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`Reading the instructions file failed: ${messageOf(err)}`);
       return undefined;
     });
-    if (seq !== this.loads) return;
+    if (!ticket.isCurrent()) return;
     if (attachment && !attachment.text) this.log.warn(`Instructions file ${attachment.detail}`);
     this.onChange(attachment);
   }

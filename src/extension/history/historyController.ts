@@ -1,13 +1,19 @@
 import type { HistoryItem, HostToWebview } from '../../shared/protocol';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
-import type { ConversationStore, DeletedConversation, StoreProblem } from '../../history/conversationStore';
+import type { ConversationStore } from '../../history/conversationStore';
+import type { DeletedConversation, StoreProblem } from '../../history/storeTypes';
 import { formatBytes, planPrune } from '../../history/storageBound';
+import { Latest } from '../../shared/abort';
+import { DisposableStore, type IDisposable } from '../../shared/disposable';
+import { messageOf } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import type { MessageRouter } from '../view/messageRouter';
 
 export interface HistoryDeps {
   store: ConversationStore;
   sessions: ChatSessions;
   post(message: HostToWebview): void;
-  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  log: Logger;
   reportProblems(problems: StoreProblem[]): void;
   /** Asks the user a yes/no/… question (a VS Code warning message); resolves to the chosen label. */
   ask(message: string, ...choices: string[]): Promise<string | undefined>;
@@ -29,29 +35,62 @@ export class HistoryController {
   /** Deleted conversations that Undo can bring back, by their notice action id. */
   private readonly deleted = new Map<string, DeletedConversation>();
   private lastQuery = '';
-  /** Only the newest search's result is shown: a slower, older scan must not overwrite it. */
-  private listSeq = 0;
-  /** The running search, stopped when the user types on. */
-  private searching: AbortController | undefined;
+  /** Only the newest list is shown: a slower, older scan must not overwrite it, and a search is stopped when the user types on. */
+  private readonly lists = new Latest();
   private asking = false;
   private declined = false;
 
   constructor(private readonly deps: HistoryDeps) {}
 
+  /** The history list's messages from the view. A failed action says so, in the view and the log. */
+  registerMessages(router: MessageRouter): IDisposable {
+    const task = (what: string, work: Promise<unknown>): void => {
+      work.catch((err) => {
+        this.deps.log.error(`History ${what} failed: ${messageOf(err)}`);
+        this.deps.post({ type: 'notice', text: `That did not work (${what}): ${messageOf(err)}` });
+        void this.list().catch(() => {});
+      });
+    };
+    return router.register({
+      history: (m) => task('list', this.list(m.query)),
+      openConversation: (m) =>
+        task(
+          'open',
+          this.open(m.id).then(() => this.deps.sessions.active.refreshModel()),
+        ),
+      renameConversation: (m) => task('rename', this.rename(m.id, m.title)),
+      deleteConversation: (m) => task('delete', this.delete(m.id)),
+      noticeAction: (m) => task('undo', this.noticeAction(m.id)),
+    });
+  }
+
+  /** Keeps the store under its bound as conversations grow, and the list's "answering" marks current. */
+  followSessions(): IDisposable {
+    const { sessions } = this.deps;
+    const store = new DisposableStore();
+    // A finished turn may have grown the store past its bound.
+    store.add(sessions.onDidEndTurn((e) => e.shown && void this.enforceBound()));
+    store.add(
+      sessions.onDidChangeBackground(() => {
+        void this.enforceBound();
+        void this.list().catch(() => {});
+      }),
+    );
+    return store;
+  }
+
   async list(query = this.lastQuery): Promise<void> {
     this.lastQuery = query;
-    const seq = ++this.listSeq;
+    const ticket = this.lists.next();
     const { store, sessions } = this.deps;
     const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
     let items: HistoryItem[];
-    this.searching?.abort();
     if (query.trim()) {
-      const searching = (this.searching = new AbortController());
       let found: Awaited<ReturnType<ConversationStore['search']>>;
       try {
-        found = await store.search(query, searching.signal);
+        found = await store.search(query, ticket.signal);
       } catch (err) {
-        if (searching.signal.aborted) return; // replaced by a newer query
+        if (ticket.signal.aborted) return; // replaced by a newer query
         throw err;
       }
       const { hits, problems } = found;
@@ -62,7 +101,7 @@ export class HistoryController {
       this.deps.reportProblems(problems);
       items = conversations.map((s) => item(s, busy));
     }
-    if (seq !== this.listSeq) return;
+    if (!ticket.isCurrent()) return;
     this.deps.post({ type: 'history', items, query, activeId: sessions.active.isEmpty ? undefined : sessions.active.id });
   }
 

@@ -10,6 +10,7 @@ import { loadMcpServers } from '../../tools/mcp/mcpResolve';
 import { McpToolSupport } from '../../tools/mcp/mcpToolSupport';
 import type { Settings } from '../settings/settings';
 import { readWorkspaceFile } from '../workspaceFile';
+import { Disposable } from '../../shared/disposable';
 
 /** A hand-written mcp.json is a few KiB; anything near this is not one. */
 const MAX_MCP_JSON_BYTES = 1024 * 1024;
@@ -21,13 +22,13 @@ const ALWAYS_KEY = 'modelChat.tools.alwaysAllowed';
  * workspace), loaded on the first turn that may use tools and again whenever either changes; inputs asked
  * per server (passwords kept in SecretStorage); long calls in the progress UI; a command listing the servers.
  */
-export class McpHost implements vscode.Disposable {
+export class McpHost extends Disposable {
   readonly connections: McpConnections;
   readonly tools: ToolSupport;
   private loaded: Promise<void> | undefined;
   private readonly inputs: McpInputStore;
   private readonly resultFiles: ToolResultFiles;
-  private readonly disposables: vscode.Disposable[] = [];
+  private closing: Promise<void> | undefined;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -35,6 +36,7 @@ export class McpHost implements vscode.Disposable {
     /** Approval, timeouts and the servers setting are the user's (settings.ts): a workspace cannot loosen or redirect them. */
     private readonly settings: Pick<Settings, 'toolApproval' | 'toolTimeoutMs' | 'mcpServers' | 'onDidDecide'>,
   ) {
+    super();
     this.resultFiles = new ToolResultFiles(vscode.Uri.joinPath(context.globalStorageUri, 'tool-results').fsPath);
     this.inputs = new McpInputStore({
       secrets: context.secrets,
@@ -71,7 +73,7 @@ export class McpHost implements vscode.Disposable {
     const changed = () => {
       if (this.loaded) this.loaded = this.reload();
     };
-    this.disposables.push(
+    for (const d of [
       watcher,
       watcher.onDidChange(changed),
       watcher.onDidCreate(changed),
@@ -80,12 +82,14 @@ export class McpHost implements vscode.Disposable {
       settings.onDidDecide((key) => key === 'mcp.servers' && changed()),
       vscode.workspace.onDidGrantWorkspaceTrust(changed),
       vscode.commands.registerCommand('modelChat.mcp.showServers', () => this.showServers()),
-    );
+    ])
+      this.register(d);
   }
 
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-    void this.connections.dispose();
+  /** Stops the servers (their processes and sessions); deactivate waits for it. Safe to call twice. */
+  override dispose(): Promise<void> {
+    super.dispose();
+    return (this.closing ??= this.connections.dispose());
   }
 
   private async reload(): Promise<void> {

@@ -3,7 +3,7 @@
  * setting that gives a known endpoint name another URL (a workspace's `.vscode/settings.json`, say) gets
  * no key. No `vscode` here: the host passes SecretStorage, a Memento and its callbacks in.
  */
-import type { EndpointConfig } from '../../streaming/chat/sessionTypes';
+import type { EndpointConfig } from '../../streaming/providers/provider';
 
 export interface SecretsLike {
   get(key: string): PromiseLike<string | undefined>;

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import type { EndpointConfig, Logger, SessionConfig } from '../../streaming/chat/chatSession';
+import type { SessionConfig } from '../../streaming/chat/sessionTypes';
+import type { EndpointConfig } from '../../streaming/providers/provider';
+import type { Logger } from '../../shared/log';
 import type { ApprovalSetting } from '../../tools/approval';
 import { endpointUrlKey } from './apiKeys';
 import { resolveUserOwned, strictestApproval, type Confirmation, type UserOwnedKey } from './settingOwnership';

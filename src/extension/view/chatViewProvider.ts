@@ -1,51 +1,63 @@
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../../shared/protocol';
+import { parseWebviewMessage, type HostToWebview } from '../../shared/protocol';
+import { Disposable, DisposableStore, toDisposable } from '../../shared/disposable';
+import { Emitter } from '../../shared/event';
+import type { MessageRouter } from './messageRouter';
 import { chatHtml } from './webviewHtml';
 
 /**
- * Connects the sidebar webview to whoever handles its messages, and nothing more. Messages are checked
+ * Connects the sidebar webview to the router of its messages, and nothing more. Messages are checked
  * here, at the boundary; a hidden view is not posted to (it would drop the message): it gets a snapshot
- * from `onVisible` when it is shown again.
+ * when it is shown again (onDidBecomeVisible).
  */
-export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+export class ChatViewProvider extends Disposable implements vscode.WebviewViewProvider {
   static readonly viewId = 'modelChat.chat';
   private view: vscode.WebviewView | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+  /** The listeners of the view resolved last: they go with that view, not with the provider. */
+  private viewListeners: DisposableStore | undefined;
+  private readonly becameVisible = this.register(new Emitter<void>());
+  /** The view was hidden, so it missed what was posted meanwhile. */
+  readonly onDidBecomeVisible = this.becameVisible.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
-    private readonly onMessage: (message: WebviewToHost) => void,
-    private readonly onVisible: () => void,
-  ) {}
+    private readonly router: Pick<MessageRouter, 'dispatch'>,
+  ) {
+    super();
+    this.register(toDisposable(() => this.viewListeners?.dispose()));
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    this.viewListeners?.dispose();
+    const listeners = (this.viewListeners = new DisposableStore());
     this.view = view;
     view.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
     view.webview.html = chatHtml(view.webview, this.extensionUri);
-    this.disposables.push(
+    listeners.add(
       view.webview.onDidReceiveMessage((raw: unknown) => {
         const parsed = parseWebviewMessage(raw);
-        if (parsed.ok) this.onMessage(parsed.message);
+        if (parsed.ok) this.router.dispatch(parsed.message);
         else this.log.warn(`Ignored a message from the chat view: ${parsed.reason}`);
       }),
+    );
+    listeners.add(
       view.onDidChangeVisibility(() => {
-        if (view.visible) this.onVisible();
+        if (view.visible) this.becameVisible.fire();
       }),
+    );
+    listeners.add(
       view.onDidDispose(() => {
         if (this.view === view) this.view = undefined;
+        listeners.dispose();
       }),
     );
   }
 
   post(message: HostToWebview): void {
     if (this.view?.visible) void this.view.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import type { AnswerMetrics, ChatErrorInfo, ErrorAction } from '../../shared/protocol';
 import type { ProviderError, UsageStats } from '../providers/events';
 import type { ChatMessage } from '../providers/provider';
+import { estimateTokens } from '../../shared/tokens';
 
 /** A small model that can use tools, suggested wherever the user has none (the empty state names it too). */
 export const SUGGESTED_MODEL = 'qwen3';
@@ -60,9 +61,9 @@ export function toErrorInfo(error: ProviderError): ChatErrorInfo {
   return { message: error.message, actions };
 }
 
-/** About four characters a token: enough to warn, not to count. */
-export function estimateTokens(messages: ChatMessage[]): number {
-  return Math.ceil(messages.reduce((n, m) => n + m.content.length + 8, 0) / 4);
+/** The messages' tokens, estimated (a few characters of framing each): enough to warn, not to count. */
+function messagesTokens(messages: ChatMessage[]): number {
+  return estimateTokens(messages.reduce((n, m) => n + m.content.length + 8, 0));
 }
 
 /**
@@ -71,7 +72,7 @@ export function estimateTokens(messages: ChatMessage[]): number {
  */
 export function contextWarning(messages: ChatMessage[], contextTokens: number | undefined): string | undefined {
   if (!contextTokens) return undefined;
-  const estimate = estimateTokens(messages);
+  const estimate = messagesTokens(messages);
   if (estimate < contextTokens * 0.9) return undefined;
   return `This conversation is about ${estimate.toLocaleString('en-US')} tokens, close to or over the model's context of ${contextTokens.toLocaleString('en-US')}: the server may cut its beginning. Start a new chat, or raise modelChat.ollama.numCtx.`;
 }

@@ -8,11 +8,12 @@ import {
   type MessageSnapshot,
   type MessageState,
 } from '../../shared/protocol';
-import { DeltaThrottle, type Clock, type Pace } from '../pacing/throttle';
+import { DeltaThrottle, type Pace } from '../pacing/throttle';
+import type { MonotonicClock } from '../../shared/clock';
 
 export interface AnswerStreamDeps {
   maxUpdatesPerSecond: number;
-  clock: Clock;
+  clock: MonotonicClock;
   /** The conversation's pace: the answer's text and its reasoning share it with the tool cards. */
   pace: Pace;
   post(message: HostToWebview): void;

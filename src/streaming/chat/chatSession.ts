@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
-import { fromStored, INTERRUPTED, toStored } from './sessionMessages';
+import { fromStored, toStored } from './sessionMessages';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor } from '../../tools/toolSupport';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
 import type { StoredAttachment } from '../../history/storedMessage';
@@ -9,23 +9,30 @@ import { userContent } from './contextPrompt';
 import type { ProviderError, ToolCall } from '../providers/events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
 import { runTurn } from './chatTurn';
-import { Pace, realClock } from '../pacing/throttle';
+import { Pace } from '../pacing/throttle';
+import { monotonicClock } from '../../shared/clock';
 import { LatestPerKey } from '../pacing/latestPerKey';
 import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
 import { ToolCalls, type Decision } from '../../tools/toolCalls';
 import { systemPrompt } from './instructions';
-import type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps } from './sessionTypes';
-import { untilAborted } from '../../shared/untilAborted';
-
-export { answerMetrics, SUGGESTED_MODEL, toErrorInfo };
-
-export type { EndpointConfig, Logger, Persistence, SessionConfig, SessionDeps };
+import type { SessionDeps } from './sessionTypes';
+import { race } from '../../shared/abort';
+import { Emitter } from '../../shared/event';
 
 /** Shown when the first token takes longer than LOADING_AFTER_MS. */
 export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
 const LOADING_AFTER_MS = 1500;
 
-export { INTERRUPTED };
+/** How a turn ended: its last answer's state, or stopped when Stop came between rounds. */
+export interface TurnEnd {
+  state: 'done' | 'stopped' | 'error';
+}
+
+/** A tool call that waits for the user's Allow (its card's message id and the tool's name). */
+export interface ApprovalRequest {
+  id: string;
+  tool: string;
+}
 
 interface RunningTurn {
   controller: AbortController;
@@ -54,12 +61,24 @@ export class ChatSession {
   private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
+  private readonly didEndTurn = new Emitter<TurnEnd>();
+  private readonly didChangeModel = new Emitter<ModelLabel>();
+  private readonly didResetMessages = new Emitter<void>();
+  private readonly approvalPending = new Emitter<ApprovalRequest>();
+  /** A turn ended (done, stopped or failed), after its answer's last post went out. */
+  readonly onDidEndTurn = this.didEndTurn.event;
+  /** The model label may have changed (the endpoint named its first model). */
+  readonly onDidChangeModel = this.didChangeModel.event;
+  /** The messages were replaced or cut back (restore, clear, edit, regenerate, retry): counts made from them are stale. */
+  readonly onDidResetMessages = this.didResetMessages.event;
+  /** A tool call waits for the user's Allow; nothing else would tell a user who is not looking. */
+  readonly onApprovalPending = this.approvalPending.event;
 
   constructor(private readonly deps: SessionDeps) {
     this.toolUpdates = new LatestPerKey(
       deps.config().maxUpdatesPerSecond,
       (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }),
-      deps.clock ?? realClock,
+      deps.clock ?? monotonicClock,
       this.pace,
     );
     this.toolCalls = deps.tools
@@ -68,6 +87,10 @@ export class ChatSession {
             this.messages.push(item);
             this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
             this.save('flush');
+            // A card that cannot run (unknown tool, malformed arguments) is added pending and failed at once:
+            // only one still pending once run() yields waits for the user.
+            if (item.tool?.state === 'pending')
+              queueMicrotask(() => item.tool?.state === 'pending' && this.approvalPending.fire({ id: item.id, tool: item.tool.name }));
           },
           updated: (id, tool, stateChanged) => {
             this.toolUpdates.update(id, { ...tool }, stateChanged);
@@ -146,7 +169,7 @@ export class ChatSession {
     earlier.title = `${this.displayTitle} (before edit)`;
     const context = this.attachments.get(messageId) ?? [];
     for (const m of this.messages.splice(index)) this.attachments.delete(m.id);
-    this.deps.post(this.snapshot());
+    this.postSnapshot();
     this.send(text, context);
     return { earlier };
   }
@@ -158,7 +181,7 @@ export class ChatSession {
     const lastAnswer = this.messages.filter((m, i) => i > lastQuestion && m.role === 'assistant').at(-1);
     if (this.turn || lastQuestion < 0 || lastAnswer?.id !== messageId) return false;
     this.messages.splice(lastQuestion + 1);
-    this.deps.post(this.snapshot());
+    this.postSnapshot();
     this.startTurn();
     this.save('flush');
     return true;
@@ -169,7 +192,7 @@ export class ChatSession {
     return this.messages.find((m) => m.id === messageId)?.text;
   }
 
-  /** Estimated tokens of the conversation so far as the model would get it (for the context meter). */
+  /** Characters of the conversation so far as the model would get it (the context meter estimates tokens from them). */
   historyChars(): number {
     return this.history().reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
   }
@@ -183,7 +206,7 @@ export class ChatSession {
     const last = this.messages[this.messages.length - 1];
     if (this.turn || !last || last.id !== messageId || last.role !== 'assistant' || last.state === 'done') return false;
     this.messages.pop();
-    this.deps.post(this.snapshot());
+    this.postSnapshot();
     this.startTurn();
     this.save('flush');
     return true;
@@ -198,7 +221,7 @@ export class ChatSession {
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
     this.title = undefined;
-    this.deps.post(this.snapshot());
+    this.postSnapshot();
   }
 
   /** The message an error action belongs to, so the host can carry the action out. */
@@ -228,6 +251,7 @@ export class ChatSession {
     this.toolUpdates.dispose();
     turn?.markEnded();
     this.turn = undefined;
+    for (const emitter of [this.didEndTurn, this.didChangeModel, this.didResetMessages, this.approvalPending]) emitter.dispose();
   }
 
   /** Whether nothing has been said yet in this conversation. */
@@ -247,7 +271,7 @@ export class ChatSession {
     this.attachments.clear();
     for (const m of conversation.messages) if (m.context?.length) this.attachments.set(m.id, m.context);
     this.messages = conversation.messages.map(fromStored);
-    this.deps.post(this.snapshot());
+    this.postSnapshot();
     return true;
   }
 
@@ -262,6 +286,18 @@ export class ChatSession {
       model: { endpoint, model },
       messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id))),
     };
+  }
+
+  /** The view, and whatever counts the messages, start over from the whole conversation. */
+  private postSnapshot(): void {
+    this.deps.post(this.snapshot());
+    this.didResetMessages.fire();
+  }
+
+  private postModel(): void {
+    const model = this.modelLabel();
+    this.deps.post({ type: 'model', model });
+    this.didChangeModel.fire(model);
   }
 
   private save(how: 'checkpoint' | 'flush'): void {
@@ -281,7 +317,7 @@ export class ChatSession {
     } catch (err) {
       this.deps.log.warn(`Listing models at ${endpoint.url} failed: ${describe(err)}`);
     }
-    this.deps.post({ type: 'model', model: this.modelLabel() });
+    this.postModel();
   }
 
   private startTurn(): void {
@@ -297,7 +333,7 @@ export class ChatSession {
   private addAnswer(): AnswerStream {
     const answer = new AnswerStream({
       maxUpdatesPerSecond: this.deps.config().maxUpdatesPerSecond,
-      clock: this.deps.clock ?? realClock,
+      clock: this.deps.clock ?? monotonicClock,
       pace: this.pace,
       post: (message) => this.deps.post(message),
       save: (how) => this.save(how),
@@ -308,9 +344,12 @@ export class ChatSession {
   }
 
   private finishTurn(): void {
-    this.turn?.markEnded();
+    const turn = this.turn;
+    turn?.markEnded();
     this.turn = undefined;
     this.deps.post({ type: 'busy', busy: false });
+    // Not after dispose(): that ended the turn already, and nobody listens to a session that is gone.
+    if (turn) this.didEndTurn.fire({ state: endOf(turn) });
   }
 
   /**
@@ -320,7 +359,7 @@ export class ChatSession {
   private async runTurnBody(signal: AbortSignal): Promise<void> {
     const turn = this.turn!;
     const config = this.deps.config();
-    const clock = this.deps.clock ?? realClock;
+    const clock = this.deps.clock ?? monotonicClock;
     const endpoint = config.endpoint;
     if (!endpoint) {
       return turn.answer.end('error', {
@@ -331,8 +370,8 @@ export class ChatSession {
     try {
       // Every await before the model is asked races Stop: the work behind some (a key from SecretStorage, a
       // file on a hung drive, MCP servers starting) cannot be cancelled, and Stop must not wait for it.
-      const provider = await untilAborted(Promise.resolve(this.deps.providerFor(endpoint)), signal);
-      const model = config.model || (await untilAborted(this.firstModel(provider, signal), signal));
+      const provider = await race(Promise.resolve(this.deps.providerFor(endpoint)), signal);
+      const model = config.model || (await race(this.firstModel(provider, signal), signal));
       if (signal.aborted) return turn.answer.end('stopped');
       if (!model) {
         return turn.answer.end(
@@ -347,13 +386,13 @@ export class ChatSession {
       // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
       const STARTING = 'Starting tools…';
       const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
-      const tools = await untilAborted(this.toolsFor(provider, model, signal), signal).finally(() => clock.clearTimeout(slow));
+      const tools = await race(this.toolsFor(provider, model, signal), signal).finally(() => clock.clearTimeout(slow));
       if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
       const parts = this.deps.instructions?.(signal).catch((err) => {
         if (!signal.aborted) this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
         return [];
       });
-      const system = systemPrompt((parts && (await untilAborted(parts, signal))) ?? []);
+      const system = systemPrompt((parts && (await race(parts, signal))) ?? []);
       let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
       const warning = contextWarning(messages, config.contextTokens);
       if (warning) {
@@ -451,7 +490,7 @@ export class ChatSession {
     if (this.resolvedModel) return this.resolvedModel;
     const models = await provider.listModels(signal);
     this.resolvedModel = models[0]?.name;
-    if (this.resolvedModel) this.deps.post({ type: 'model', model: this.modelLabel() });
+    if (this.resolvedModel) this.postModel();
     return this.resolvedModel;
   }
 
@@ -467,4 +506,10 @@ export class ChatSession {
         content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text,
       }));
   }
+}
+
+function endOf(turn: RunningTurn): TurnEnd['state'] {
+  const state = turn.answer.message.state;
+  if (state === 'error') return 'error';
+  return state === 'stopped' || turn.controller.signal.aborted ? 'stopped' : 'done';
 }

@@ -1,14 +1,18 @@
-import type { HostToWebview } from '../../shared/protocol';
-import { ChatSession, type SessionDeps } from './chatSession';
+import type { HostToWebview, ModelLabel } from '../../shared/protocol';
+import { ChatSession, type ApprovalRequest, type TurnEnd } from './chatSession';
+import type { SessionDeps } from './sessionTypes';
 import type { Conversation } from '../../history/conversationFormat';
+import { Emitter } from '../../shared/event';
 
 export interface SessionsDeps extends Omit<SessionDeps, 'post'> {
   /** To the view, which shows one conversation: only the shown session's messages reach it. */
   post(message: HostToWebview): void;
-  /** A conversation not on screen started or finished answering (the history list marks it). */
-  onBackgroundChange?(): void;
-  /** A conversation not on screen waits for the user to allow a tool: it would wait unseen forever. */
-  onBackgroundApproval?(session: ChatSession): void;
+}
+
+/** Whether the session an event is about is the one on screen. */
+export interface InSession {
+  session: ChatSession;
+  shown: boolean;
 }
 
 /**
@@ -22,6 +26,24 @@ export class ChatSessions {
   private current: ChatSession;
   /** Answering, but not shown. Dropped (and disposed) when their turn ends. */
   private readonly background = new Map<string, ChatSession>();
+  private readonly didEndTurn = new Emitter<TurnEnd & InSession>();
+  private readonly didChangeModel = new Emitter<ModelLabel>();
+  private readonly didResetMessages = new Emitter<void>();
+  private readonly didChangeActive = new Emitter<ChatSession>();
+  private readonly didChangeBackground = new Emitter<void>();
+  private readonly approvalPending = new Emitter<ApprovalRequest & InSession>();
+  /** A turn ended, in the shown conversation or one out of sight. */
+  readonly onDidEndTurn = this.didEndTurn.event;
+  /** The shown conversation's model label may have changed. */
+  readonly onDidChangeModel = this.didChangeModel.event;
+  /** The shown conversation's messages were replaced or cut back. */
+  readonly onDidResetMessages = this.didResetMessages.event;
+  /** Another conversation is shown (its snapshot has been posted). */
+  readonly onDidChangeActive = this.didChangeActive.event;
+  /** A conversation not on screen started or finished answering (the history list marks it). */
+  readonly onDidChangeBackground = this.didChangeBackground.event;
+  /** A tool call waits for Allow; out of sight it would wait unseen forever. */
+  readonly onApprovalPending = this.approvalPending.event;
 
   constructor(private readonly deps: SessionsDeps) {
     this.current = this.create();
@@ -79,6 +101,15 @@ export class ChatSessions {
     this.current.dispose();
     for (const s of this.background.values()) s.dispose();
     this.background.clear();
+    for (const emitter of [
+      this.didEndTurn,
+      this.didChangeModel,
+      this.didResetMessages,
+      this.didChangeActive,
+      this.didChangeBackground,
+      this.approvalPending,
+    ])
+      emitter.dispose();
   }
 
   private show(next: ChatSession): void {
@@ -86,27 +117,35 @@ export class ChatSessions {
     this.current = next;
     if (previous.busy) {
       this.background.set(previous.id, previous);
-      this.deps.onBackgroundChange?.();
+      this.didChangeBackground.fire();
     } else {
       previous.dispose();
     }
     this.deps.post(next.snapshot());
+    this.didChangeActive.fire(next);
   }
 
   private create(): ChatSession {
     const session: ChatSession = new ChatSession({
       ...this.deps,
-      post: (message) => {
-        if (session === this.current) return this.deps.post(message);
-        // Out of sight: the view gets its snapshot when it is shown again. A finished turn frees it.
-        if (typeof message === 'string' || this.background.get(session.id) !== session) return;
-        if (message.type === 'messageAdded' && message.message.tool?.state === 'pending') this.deps.onBackgroundApproval?.(session);
-        if (message.type === 'busy' && !message.busy) {
-          this.background.delete(session.id);
-          session.dispose();
-          this.deps.onBackgroundChange?.();
-        }
-      },
+      // Out of sight: the view gets its snapshot when it is shown again.
+      post: (message) => session === this.current && this.deps.post(message),
+    });
+    // The session's emitters go with it (dispose), and these listeners with them.
+    const shown = () => session === this.current;
+    session.onDidChangeModel((model) => shown() && this.didChangeModel.fire(model));
+    session.onDidResetMessages(() => shown() && this.didResetMessages.fire());
+    session.onApprovalPending((request) => {
+      if (shown() || this.background.get(session.id) === session) this.approvalPending.fire({ ...request, session, shown: shown() });
+    });
+    session.onDidEndTurn((end) => {
+      if (shown()) return this.didEndTurn.fire({ ...end, session, shown: true });
+      if (this.background.get(session.id) !== session) return;
+      // A finished turn frees a conversation out of sight.
+      this.background.delete(session.id);
+      this.didEndTurn.fire({ ...end, session, shown: false });
+      session.dispose();
+      this.didChangeBackground.fire();
     });
     return session;
   }

@@ -1,7 +1,7 @@
 import type { ProviderError, ToolCall, UsageStats } from '../providers/events';
 import type { ChatProvider, ChatRequest } from '../providers/provider';
 import { retryDefaults, withRetry } from './retry';
-import { realClock, type Clock } from '../pacing/throttle';
+import { monotonicClock, type MonotonicClock } from '../../shared/clock';
 
 export interface TurnCallbacks {
   onText(text: string): void;
@@ -25,7 +25,7 @@ export async function runTurn(
   request: ChatRequest,
   signal: AbortSignal,
   cb: TurnCallbacks,
-  clock: Clock = realClock,
+  clock: MonotonicClock = monotonicClock,
 ): Promise<TurnOutcome> {
   let usage: UsageStats | undefined;
   // Only failures before the first event are retried: after it, a partial answer is on screen.

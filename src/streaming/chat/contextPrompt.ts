@@ -4,6 +4,7 @@
  * in plain Node; src/extension/context/contextController.ts gathers the inputs from the editor.
  */
 import type { ContextChipLabel, ContextKind } from '../../shared/protocol';
+import { estimateTokens } from '../../shared/tokens';
 
 /** One piece of context as it goes with a question (the same shape the conversation store keeps). */
 export interface ContextAttachment {
@@ -31,16 +32,6 @@ export const MAX_ATTACHMENT_CHARS = 48_000;
 const SNIFF_BYTES = 8192;
 /** Share of undecodable characters in the sniffed head above which a NUL-free file still counts as binary. */
 const MAX_INVALID_SHARE = 0.02;
-
-/**
- * Tokens, estimated as one per four characters. That is OpenAI's rule of thumb for English and close for
- * code with BPE tokenizers (Llama 3, Qwen, GPT-4o land between 3.5 and 4.5 on source files); the real
- * tokenizer of a local model is not available on the host, and the chips recompute this on every
- * selection change, so it has to be cheap. It errs on neither side systematically; the meter says "about".
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
 
 /** The user message the model receives: every attachment's block, then the question. None: just the question. */
 export function userContent(question: string, attachments: readonly ContextAttachment[]): string {

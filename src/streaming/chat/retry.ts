@@ -9,7 +9,8 @@
  * through unchanged.
  */
 import type { ProviderError, StreamEvent } from '../providers/events';
-import type { Clock } from '../pacing/throttle';
+import type { MonotonicClock } from '../../shared/clock';
+import { delay } from '../../shared/abort';
 
 export interface RetryOptions {
   /** Total attempts, the first included; at least 1. */
@@ -17,7 +18,7 @@ export interface RetryOptions {
   /** The cap on the first wait; each later cap doubles, up to `maxMs`. */
   baseMs: number;
   maxMs: number;
-  clock: Clock;
+  clock: MonotonicClock;
   /** In [0, 1), like Math.random; injected so tests can pin the jitter. */
   random: () => number;
   /** Stop: ends a wait at once, and no further attempt starts. */
@@ -56,9 +57,9 @@ export async function* withRetry(start: () => AsyncIterable<StreamEvent>, opts: 
     if (first.done) return;
     if (attempt < attempts && retryable(first.value)) {
       await stream.return?.();
-      const delay = backoffMs(attempt, opts);
-      opts.onRetry?.(attempt, delay, first.value.error);
-      if (!(await wait(delay, opts.clock, opts.signal))) {
+      const waitMs = backoffMs(attempt, opts);
+      opts.onRetry?.(attempt, waitMs, first.value.error);
+      if (!(await delay(waitMs, opts.signal, opts.clock))) {
         yield { type: 'done', reason: 'aborted' };
         return;
       }
@@ -79,20 +80,4 @@ async function* passThrough(first: StreamEvent, stream: AsyncIterator<StreamEven
   } finally {
     if (!finished) await stream.return?.();
   }
-}
-
-/** Resolves true after `ms` on `clock`, or false the moment `signal` aborts (the timer is cleared). */
-function wait(ms: number, clock: Clock, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      resolve(false);
-    };
-    const handle = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(!signal.aborted);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

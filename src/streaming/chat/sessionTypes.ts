@@ -2,15 +2,10 @@
 import type { HostToWebview } from '../../shared/protocol';
 import type { Conversation } from '../../history/conversationFormat';
 import type { InstructionPart } from './instructions';
-import type { ChatProvider } from '../providers/provider';
-import type { Clock } from '../pacing/throttle';
+import type { ChatProvider, EndpointConfig } from '../providers/provider';
+import type { MonotonicClock } from '../../shared/clock';
+import type { Logger } from '../../shared/log';
 import type { ToolSupport } from '../../tools/toolSupport';
-
-export interface EndpointConfig {
-  name: string;
-  type: 'ollama' | 'openai';
-  url: string;
-}
 
 export interface SessionConfig {
   endpoint: EndpointConfig | undefined;
@@ -21,19 +16,13 @@ export interface SessionConfig {
   contextTokens?: number;
 }
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
 export interface SessionDeps {
   config(): SessionConfig;
   providerFor(endpoint: EndpointConfig): ChatProvider | Promise<ChatProvider>;
   /** Delivers to the webview if it is there to listen; the session never assumes it was. */
   post(message: HostToWebview): void;
   log: Logger;
-  clock?: Clock;
+  clock?: MonotonicClock;
   /** Tools from MCP servers; without it the model is offered none. */
   tools?: ToolSupport;
   /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */

@@ -1,6 +1,5 @@
 import type { SetupState } from '../../shared/protocol';
-import type { EndpointConfig } from './chatSession';
-import type { ChatProvider } from '../providers/provider';
+import type { ChatProvider, EndpointConfig } from '../providers/provider';
 
 /**
  * What the empty chat should say: whether the endpoint answers and has models. Asked when the view opens,

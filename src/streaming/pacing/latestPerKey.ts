@@ -1,4 +1,5 @@
-import { Pace, spacingMs, type Clock } from './throttle';
+import type { MonotonicClock } from '../../shared/clock';
+import { Pace, spacingMs } from './throttle';
 
 /**
  * Coalesces updates that replace each other (tool cards' progress): only the newest value per key is
@@ -16,7 +17,7 @@ export class LatestPerKey<T> {
   constructor(
     maxPerSecond: number,
     private readonly post: (key: string, value: T) => void,
-    private readonly clock: Clock,
+    private readonly clock: MonotonicClock,
     private readonly pace: Pace = new Pace(),
   ) {
     this.gapMs = spacingMs(maxPerSecond);

@@ -7,18 +7,7 @@
  * previous post and the next sequence number. `close` makes a final post that carries the remaining text
  * and the end of the message, within the same spacing, so the end never adds an extra message.
  */
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+import { monotonicClock, type MonotonicClock } from '../../shared/clock';
 
 export interface Flush<End> {
   seq: number;
@@ -58,7 +47,7 @@ export class DeltaThrottle<End> {
     maxPerSecond: number,
     /** Returns false when it sent nothing to the view (an empty last flush): the pace is not used up then. */
     private readonly post: (flush: Flush<End>) => unknown,
-    private readonly clock: Clock = realClock,
+    private readonly clock: MonotonicClock = monotonicClock,
     /** The sequence number of the last post already made for this message (0 for a new one). */
     startSeq = 0,
     private readonly pace: Pace = new Pace(),

@@ -1,4 +1,4 @@
-import type { EndpointConfig } from '../chat/chatSession';
+import type { EndpointConfig } from './provider';
 import { OllamaProvider, type OllamaOptions } from './ollama/ollamaProvider';
 import type * as OpenAIModule from './openai/openaiProvider';
 import type { ChatProvider } from './provider';

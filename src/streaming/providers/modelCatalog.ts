@@ -1,5 +1,6 @@
-import type { EndpointConfig } from '../chat/chatSession';
-import type { ChatProvider, ModelInfo } from './provider';
+import type { ChatProvider, EndpointConfig, ModelInfo } from './provider';
+import { ChildAbort } from '../../shared/abort';
+import { TIMEOUTS } from '../../shared/timeouts';
 
 export type EndpointModels = { endpoint: EndpointConfig; models: ModelInfo[] } | { endpoint: EndpointConfig; error: string };
 
@@ -10,19 +11,18 @@ export type EndpointModels = { endpoint: EndpointConfig; models: ModelInfo[] } |
 export async function listAllModels(
   endpoints: EndpointConfig[],
   providerFor: (endpoint: EndpointConfig) => ChatProvider | Promise<ChatProvider>,
-  timeoutMs = 8000,
+  timeoutMs: number = TIMEOUTS.modelListMs,
 ): Promise<EndpointModels[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const deadline = new ChildAbort(undefined, timeoutMs);
   try {
     return await Promise.all(
       endpoints.map(async (endpoint): Promise<EndpointModels> => {
         try {
-          return { endpoint, models: await (await providerFor(endpoint)).listModels(controller.signal) };
+          return { endpoint, models: await (await providerFor(endpoint)).listModels(deadline.signal) };
         } catch (err) {
           return {
             endpoint,
-            error: controller.signal.aborted
+            error: deadline.signal.aborted
               ? `no answer from ${endpoint.url} within ${Math.round(timeoutMs / 1000)} s`
               : (err as Error).message,
           };
@@ -30,6 +30,6 @@ export async function listAllModels(
       }),
     );
   } finally {
-    clearTimeout(timer);
+    deadline.dispose();
   }
 }

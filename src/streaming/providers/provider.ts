@@ -1,6 +1,13 @@
 import type { ProviderError, StreamEvent, ToolCall } from './events';
 import type { ToolDescriptor } from '../../tools/toolSupport';
 
+/** One entry of the modelChat.endpoints setting: where a provider is made for. */
+export interface EndpointConfig {
+  name: string;
+  type: 'ollama' | 'openai';
+  url: string;
+}
+
 /** A message as the model sees it; each provider maps it to its own wire format. */
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }

@@ -5,6 +5,9 @@
  * forever (refreshModel passes no signal). Chat streams are not bounded here: they are long by nature and
  * the line guard already caps what the client buffers.
  */
+import { ChildAbort } from '../../shared/abort';
+import { findCause } from '../../shared/errors';
+import { TIMEOUTS } from '../../shared/timeouts';
 import { requestPath } from './lineGuard';
 
 export interface ResponseLimits {
@@ -14,7 +17,7 @@ export interface ResponseLimits {
   timeoutMs?: number;
 }
 
-export const DEFAULT_RESPONSE_LIMITS: Required<ResponseLimits> = { maxBytes: 8 * 1024 * 1024, timeoutMs: 10_000 };
+export const DEFAULT_RESPONSE_LIMITS: Required<ResponseLimits> = { maxBytes: 8 * 1024 * 1024, timeoutMs: TIMEOUTS.smallResponseMs };
 
 /** Why a bounded request failed; providers turn it into their message. Found through `cause` chains by `limitErrorOf`. */
 export class ResponseLimitError extends Error {
@@ -28,11 +31,7 @@ export class ResponseLimitError extends Error {
 }
 
 export function limitErrorOf(err: unknown): ResponseLimitError | undefined {
-  let e = err as { cause?: unknown } | undefined;
-  for (let i = 0; e && i < 8; e = e.cause as typeof e, i++) {
-    if (e instanceof ResponseLimitError) return e;
-  }
-  return undefined;
+  return findCause(err, ResponseLimitError);
 }
 
 /** A fetch that bounds the size and duration of the responses `applies` selects (by request path). */
@@ -45,12 +44,13 @@ export function boundedFetch(base: typeof fetch, limits: ResponseLimits, applies
       'tooLarge',
       `the response was more than ${Math.round(maxBytes / 1024 / 1024)} MiB, so it was not read`,
     );
-    const limiter = new AbortController();
-    const timer = setTimeout(
-      () => limiter.abort(new ResponseLimitError('timeout', `the server did not finish answering within ${timeoutMs / 1000} s`)),
+    // The limits' own signal (no parent: the caller's signal is merged in below, and tells its aborts apart).
+    const limiter = new ChildAbort(
+      undefined,
       timeoutMs,
+      () => new ResponseLimitError('timeout', `the server did not finish answering within ${timeoutMs / 1000} s`),
     );
-    const done = () => clearTimeout(timer);
+    const done = () => limiter.dispose();
     const signal = init?.signal ? AbortSignal.any([init.signal, limiter.signal]) : limiter.signal;
     let response: Response;
     try {
@@ -80,7 +80,7 @@ export function boundedFetch(base: typeof fetch, limits: ResponseLimits, applies
 function countedBody(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
-  limiter: AbortController,
+  limiter: ChildAbort,
   tooLarge: ResponseLimitError,
   done: () => void,
 ): ReadableStream<Uint8Array> {

@@ -31,24 +31,11 @@
 import { NdjsonScanner } from './ndjsonGuard';
 import { SseScanner } from './sseGuard';
 import { StreamProtocolError, type LineGuardOptions, type LineScanner } from './lineScan';
-
-export {
-  DEFAULT_MAX_LINE_BYTES,
-  StreamProtocolError,
-  type LineFormat,
-  type LineGuardOptions,
-  type LineScanner,
-  type ProtocolProblem,
-  type ScanResult,
-} from './lineScan';
+import { findCause } from '../../shared/errors';
 
 /** The `StreamProtocolError` behind `err`, looking through `cause` chains (clients may wrap errors). */
 export function protocolErrorOf(err: unknown): StreamProtocolError | undefined {
-  let e = err as { cause?: unknown } | undefined;
-  for (let i = 0; e && i < 8; e = e.cause as typeof e, i++) {
-    if (e instanceof StreamProtocolError) return e;
-  }
-  return undefined;
+  return findCause(err, StreamProtocolError);
 }
 
 /** A scanner for the format: `guardStream` drives it. Exposed for tests. */

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from '../../shared/log';
+import { TIMEOUTS } from '../../shared/timeouts';
 import type { McpServerConfig } from './mcpResolve';
 import { ServerConnection, type ServerState } from './mcpServerConnection';
 import { exposeTools, type McpTool } from './toolNames';
@@ -27,7 +28,7 @@ export interface McpConnectionsOptions {
   /** Any change of a server's state or tools, for the UI and for the tool list sent to the model. */
   onDidChange?: () => void;
   clientInfo?: { name: string; version: string };
-  /** Limit for each server's handshake and first tool listing. Default 60 s, the SDK's request default. */
+  /** Limit for each server's handshake and first tool listing. Default: TIMEOUTS.mcpStartMs (the SDK's request default). */
   startTimeoutMs?: number;
 }
 
@@ -132,7 +133,7 @@ export class McpConnections {
     const connection: ServerConnection = new ServerConnection(config, {
       logger: this.options.logger,
       clientInfo: this.options.clientInfo ?? { name: 'model-chat', version: '0.1.0' },
-      startTimeoutMs: this.options.startTimeoutMs ?? 60_000,
+      startTimeoutMs: this.options.startTimeoutMs ?? TIMEOUTS.mcpStartMs,
       onChange: () => {
         // Events from a connection that updateConfig or dispose already replaced are not news.
         if (!this.connections.includes(connection)) return;

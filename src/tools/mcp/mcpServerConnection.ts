@@ -5,6 +5,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import { errorCode } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
 
@@ -218,8 +219,7 @@ export class ServerConnection {
     if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
     if (e instanceof mcpSdk().StreamableHTTPError || (e instanceof Error && e.name === 'SseError'))
       return `${this.url()} answered: ${err.message}`;
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
+    if (errorCode(err) === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
     return err.message ?? String(e);
   }
 

@@ -1,5 +1,6 @@
 import type { ToolCall } from '../../streaming/providers/events';
-import type { ToolDescriptor, ToolRunResult, ToolSupport } from '../toolSupport';
+import { race } from '../../shared/abort';
+import type { ToolDescriptor, ToolCallOptions, ToolRunResult, ToolSupport } from '../toolSupport';
 import { approvalKey, needsApproval, type ApprovalSetting } from '../approval';
 import type { McpConnections } from './mcpConnections';
 import { runTool } from './toolRunner';
@@ -31,7 +32,8 @@ export class McpToolSupport implements ToolSupport {
   ) {}
 
   async list(signal: AbortSignal): Promise<ToolDescriptor[]> {
-    await Promise.race([this.connections.ensureStarted(), aborted(signal)]);
+    // A Stop while servers are still starting ends the wait (they go on starting).
+    await race(this.connections.ensureStarted(), signal);
     return this.connections.tools.map((t) => ({
       name: t.name,
       description: t.description ?? t.title,
@@ -52,25 +54,17 @@ export class McpToolSupport implements ToolSupport {
     if (mcp) this.options.rememberAlwaysAllowed(approvalKey(mcp));
   }
 
-  async run(
-    call: ToolCall,
-    { signal, onProgress }: { signal: AbortSignal; onProgress(progress: number, total?: number, message?: string): void },
-  ): Promise<ToolRunResult> {
-    const own = new AbortController();
+  async run(call: ToolCall, { signal, cancel, onProgress }: ToolCallOptions): Promise<ToolRunResult> {
     const go = (progress: typeof onProgress) =>
       runTool(this.connections, call, {
-        signal: AbortSignal.any([signal, own.signal]),
+        signal,
         timeoutMs: this.options.timeoutMs(),
         maxLifetimeMs: this.options.maxLifetimeMs?.(),
         resultFiles: this.options.resultFiles,
         onProgress: progress,
       });
     const result = this.options.aroundRun
-      ? await this.options.aroundRun(
-          call,
-          (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))),
-          () => own.abort(),
-        )
+      ? await this.options.aroundRun(call, (extra) => go((p, t, m) => (onProgress(p, t, m), extra(p, t, m))), cancel)
       : await go(onProgress);
     return {
       outcome: result.outcome,
@@ -80,12 +74,4 @@ export class McpToolSupport implements ToolSupport {
       ...(result.truncated ? { truncated: result.truncated } : {}),
     };
   }
-}
-
-/** Rejects when the turn is stopped while servers are still starting (they go on starting). */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(new Error('aborted'));
-    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-  });
 }

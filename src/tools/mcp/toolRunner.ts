@@ -9,6 +9,10 @@ import { isMcpError } from './mcpSdk';
 import { formatBytes } from '../../shared/bytes';
 import type { ToolTruncation } from '../../shared/protocol';
 import type { ToolCall } from '../../streaming/providers/events';
+import { parseArguments } from '../../streaming/providers/toolArguments';
+import { ChildAbort, race } from '../../shared/abort';
+import { TIMEOUTS } from '../../shared/timeouts';
+import type { ToolOutcome } from '../toolSupport';
 import type { McpTool } from './toolNames';
 
 /** What runTool needs from McpConnections (an interface, so tests can stand in for it). */
@@ -23,12 +27,12 @@ export interface ToolHost {
 export interface ToolRunOptions {
   /** Stop: cancels the call on the server (the SDK sends notifications/cancelled). */
   signal?: AbortSignal;
-  /** Fails the call after this long without a result or a progress notification. Default 60 s. */
+  /** Fails the call after this long without a result or a progress notification. Default: TIMEOUTS.toolCallMs. */
   timeoutMs?: number;
   onProgress?: (progress: number, total?: number, message?: string) => void;
   /**
    * The longest a call may run, progress or not: a server that reports progress forever would otherwise
-   * hold the turn forever. Default 30 minutes, or timeoutMs when that is longer.
+   * hold the turn forever. Default: TIMEOUTS.toolLifetimeMs, or timeoutMs when that is longer.
    */
   maxLifetimeMs?: number;
   /** Text beyond this many UTF-8 bytes is cut, with a note, before it reaches the model, the card or the history. Default 64 KB. */
@@ -36,8 +40,6 @@ export interface ToolRunOptions {
   /** Where the full text of a cut result is kept for the user to open. */
   resultFiles?: { save(text: string): Promise<string> };
 }
-
-export type ToolOutcome = 'done' | 'toolError' | 'failed' | 'timeout' | 'cancelled';
 
 export interface ToolImage {
   mimeType: string;
@@ -62,8 +64,6 @@ export interface ToolResult {
   truncated?: ToolTruncation;
 }
 
-const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_MAX_LIFETIME_MS = 30 * 60_000;
 const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
 /** Images go to the model and the card inline, as base64. */
 const MAX_IMAGES = 4;
@@ -90,24 +90,20 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
     return result('failed', `There is no tool named "${call.name}".${list}`);
   }
   const server = tool.server;
-  const args = parseArguments(call.arguments);
-  if (typeof args === 'string') return result('failed', `The arguments for "${call.name}" are not a JSON object: ${args}`, { server });
+  const parsed = parseArguments(call.arguments);
+  if ('error' in parsed) return result('failed', `The arguments for "${call.name}" are not a JSON object: ${parsed.error}`, { server });
+  const args = parsed.value;
   if (options.signal?.aborted) return cancelled();
 
+  const timeoutMs = options.timeoutMs ?? TIMEOUTS.toolCallMs;
+  const maxLifetimeMs = options.maxLifetimeMs ?? Math.max(TIMEOUTS.toolLifetimeMs, timeoutMs);
   // A per-call signal: the SDK adds an abort listener it never removes, and aborting a signal shared by
-  // finished calls would send notifications/cancelled for requests that are long done.
-  const callAbort = new AbortController();
-  const forward = () => callAbort.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', forward, { once: true });
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxLifetimeMs = options.maxLifetimeMs ?? Math.max(DEFAULT_MAX_LIFETIME_MS, timeoutMs);
-  let overLifetime = false;
-  // Aborting (rather than the SDK's maxTotalTimeout, checked only when progress arrives) also sends the
-  // server notifications/cancelled, so it stops working too.
-  const lifetime = setTimeout(() => {
-    overLifetime = true;
-    callAbort.abort(new Error('maximum lifetime exceeded'));
-  }, maxLifetimeMs);
+  // finished calls would send notifications/cancelled for requests that are long done. Its lifetime cap
+  // aborts (rather than the SDK's maxTotalTimeout, checked only when progress arrives) so that the server
+  // is sent notifications/cancelled and stops working too.
+  const lifetimeExceeded = new Error('maximum lifetime exceeded');
+  const callAbort = new ChildAbort(options.signal, maxLifetimeMs, () => lifetimeExceeded);
+  const overLifetime = () => callAbort.signal.reason === lifetimeExceeded;
   const tooLong = () =>
     result(
       'timeout',
@@ -117,9 +113,9 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
   try {
     let client: Client;
     try {
-      client = await untilAborted(host.client(server), callAbort.signal);
+      client = await race(host.client(server), callAbort.signal);
     } catch (e) {
-      if (overLifetime) return tooLong();
+      if (overLifetime()) return tooLong();
       return callAbort.signal.aborted ? cancelled() : result('failed', (e as Error).message, { server });
     }
     try {
@@ -134,7 +130,7 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       if (output.isError) return result('toolError', text || `The tool "${call.name}" reported an error without details.`, extra);
       return result('done', text, extra);
     } catch (e) {
-      if (overLifetime) return tooLong();
+      if (overLifetime()) return tooLong();
       // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
       if (callAbort.signal.aborted) return cancelled();
       if (isMcpError(e, 'RequestTimeout')) {
@@ -152,8 +148,7 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
     }
   } finally {
-    clearTimeout(lifetime);
-    options.signal?.removeEventListener('abort', forward);
+    callAbort.dispose();
   }
 }
 
@@ -206,22 +201,6 @@ function utf8Prefix(text: string, maxBytes: number): string {
   return lineEnd > head.length * 0.75 ? head.slice(0, lineEnd) : head;
 }
 
-/** An object, or why not. A string is what a provider hands over when the model wrote invalid JSON. */
-function parseArguments(raw: ToolCall['arguments']): Record<string, unknown> | string {
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') return {};
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      return `${(e as Error).message} in ${JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)}`;
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`;
-  return value as Record<string, unknown>;
-}
-
 function contentOf(output: CallToolResult): { text: string; images?: ToolImage[] } {
   const texts: string[] = [];
   const images: ToolImage[] = [];
@@ -236,14 +215,6 @@ function contentOf(output: CallToolResult): { text: string; images?: ToolImage[]
   // Tools that answer only with structuredContent still have something to say.
   if (texts.length === 0 && output.structuredContent !== undefined) texts.push(JSON.stringify(output.structuredContent));
   return { text: texts.join('\n'), images: images.length ? images : undefined };
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function formatSeconds(ms: number): string {

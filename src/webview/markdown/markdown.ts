@@ -36,29 +36,3 @@ export interface MarkdownView {
   finish(): void;
   readonly text: string;
 }
-
-/**
- * Re-renders the whole text on every update, as most chat UIs do. Kept as the benchmark's baseline:
- * its cost per update grows with the answer.
- */
-export class FullRenderMarkdownView implements MarkdownView {
-  private source = '';
-  constructor(
-    private readonly md: Markdown,
-    private readonly element: HTMLElement,
-  ) {}
-
-  get text(): string {
-    return this.source;
-  }
-
-  append(text: string): void {
-    if (!text) return;
-    this.source += text;
-    this.element.innerHTML = this.md.render(this.source);
-  }
-
-  finish(): void {
-    this.element.innerHTML = this.md.render(this.source);
-  }
-}

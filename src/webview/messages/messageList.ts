@@ -13,8 +13,6 @@ export interface MessageListOptions {
    * instead of the list.
    */
   empty?: HTMLElement;
-  /** Items rendered at once (default 40); Infinity only for the history benchmark's naive baseline. */
-  batch?: number;
 }
 
 /**
@@ -59,7 +57,6 @@ export class MessageList {
         for (const e of elements) this.keeper.observe(e);
         this.keeper.remember(reading);
       },
-      options.batch,
     );
     const unpinIfAway = () => {
       this.pinned = this.distanceFromBottom() <= 2;

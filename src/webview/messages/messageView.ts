@@ -1,7 +1,7 @@
 import type { AnswerMetrics, ChatErrorInfo, ContextChipLabel, MessageSnapshot, MessageState } from '../../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from '../markdown/codeBlocks';
 import { IncrementalMarkdownView } from '../markdown/incrementalView';
-import { FullRenderMarkdownView, type Markdown, type MarkdownView } from '../markdown/markdown';
+import type { Markdown, MarkdownView } from '../markdown/markdown';
 import { messageContextChips } from './messageContextChips';
 import { MessageEditor } from './messageEditor';
 import { MessageToolbar, type MessageActions } from './messageToolbar';
@@ -14,8 +14,6 @@ export interface MessageContext {
   md: Markdown;
   onErrorAction(messageId: string, index: number): void;
   code: CodeActions;
-  /** The benchmark's baseline: re-render the whole answer per update, as most chat UIs do. */
-  naive?: boolean;
   /** Copy, Edit and Regenerate on each message's toolbar. */
   actions: MessageActions;
 }
@@ -64,9 +62,7 @@ export class MessageView {
       });
       this.element.append(this.toolbar.element);
     }
-    this.markdown = ctx.naive
-      ? new FullRenderMarkdownView(ctx.md, this.body)
-      : new IncrementalMarkdownView(ctx.md, this.body, (elements) => decorateCodeBlocks(elements, ctx.code));
+    this.markdown = new IncrementalMarkdownView(ctx.md, this.body, (elements) => decorateCodeBlocks(elements, ctx.code));
     this.seq = 0;
   }
 

@@ -1,4 +1,5 @@
 import type { MessageSnapshot } from '../../shared/protocol';
+import { BATCH } from './batchSize';
 
 /**
  * Renders a long conversation a batch at a time, newest first. Opening 1,000 messages renders the newest
@@ -6,8 +7,6 @@ import type { MessageSnapshot } from '../../shared/protocol';
  * top, and the previous batch is put in before them with the scroll position moved by the height they add,
  * so what the user was reading stays where it was.
  */
-const BATCH = 40;
-
 export class OlderMessages {
   /** Not rendered yet, oldest first. */
   private snapshots: MessageSnapshot[] = [];
@@ -19,8 +18,6 @@ export class OlderMessages {
     private readonly render: (message: MessageSnapshot) => HTMLElement,
     /** Told of each batch once it is in the document, with the item that was first before it went in. */
     private readonly inserted: (elements: HTMLElement[], reading?: Element) => void,
-    /** Infinity renders everything at once: only the history benchmark's naive baseline (bench/history.ts). */
-    private readonly batch = BATCH,
   ) {
     this.sentinel = document.createElement('div');
     this.sentinel.className = 'older-sentinel';
@@ -42,7 +39,7 @@ export class OlderMessages {
 
   /** Renders the newest batch at the end of the list (which the caller has emptied) and keeps the rest. */
   reset(messages: MessageSnapshot[]): void {
-    const start = Math.max(0, messages.length - this.batch);
+    const start = Math.max(0, messages.length - BATCH);
     this.snapshots = messages.slice(0, start);
     const elements = messages.slice(start).map(this.render);
     this.list.append(...elements);
@@ -58,7 +55,7 @@ export class OlderMessages {
 
   private showMore(): void {
     if (!this.snapshots.length) return;
-    const batch = this.snapshots.splice(-this.batch);
+    const batch = this.snapshots.splice(-BATCH);
     const { scrollTop, scrollHeight } = this.list;
     const reading = this.sentinel.nextElementSibling ?? undefined;
     const elements = batch.map(this.render);

@@ -1,4 +1,5 @@
 import type { ContextChip, ContextKind, ContextMeter } from '../../shared/protocol';
+import { estimateTokens } from '../../shared/tokens';
 import { codicon, el, iconButton, keepingFocus } from '../dom';
 
 export interface ContextActions {
@@ -59,7 +60,7 @@ export class ContextBar {
 
   /** The draft counts too, estimated the way the host estimates: about four characters a token. */
   setDraft(text: string): void {
-    this.draftTokens = Math.ceil(text.length / 4);
+    this.draftTokens = estimateTokens(text);
     this.renderMeter();
   }
 

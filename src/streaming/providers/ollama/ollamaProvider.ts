@@ -4,7 +4,8 @@ import type { ProviderError, StreamEvent } from '../events';
 import { guardedFetch, protocolErrorOf } from '../../wire/lineGuard';
 import { toOllamaMessages, toOllamaTools } from './ollamaMessages';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from '../provider';
-import { untilAborted } from '../../../shared/untilAborted';
+import { race } from '../../../shared/abort';
+import { errorCode } from '../../../shared/errors';
 
 export interface OllamaOptions {
   numCtx?: number;
@@ -62,7 +63,7 @@ export class OllamaProvider implements ChatProvider {
       capabilityCache.set(key, known);
     }
     // The cached look-up may belong to another turn's request: this turn's Stop must not wait for it.
-    return untilAborted(known, signal);
+    return race(known, signal);
   }
 
   /** A model without "tools" answers 400 when sent tools. */
@@ -152,9 +153,9 @@ export class OllamaProvider implements ChatProvider {
         message: `The server at ${this.url} sent something that is not Ollama's chat stream (${garbage.summary}), so the answer stops here. Check that the URL in the modelChat.endpoints setting points at Ollama itself, not at a proxy or another kind of server.`,
       };
     }
-    const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
+    const e = err as { name?: string; message?: string; status_code?: number };
     const detail = String(e?.message ?? err);
-    const code = e?.cause?.code;
+    const code = errorCode(err);
     if (
       e?.name === 'TypeError' &&
       (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || detail === 'fetch failed')

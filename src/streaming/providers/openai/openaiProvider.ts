@@ -6,6 +6,7 @@ import { guardedFetch, protocolErrorOf } from '../../wire/lineGuard';
 import { toOpenAIMessages, toOpenAITools } from './openaiMessages';
 import { ToolCallAccumulator, type ToolCallFragment } from './openaiToolCalls';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from '../provider';
+import { describeError, errorCode } from '../../../shared/errors';
 
 export interface OpenAIProviderOptions {
   /** Replaces the global fetch under the SDK (tests, proxies). */
@@ -168,16 +169,16 @@ export class OpenAIProvider implements ChatProvider {
       return {
         kind: 'server',
         url,
-        detail: causeChain(err),
+        detail: describeError(err),
         message: `The server at ${url} did not start answering in time. It may be overloaded or still loading the model; try again.`,
       };
     }
     if (err instanceof APIConnectionError) {
-      const code = causeCode(err);
+      const code = errorCode(err);
       return {
         kind: 'unreachable',
         url,
-        detail: causeChain(err),
+        detail: describeError(err),
         message:
           code === 'ENOTFOUND'
             ? `No OpenAI-compatible server answers at ${url}: the host name does not resolve. Check the URL in the modelChat.endpoints setting.`
@@ -232,7 +233,7 @@ export class OpenAIProvider implements ChatProvider {
       return { kind: 'server', url, detail, message: `The server at ${url} answered HTTP ${err.status}: ${serverText}` };
     }
     const e = err as { name?: string; message?: string };
-    const detail = causeChain(err);
+    const detail = describeError(err);
     if (e?.name === 'SyntaxError') {
       return { kind: 'protocol', url, detail, message: `The server at ${url} sent something that is not an OpenAI-compatible stream.` };
     }
@@ -258,22 +259,6 @@ function apiErrorText(err: APIError): string {
   const body = err.error as { message?: unknown } | undefined;
   if (body && typeof body.message === 'string') return body.message;
   return err.message.replace(/^\d{3}\s+/, '');
-}
-
-function causeCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string') return e.code;
-  }
-  return undefined;
-}
-
-/** "Connection error. <- fetch failed <- connect ECONNREFUSED 127.0.0.1:1234 (ECONNREFUSED)", for the log. */
-function causeChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: unknown; code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
-    parts.push(`${String(e.message ?? e)}${typeof e.code === 'string' ? ` (${e.code})` : ''}`);
-  }
-  return parts.join(' <- ');
 }
 
 /** `retry-after-ms` or `retry-after` (seconds or an HTTP date), as whole seconds. */

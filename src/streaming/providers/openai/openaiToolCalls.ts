@@ -1,4 +1,5 @@
 import type { ToolCall } from '../events';
+import { parseArguments } from '../toolArguments';
 
 /**
  * A tool-call fragment as OpenAI-compatible servers really send it in `choices[0].delta.tool_calls[]`.
@@ -48,7 +49,10 @@ export class ToolCallAccumulator {
 
   /** The whole calls, in index order, with arguments parsed; invalid JSON stays a string for the model to see. */
   finish(): ToolCall[] {
-    return this.slots.filter(Boolean).map((s) => ({ ...(s.id ? { id: s.id } : {}), name: s.name, arguments: parseArguments(s.args) }));
+    return this.slots.filter(Boolean).map((s) => {
+      const parsed = parseArguments(s.args);
+      return { ...(s.id ? { id: s.id } : {}), name: s.name, arguments: 'value' in parsed ? parsed.value : s.args };
+    });
   }
 
   private slotFor(f: ToolCallFragment, position: number): number {
@@ -65,16 +69,4 @@ export class ToolCallAccumulator {
     this.byPosition[position] = at;
     return at;
   }
-}
-
-function parseArguments(text: string): Record<string, unknown> | string {
-  // A tool without parameters: some servers send no argument text at all.
-  if (text.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through: keep the raw text
-  }
-  return text;
 }

@@ -1,0 +1,18 @@
+/**
+ * The default time limits, in one table so they are chosen together and each wait has one. Settings
+ * override some (modelChat.tools.timeoutSeconds); callers and tests may pass their own.
+ */
+export const TIMEOUTS = {
+  /** A tool call without a result or a progress notification. */
+  toolCallMs: 60_000,
+  /** One tool call, progress or not: a server reporting progress forever must not hold the turn forever. */
+  toolLifetimeMs: 30 * 60_000,
+  /** An MCP server's start: connecting, the handshake, listing its tools. */
+  mcpStartMs: 60_000,
+  /** "Select model": every endpoint's model list, asked in parallel. */
+  modelListMs: 8_000,
+  /** A small response read whole (a model list, a capability look-up): request to last byte. */
+  smallResponseMs: 10_000,
+  /** The setup check when the view opens (is the server there, is the model installed). */
+  setupCheckMs: 10_000,
+} as const;
