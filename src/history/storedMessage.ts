@@ -3,7 +3,17 @@
  * (role 'tool', with the call in `tool`). A wrong shape makes the whole file corrupt (the store moves it
  * aside and says so) rather than half-loading it.
  */
-import type { AnswerMetrics, ChatErrorInfo, ContextKind, ErrorAction, MessageRole, ToolCallInfo, ToolState } from '../shared/protocol';
+import type {
+  AnswerCut,
+  AnswerMetrics,
+  AnswerSource,
+  ChatErrorInfo,
+  ContextKind,
+  ErrorAction,
+  MessageRole,
+  ToolCallInfo,
+  ToolState,
+} from '../shared/protocol';
 
 /** A message's state on disk: the webview's states plus `interrupted` (the editor died mid-answer). */
 export type StoredMessageState = 'streaming' | 'done' | 'stopped' | 'error' | 'interrupted';
@@ -16,12 +26,31 @@ export interface StoredMessage {
   error?: ChatErrorInfo;
   /** The call a role 'tool' message shows (required there, absent on every other role). */
   tool?: ToolCallInfo;
+  /** What the model said and got for that call beyond what the card shows (role 'tool' only; absent in older files). */
+  call?: StoredToolCall;
   /** Timing and token counts shown under a finished answer. */
   metrics?: AnswerMetrics;
   /** The model's reasoning before the answer (assistant messages). */
   thinking?: string;
   /** What was attached to the question (user messages), exactly as the model got it, so later turns and a retry send the same. */
   context?: StoredAttachment[];
+  /** The pages the answer cites (Perplexity), shown as links under it. */
+  sources?: AnswerSource[];
+  /** The server cut the answer at its token limit. */
+  cut?: AnswerCut;
+}
+
+/**
+ * A tool call as later requests send it back: the card has its name, arguments and result; this has the
+ * rest. Files written before it existed have none, and their calls get an id made from the card's.
+ */
+export interface StoredToolCall {
+  /** The call's id: the server's own, or one given when it was recorded (Ollama sends none), so every endpoint can pair call and result. */
+  id: string;
+  /** Provider-specific fields of the call exactly as received (e.g. Gemini's `extra_content`), sent back unchanged. */
+  extra?: Record<string, unknown>;
+  /** What the model got back, when it is not the card's result text (a failure's reason carries a prefix): a large result is not stored twice. */
+  reply?: string;
 }
 
 /** A piece of context that went with a question. */
@@ -82,8 +111,19 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     const checked = checkTool(m.tool);
     if (typeof checked === 'string') return `malformed tool call (${checked})`;
     tool = checked;
-  } else if (m.tool !== undefined) {
+  } else if (m.tool !== undefined || m.call !== undefined) {
     return `a tool call on a message of role ${JSON.stringify(m.role)}`;
+  }
+  let call: StoredToolCall | undefined;
+  if (m.call !== undefined) {
+    const c = m.call;
+    if (!isObject(c) || !isText(c.id) || c.id.length === 0 || !optional(c.extra, isObject) || !optional(c.reply, isText))
+      return 'malformed tool call record';
+    call = {
+      id: c.id,
+      ...(isObject(c.extra) ? { extra: structuredClone(c.extra) } : {}),
+      ...(isText(c.reply) ? { reply: c.reply } : {}),
+    };
   }
   let metrics: AnswerMetrics | undefined;
   if (m.metrics !== undefined) {
@@ -92,6 +132,12 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     metrics = checked;
   }
   if (!optional(m.thinking, isText)) return 'thinking is not text';
+  // Sources are links shown under the answer: an entry that is not an http(s) URL is dropped, not trusted.
+  const sources = Array.isArray(m.sources)
+    ? (m.sources as unknown[])
+        .filter((x): x is Record<string, unknown> => isObject(x) && isText(x.url) && /^https?:\/\//i.test(x.url))
+        .map((x) => ({ url: x.url as string, ...(isText(x.title) ? { title: x.title } : {}) }))
+    : undefined;
   let context: StoredAttachment[] | undefined;
   if (m.context !== undefined) {
     if (!Array.isArray(m.context)) return 'context is not a list';
@@ -109,9 +155,12 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     state: m.state as StoredMessageState,
     ...(error ? { error } : {}),
     ...(tool ? { tool } : {}),
+    ...(call ? { call } : {}),
     ...(metrics ? { metrics } : {}),
     ...(isText(m.thinking) && m.thinking ? { thinking: m.thinking } : {}),
     ...(context?.length ? { context } : {}),
+    ...(sources?.length ? { sources } : {}),
+    ...(m.cut === 'length' ? { cut: 'length' as const } : {}),
   };
 }
 

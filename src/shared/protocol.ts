@@ -59,6 +59,15 @@ export interface AnswerMetrics {
   contextUsed?: number;
 }
 
+/** A web page an answer cites (Perplexity's `citations` / `search_results`): `[n]` in the text is the n-th. */
+export interface AnswerSource {
+  url: string;
+  title?: string;
+}
+
+/** Why a finished answer is not the whole answer: the server cut it at the token limit. */
+export type AnswerCut = 'length';
+
 export interface MessageSnapshot {
   id: string;
   role: MessageRole;
@@ -78,6 +87,10 @@ export interface MessageSnapshot {
   thinking?: string;
   /** What was attached to a question (user messages): shown as chips under it. */
   context?: ContextChipLabel[];
+  /** The pages the answer cites, shown as links under it (and appended to it on Copy). */
+  sources?: AnswerSource[];
+  /** Set on an answer the server cut short: the page says so under it, with Continue. */
+  cut?: AnswerCut;
 }
 
 /** The kinds of context a question can carry. */
@@ -138,6 +151,7 @@ export interface MessageEnd {
   state: MessageState;
   error?: ChatErrorInfo;
   metrics?: AnswerMetrics;
+  cut?: AnswerCut;
 }
 
 export interface ModelLabel {
@@ -181,6 +195,8 @@ export type HostToWebview =
   | { type: 'sendRefused'; text: string; reason: string }
   /** Reasoning text added to an answer since the previous one (throttled like the answer). */
   | { type: 'thinking'; id: string; text: string }
+  /** The pages an answer cites, whole (each post replaces the list). */
+  | { type: 'sources'; id: string; sources: AnswerSource[] }
   /** The chips above the message box and the context meter. */
   | { type: 'context'; chips: ContextChip[]; meter: ContextMeter }
   /** The history list (all conversations, or the matches of `query`). */
@@ -224,6 +240,8 @@ export type WebviewToHost =
   | { type: 'regenerate'; id: string }
   /** Copies a message's own markdown. */
   | { type: 'copyMessage'; id: string }
+  /** Asks the model to go on with an answer it was cut off in (`cut: 'length'`). */
+  | { type: 'continue'; id: string }
   /** A button of the empty state (the same actions as under an error). */
   | { type: 'setupAction'; action: ErrorAction };
 
@@ -259,6 +277,7 @@ const checks: Record<WebviewToHost['type'], Check> = {
   editMessage: (m) => isStr(m.id, 200) && isStr(m.text) && m.text.trim().length > 0,
   regenerate: (m) => isStr(m.id, 200),
   copyMessage: (m) => isStr(m.id, 200),
+  continue: (m) => isStr(m.id, 200),
   setupAction: (m) => isAction(m.action),
 };
 

@@ -11,8 +11,11 @@ const MAX_PROGRESS_MESSAGE = 500;
 
 /** Where a tool call shows: a card added once, then updated (state changes are worth saving at once). */
 export interface ToolCallUi {
-  added(item: MessageSnapshot): void;
+  /** The card of `call`, as the model made it (later turns send the call back). */
+  added(item: MessageSnapshot, call: ToolCall): void;
   updated(id: string, tool: ToolCallInfo, stateChanged: boolean): void;
+  /** What the model gets back for the card's call; told before the card's last update, so the save that update makes holds both. */
+  answered?(id: string, reply: string): void;
 }
 
 /**
@@ -54,21 +57,20 @@ export class ToolCalls {
     };
     if (info.state === 'running') info.startedAt = Date.now();
     const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };
-    this.ui.added(item);
+    this.ui.added(item, call);
     const update = (patch: Partial<ToolCallInfo>) => {
       const stateChanged = patch.state !== undefined && patch.state !== info.state;
       Object.assign(info, patch);
       this.ui.updated(item.id, info, stateChanged);
     };
-    const reply = (content: string): ChatMessage => ({
-      role: 'tool',
-      content,
-      toolName: call.name,
-      ...(call.id ? { toolCallId: call.id } : {}),
-    });
+    const reply = (content: string): ChatMessage => {
+      this.ui.answered?.(item.id, content);
+      return { role: 'tool', content, toolName: call.name, ...(call.id ? { toolCallId: call.id } : {}) };
+    };
     const fail = (state: 'error' | 'cancelled', text: string) => {
+      const message = reply(`Error: ${text}`);
       update({ state, result: { text, isError: true } });
-      return reply(`Error: ${text}`);
+      return message;
     };
     if (!tool)
       return fail('error', `There is no tool named '${call.name}'. Available tools: ${tools.map((t) => t.name).join(', ') || 'none'}.`);
@@ -93,6 +95,7 @@ export class ToolCalls {
           update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),
       });
       const state = result.outcome === 'done' ? 'done' : result.outcome === 'cancelled' ? 'cancelled' : 'error';
+      const message = reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
       update({
         state,
         durationMs: result.durationMs,
@@ -104,7 +107,7 @@ export class ToolCalls {
           ...(result.truncated ? { truncated: result.truncated } : {}),
         },
       });
-      return reply(state === 'done' ? result.content : `Error (${result.outcome}): ${result.content}`);
+      return message;
     } finally {
       own.dispose();
       this.aborts.delete(item.id);

@@ -57,6 +57,7 @@ const list = new MessageList(
       copy: (id) => host.post({ type: 'copyMessage', id }),
       edit: (id, text) => host.post({ type: 'editMessage', id, text }),
       regenerate: (id) => host.post({ type: 'regenerate', id }),
+      continue: (id) => host.post({ type: 'continue', id }),
       editChanged: (id, text) => host.saveState({ ...host.state(), editing: text === undefined ? undefined : { id, text } }),
     },
   },
@@ -162,6 +163,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       return composer.setBusy(message.busy);
     case 'thinking':
       return list.appendThinking(message.id, message.text);
+    case 'sources':
+      return list.setSources(message.id, message.sources);
     case 'model':
       return header.showModel(message.model);
     case 'focusInput':

@@ -19,6 +19,8 @@ export interface ChatScript {
   error?: string;
   errorType?: string;
   errorCode?: string | null;
+  /** The error body exactly as given, instead of OpenAI's shape (Gemini answers with a JSON array). */
+  errorBody?: string;
   /** Extra response headers, e.g. `{ 'retry-after': '20' }` on a 429. */
   headers?: Record<string, string>;
   /** Raw body writes, in order; a string may hold part of an SSE event or several events. */
@@ -212,14 +214,16 @@ export class FakeOpenAI extends LoopbackServer {
   }
 
   private error(res: ServerResponse, script: ChatScript): void {
-    const text = JSON.stringify({
-      error: {
-        message: script.error ?? 'error',
-        type: script.errorType ?? 'invalid_request_error',
-        param: null,
-        code: script.errorCode ?? null,
-      },
-    });
+    const text =
+      script.errorBody ??
+      JSON.stringify({
+        error: {
+          message: script.error ?? 'error',
+          type: script.errorType ?? 'invalid_request_error',
+          param: null,
+          code: script.errorCode ?? null,
+        },
+      });
     res.writeHead(script.status ?? 500, {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(text),

@@ -79,6 +79,10 @@ export class ChatController extends Disposable {
       regenerate: (m) => {
         if (!this.session.regenerate(m.id)) log.warn(`Regenerate ignored: ${m.id} is not the last finished answer`);
       },
+      continue: (m) => {
+        if (!this.session.continue(m.id))
+          log.warn(`Continue ignored: ${m.id} is not the last answer cut at the token limit, or a turn is running`);
+      },
       copyMessage: (m) => {
         const text = this.session.messageText(m.id);
         if (text !== undefined) void vscode.env.clipboard.writeText(text);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   encodeDelta,
+  type AnswerCut,
   type AnswerMetrics,
+  type AnswerSource,
   type ChatErrorInfo,
   type HostToWebview,
   type MessageEnd,
@@ -42,7 +44,7 @@ export class AnswerStream {
   private markTextClosed = () => {};
   private markThinkingClosed = () => {};
 
-  constructor(deps: AnswerStreamDeps) {
+  constructor(private readonly deps: AnswerStreamDeps) {
     const message = this.message;
     this.textClosed = new Promise((resolve) => (this.markTextClosed = resolve));
     this.thinkingClosed = new Promise((resolve) => (this.markThinkingClosed = resolve));
@@ -56,6 +58,7 @@ export class AnswerStream {
           message.state = flush.end.state;
           message.error = flush.end.error;
           message.metrics = flush.end.metrics;
+          if (flush.end.cut) message.cut = flush.end.cut;
         }
         deps.post(
           flush.end
@@ -93,11 +96,18 @@ export class AnswerStream {
     this.thinking.push(text);
   }
 
+  /** The pages the answer cites, whole; rare (once or twice an answer), so posted at once rather than paced. */
+  setSources(sources: AnswerSource[]): void {
+    this.message.sources = sources.map((s) => ({ ...s }));
+    this.deps.post({ type: 'sources', id: this.message.id, sources: this.message.sources });
+    this.deps.save('checkpoint');
+  }
+
   /** Ends the answer and waits until its last post (the one that carries the end) has gone out. */
-  async end(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): Promise<void> {
+  async end(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics, cut?: AnswerCut): Promise<void> {
     this.thinking.close(true);
     await this.thinkingClosed;
-    this.text.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}) });
+    this.text.close({ state, ...(error ? { error } : {}), ...(metrics ? { metrics } : {}), ...(cut ? { cut } : {}) });
     await this.textClosed;
   }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
-import { fromStored, toStored } from './sessionMessages';
+import { fromStored, toStored, withSources } from './sessionMessages';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor } from '../../tools/toolSupport';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
-import type { StoredAttachment } from '../../history/storedMessage';
+import type { StoredAttachment, StoredToolCall } from '../../history/storedMessage';
+import { modelHistory, newCallId } from './modelHistory';
 import { userContent } from './contextPrompt';
 import type { ProviderError, ToolCall } from '../providers/events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
@@ -22,6 +23,9 @@ import { Emitter } from '../../shared/event';
 /** Shown when the first token takes longer than LOADING_AFTER_MS. */
 export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
 const LOADING_AFTER_MS = 1500;
+
+/** The question Continue sends after an answer cut at the token limit. */
+export const CONTINUE_PROMPT = 'Continue exactly where your last answer was cut off, without repeating what you already wrote.';
 
 /** How a turn ended: its last answer's state, or stopped when Stop came between rounds. */
 export interface TurnEnd {
@@ -56,6 +60,8 @@ export class ChatSession {
   private title: string | undefined;
   /** What went with each question, exactly as the model got it (by message id). */
   private readonly attachments = new Map<string, StoredAttachment[]>();
+  /** Each tool card's call as the model made it and what it got back (by card id): later turns send both again. */
+  private readonly calls = new Map<string, StoredToolCall>();
   private readonly toolCalls: ToolCalls | undefined;
   /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
   private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
@@ -83,7 +89,8 @@ export class ChatSession {
     );
     this.toolCalls = deps.tools
       ? new ToolCalls(deps.tools, {
-          added: (item) => {
+          added: (item, call) => {
+            this.calls.set(item.id, { id: call.id ?? newCallId(), ...(call.extra ? { extra: call.extra } : {}) });
             this.messages.push(item);
             this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
             this.save('flush');
@@ -95,6 +102,10 @@ export class ChatSession {
           updated: (id, tool, stateChanged) => {
             this.toolUpdates.update(id, { ...tool }, stateChanged);
             this.save(stateChanged ? 'flush' : 'checkpoint');
+          },
+          answered: (id, reply) => {
+            const call = this.calls.get(id);
+            if (call) call.reply = reply;
           },
         })
       : undefined;
@@ -168,7 +179,7 @@ export class ChatSession {
     earlier.id = randomUUID();
     earlier.title = `${this.displayTitle} (before edit)`;
     const context = this.attachments.get(messageId) ?? [];
-    for (const m of this.messages.splice(index)) this.attachments.delete(m.id);
+    for (const m of this.messages.splice(index)) this.forget(m.id);
     this.postSnapshot();
     this.send(text, context);
     return { earlier };
@@ -180,16 +191,29 @@ export class ChatSession {
     // The last answer, even when tool cards follow it (a turn stopped while its tools waited or ran).
     const lastAnswer = this.messages.filter((m, i) => i > lastQuestion && m.role === 'assistant').at(-1);
     if (this.turn || lastQuestion < 0 || lastAnswer?.id !== messageId) return false;
-    this.messages.splice(lastQuestion + 1);
+    for (const m of this.messages.splice(lastQuestion + 1)) this.forget(m.id);
     this.postSnapshot();
     this.startTurn();
     this.save('flush');
     return true;
   }
 
-  /** A message's own markdown, for Copy. */
+  /** A message's own markdown, for Copy, with the pages it cites as a list after it. */
   messageText(messageId: string): string | undefined {
-    return this.messages.find((m) => m.id === messageId)?.text;
+    const message = this.messages.find((m) => m.id === messageId);
+    return message && withSources(message.text, message.sources);
+  }
+
+  /**
+   * Asks the model to go on with the last answer, which the server cut at its token limit. It goes as a
+   * visible follow-up question with its own answer rather than spliced onto the cut one: the continuation
+   * is a new request that may restart a sentence or a code block, and as its own answer the seam shows and
+   * Regenerate, Retry and Edit work on it like on any other.
+   */
+  continue(messageId: string): boolean {
+    const last = this.messages.at(-1);
+    if (this.turn || last?.id !== messageId || last.role !== 'assistant' || last.cut !== 'length') return false;
+    return this.send(CONTINUE_PROMPT);
   }
 
   /** Characters of the conversation so far as the model would get it (the context meter estimates tokens from them). */
@@ -218,6 +242,7 @@ export class ChatSession {
     await running?.ended;
     this.messages = [];
     this.attachments.clear();
+    this.calls.clear();
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
     this.title = undefined;
@@ -269,7 +294,11 @@ export class ChatSession {
     this.createdAt = conversation.createdAt;
     this.title = conversation.title;
     this.attachments.clear();
-    for (const m of conversation.messages) if (m.context?.length) this.attachments.set(m.id, m.context);
+    this.calls.clear();
+    for (const m of conversation.messages) {
+      if (m.context?.length) this.attachments.set(m.id, m.context);
+      if (m.call) this.calls.set(m.id, { ...m.call });
+    }
     this.messages = conversation.messages.map(fromStored);
     this.postSnapshot();
     return true;
@@ -284,8 +313,14 @@ export class ChatSession {
       createdAt: this.createdAt,
       updatedAt: Date.now(),
       model: { endpoint, model },
-      messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id))),
+      messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id))),
     };
+  }
+
+  /** Drops what went with a message that is no longer in the conversation. */
+  private forget(messageId: string): void {
+    this.attachments.delete(messageId);
+    this.calls.delete(messageId);
   }
 
   /** The view, and whatever counts the messages, start over from the whole conversation. */
@@ -424,8 +459,10 @@ export class ChatSession {
               if (answer.message.status) this.setStatus(answer.message, undefined);
               answer.pushThinking(t);
             },
-            // Some servers send no call ids: give each one, so results can name the call they answer.
-            onToolCall: (call) => calls.push(call.id ? call : { ...call, id: `call_${round}_${calls.length}` }),
+            // Some servers send no call ids (Ollama), or one id for every call: give each its own, so results can name
+            // the call they answer, also in later turns and on another endpoint.
+            onToolCall: (call) => calls.push(call.id && !calls.some((c) => c.id === call.id) ? call : { ...call, id: newCallId() }),
+            onSources: (sources) => answer.setSources(sources),
             onRetry: (attempt, delayMs, error) => {
               this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
               this.setStatus(
@@ -446,7 +483,8 @@ export class ChatSession {
           this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
           return answer.end('error', toErrorInfo(outcome.error), metrics);
         }
-        if (outcome.state === 'stopped' || calls.length === 0) return answer.end(outcome.state, undefined, metrics);
+        if (outcome.state === 'stopped' || calls.length === 0)
+          return answer.end(outcome.state, undefined, metrics, outcome.state === 'done' ? outcome.cut : undefined);
         if (round >= MAX_TOOL_ROUNDS) {
           const message = `The model asked for tools ${MAX_TOOL_ROUNDS} rounds in a row, so the turn stopped here. Ask again to let it continue.`;
           return answer.end('error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
@@ -494,17 +532,12 @@ export class ChatSession {
     return this.resolvedModel;
   }
 
-  /**
-   * The conversation as the model sees it: questions and answers before the one being written. Tool
-   * cards stay out of later turns: the answer that followed them already says what they found.
-   */
+  /** The conversation as the model sees it before the answer being written, tool calls and their results included. */
   private history(): ChatMessage[] {
-    return this.messages
-      .filter((m) => m.role !== 'tool' && m.state !== 'streaming' && m.text.length > 0)
-      .map((m) => ({
-        role: m.role as 'user' | 'assistant',
-        content: m.role === 'user' ? userContent(m.text, this.attachments.get(m.id) ?? []) : m.text,
-      }));
+    return modelHistory(this.messages, {
+      question: (m) => userContent(m.text, this.attachments.get(m.id) ?? []),
+      call: (cardId) => this.calls.get(cardId),
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ProviderError, ToolCall, UsageStats } from '../providers/events';
+import type { AnswerSource } from '../../shared/protocol';
 import type { ChatProvider, ChatRequest } from '../providers/provider';
 import { retryDefaults, withRetry } from './retry';
 import { monotonicClock, type MonotonicClock } from '../../shared/clock';
@@ -7,12 +8,15 @@ export interface TurnCallbacks {
   onText(text: string): void;
   onThinking?(text: string): void;
   onToolCall?(call: ToolCall): void;
+  /** The pages the answer cites (each call replaces the list). */
+  onSources?(sources: AnswerSource[]): void;
   /** A connection failure before the first token, about to be retried. */
   onRetry?(attempt: number, delayMs: number, error: ProviderError): void;
 }
 
 export type TurnOutcome =
-  | { state: 'done'; usage?: UsageStats }
+  /** `cut`: the server stopped at its token limit, so the answer is not complete. */
+  | { state: 'done'; usage?: UsageStats; cut?: 'length' }
   | { state: 'stopped'; usage?: UsageStats }
   | { state: 'error'; error: ProviderError; usage?: UsageStats };
 
@@ -50,11 +54,15 @@ export async function runTurn(
       case 'toolCall':
         cb.onToolCall?.(event.call);
         break;
+      case 'sources':
+        cb.onSources?.(event.sources);
+        break;
       case 'error':
         if (signal.aborted) return { state: 'stopped', usage };
         return { state: 'error', error: event.error, usage };
       case 'done':
-        return { state: signal.aborted || event.reason === 'aborted' ? 'stopped' : 'done', usage };
+        if (signal.aborted || event.reason === 'aborted') return { state: 'stopped', usage };
+        return { state: 'done', usage, ...(event.reason === 'length' ? { cut: 'length' as const } : {}) };
     }
   }
   return signal.aborted

@@ -1,6 +1,6 @@
 /** A conversation's messages as the view shows them (MessageSnapshot) and as the store keeps them (StoredMessage). */
-import type { MessageSnapshot } from '../../shared/protocol';
-import type { StoredAttachment, StoredMessage } from '../../history/storedMessage';
+import type { AnswerSource, MessageSnapshot } from '../../shared/protocol';
+import type { StoredAttachment, StoredMessage, StoredToolCall } from '../../history/storedMessage';
 
 /** Shown on an answer that was still being written when the editor closed or crashed. */
 export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
@@ -17,13 +17,18 @@ export function fromStored(m: StoredMessage): MessageSnapshot {
   if (m.tool) message.tool = m.tool;
   if (m.metrics) message.metrics = m.metrics;
   if (m.thinking) message.thinking = m.thinking;
+  if (m.sources?.length) message.sources = m.sources.map((x) => ({ ...x }));
+  if (m.cut) message.cut = m.cut;
   if (m.context?.length) message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
   if (cut) message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
   return message;
 }
 
-/** A message as it is stored, with what went with it (`context`: the attachments, exactly as sent). */
-export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undefined): StoredMessage {
+/**
+ * A message as it is stored, with what went with it (`context`: the attachments, exactly as sent; `call`:
+ * a tool card's call as the model made it and what it got back).
+ */
+export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undefined, call?: StoredToolCall): StoredMessage {
   return {
     id: m.id,
     role: m.role,
@@ -31,8 +36,27 @@ export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undef
     state: m.state,
     ...(m.error ? { error: m.error } : {}),
     ...(m.tool ? { tool: { ...m.tool } } : {}),
+    ...(m.tool && call ? { call: storedCall(call, m.tool.result?.text) } : {}),
     ...(m.metrics ? { metrics: m.metrics } : {}),
     ...(m.thinking ? { thinking: m.thinking } : {}),
+    ...(m.sources?.length ? { sources: m.sources.map((x) => ({ ...x })) } : {}),
+    ...(m.cut ? { cut: m.cut } : {}),
     ...(context?.length ? { context } : {}),
   };
+}
+
+/**
+ * An answer's markdown with its sources appended as a numbered list, so `[1]`, `[2]` in the text still
+ * point somewhere once copied, exported or sent back to the model.
+ */
+export function withSources(text: string, sources: AnswerSource[] | undefined): string {
+  if (!sources?.length) return text;
+  const list = sources.map((s, i) => `${i + 1}. [${(s.title ?? s.url).replace(/[[\]]/g, '')}](<${s.url}>)`).join('\n');
+  return `${text.trimEnd()}\n\nSources:\n\n${list}\n`;
+}
+
+/** The reply is kept only where it is not the card's result text already (a large result is not stored twice). */
+function storedCall(call: StoredToolCall, resultText: string | undefined): StoredToolCall {
+  const { reply, ...rest } = call;
+  return reply === undefined || reply === resultText ? rest : { ...rest, reply };
 }

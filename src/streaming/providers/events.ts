@@ -1,10 +1,17 @@
 /** What a provider yields while it streams one model response. */
+import type { AnswerSource } from '../../shared/protocol';
 
 export interface ToolCall {
   id?: string;
   name: string;
   /** Parsed arguments; a string when the model produced arguments that are not valid JSON. */
   arguments: Record<string, unknown> | string;
+  /**
+   * Provider-specific fields of the call exactly as received (e.g. Gemini's `extra_content` with its
+   * `thought_signature`), kept with the call and sent back unchanged to the same kind of endpoint: Gemini
+   * refuses the next request (400) when the signature is missing.
+   */
+  extra?: Record<string, unknown>;
 }
 
 export interface UsageStats {
@@ -39,5 +46,7 @@ export type StreamEvent =
   | { type: 'thinking'; text: string }
   | { type: 'toolCall'; call: ToolCall }
   | { type: 'usage'; usage: UsageStats }
+  /** The web pages the answer cites as [1], [2], … (Perplexity), in that order; the latest list wins. */
+  | { type: 'sources'; sources: AnswerSource[] }
   | { type: 'done'; reason: 'stop' | 'length' | 'toolCalls' | 'aborted' }
   | { type: 'error'; error: ProviderError };

@@ -1,4 +1,4 @@
-import type { HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
+import type { AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
 import { MessageView, type MessageContext } from './messageView';
 import { OlderMessages } from './olderMessages';
 import { ScrollKeeper } from './scrollKeeper';
@@ -146,7 +146,7 @@ export class MessageList {
     view.seq = delta.seq;
     view.append(delta.text);
     if (delta.end) {
-      view.setState(delta.end.state, delta.end.error, delta.end.metrics);
+      view.setState(delta.end.state, delta.end.error, delta.end.metrics, delta.end.cut);
       if (this.streamingId === delta.id) this.streamingId = undefined;
     }
     this.scrollIfPinned();
@@ -158,6 +158,14 @@ export class MessageList {
     const view = this.views.get(id);
     if (view) view.appendThinking(text);
     else this.older.update(id, (m) => ({ ...m, thinking: (m.thinking ?? '') + text }));
+  }
+
+  /** The pages an answer cites (the whole list, replacing the last). */
+  setSources(id: string, sources: AnswerSource[]): void {
+    const view = this.views.get(id);
+    if (view) view.showSources(sources);
+    else this.older.update(id, (m) => ({ ...m, sources }));
+    this.scrollIfPinned();
   }
 
   setWarning(id: string, warning: string): void {

@@ -5,6 +5,8 @@ export interface MessageActions {
   copy(id: string): void;
   edit(id: string, text: string): void;
   regenerate(id: string): void;
+  /** Asks the model to go on with an answer cut at the token limit. */
+  continue?(id: string): void;
   /** The text of an open inline edit as it changes (undefined once it closes), so a reload can bring it back. */
   editChanged?(id: string, text: string | undefined): void;
 }

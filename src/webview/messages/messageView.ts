@@ -1,4 +1,12 @@
-import type { AnswerMetrics, ChatErrorInfo, ContextChipLabel, MessageSnapshot, MessageState } from '../../shared/protocol';
+import type {
+  AnswerCut,
+  AnswerMetrics,
+  AnswerSource,
+  ChatErrorInfo,
+  ContextChipLabel,
+  MessageSnapshot,
+  MessageState,
+} from '../../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from '../markdown/codeBlocks';
 import { IncrementalMarkdownView } from '../markdown/incrementalView';
 import type { Markdown, MarkdownView } from '../markdown/markdown';
@@ -6,6 +14,7 @@ import { messageContextChips } from './messageContextChips';
 import { MessageEditor } from './messageEditor';
 import { MessageToolbar, type MessageActions } from './messageToolbar';
 import { ThinkingView } from './thinkingView';
+import { cutNote, sourcesList } from './answerNotes';
 
 export type { MessageActions } from './messageToolbar';
 
@@ -31,6 +40,8 @@ export class MessageView {
   private errorEl: HTMLElement | undefined;
   private thinking: ThinkingView | undefined;
   private editor: MessageEditor | undefined;
+  private sourcesEl: HTMLElement | undefined;
+  private continueButton: HTMLButtonElement | undefined;
   private busy = false;
   private lastAnswer = false;
   seq: number;
@@ -73,7 +84,8 @@ export class MessageView {
     view.setStatus(snapshot.status);
     if (snapshot.warning) view.showWarning(snapshot.warning);
     if (snapshot.context?.length) view.showContext(snapshot.context);
-    view.setState(snapshot.state, snapshot.error, snapshot.metrics);
+    if (snapshot.sources?.length) view.showSources(snapshot.sources);
+    view.setState(snapshot.state, snapshot.error, snapshot.metrics, snapshot.cut);
     if (snapshot.thinking) view.appendThinking(snapshot.thinking);
     return view;
   }
@@ -111,12 +123,30 @@ export class MessageView {
     this.busy = busy;
     this.toolbar?.setBusy(busy);
     this.editor?.setBusy(busy);
+    this.renderContinue();
   }
 
   /** Only the conversation's last answer can be asked again, and only once it has ended. */
   setLastAnswer(last: boolean): void {
     this.lastAnswer = last;
     this.toolbar?.setCanRegenerate(last && this.state !== 'streaming');
+    this.renderContinue();
+  }
+
+  /** The pages the answer cites, as links under its text (the whole list each time: it replaces the last). */
+  showSources(sources: AnswerSource[]): void {
+    const list = sourcesList(sources);
+    if (this.sourcesEl) this.sourcesEl.replaceWith(list);
+    else this.body.after(list);
+    this.sourcesEl = list;
+  }
+
+  /** Continue only makes sense on the conversation's last answer, and not while a turn runs. */
+  private renderContinue(): void {
+    if (!this.continueButton) return;
+    const can = this.lastAnswer && !this.busy;
+    this.continueButton.hidden = !can;
+    this.continueButton.disabled = !can;
   }
 
   setStatus(status: string | undefined): void {
@@ -125,7 +155,7 @@ export class MessageView {
     if (status) this.statusEl.append(document.createTextNode(status));
   }
 
-  setState(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics): void {
+  setState(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics, cut?: AnswerCut): void {
     this.element.dataset.state = state;
     if (state !== 'streaming') {
       this.setStatus(undefined);
@@ -134,6 +164,12 @@ export class MessageView {
     }
     this.setLastAnswer(this.lastAnswer);
     if (state === 'stopped') this.showNote('Stopped.');
+    if (cut === 'length' && !this.continueButton) {
+      const note = cutNote(() => this.ctx.actions.continue?.(this.id));
+      this.continueButton = note.button;
+      this.element.append(note.element);
+      this.renderContinue();
+    }
     if (error) this.showError(error);
     if (metrics) this.showMetrics(metrics);
   }

@@ -4,7 +4,8 @@ import type { ToolDescriptor } from '../../../tools/toolSupport';
 
 /**
  * Our messages in Ollama's /api/chat shape: tool calls carry `arguments` as an object and no id; a tool
- * result is `{ role: "tool", tool_name, content }` after the assistant message that asked for it.
+ * result is `{ role: "tool", tool_name, content }` after the assistant message that asked for it. Ids and
+ * other providers' fields on a call (`extra`) stay out: Ollama pairs a result with its call by name and order.
  */
 export function toOllamaMessages(messages: ChatMessage[]): Message[] {
   return messages.map((m) => {

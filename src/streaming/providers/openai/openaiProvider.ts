@@ -1,5 +1,9 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { boundedFetch, limitErrorOf, type ResponseLimits } from '../../wire/boundedFetch';
 import type { ProviderError, StreamEvent, UsageStats } from '../events';
 import { guardedFetch, protocolErrorOf } from '../../wire/lineGuard';
@@ -7,6 +11,7 @@ import { toOpenAIMessages, toOpenAITools } from './openaiMessages';
 import { ToolCallAccumulator, type ToolCallFragment } from './openaiToolCalls';
 import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from '../provider';
 import { describeError, errorCode } from '../../../shared/errors';
+import type { AnswerSource } from '../../../shared/protocol';
 
 export interface OpenAIProviderOptions {
   /** Replaces the global fetch under the SDK (tests, proxies). */
@@ -17,6 +22,16 @@ export interface OpenAIProviderOptions {
 
 /** What compatible servers add to a delta beyond the SDK's types. */
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning?: string | null; reasoning_content?: string | null };
+
+/** What Perplexity adds to every chunk: the pages the text cites as [1], [2], … */
+type SourcedChunk = ChatCompletionChunk & { citations?: unknown; search_results?: unknown };
+
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, gpt-5, …) take the instructions as a `developer` message; the
+ * first of them refuse `system` outright. Matched on OpenAI's own bare names only: routers (OpenRouter's
+ * `openai/o3`) translate roles themselves, and other servers' models are not named like this.
+ */
+const DEVELOPER_ROLE_MODEL = /^(o\d|gpt-5)/i;
 
 const isChat = (path: string) => path.endsWith('/chat/completions');
 
@@ -75,11 +90,15 @@ export class OpenAIProvider implements ChatProvider {
     const toolCalls = new ToolCallAccumulator();
     let finishReason: string | null = null;
     let usage: UsageStats | undefined;
+    let sourcesKey = '';
     try {
+      // No token limit is sent (the server's own applies), so the max_tokens / max_completion_tokens split of
+      // OpenAI's reasoning models does not arise; a cut answer still says so (finish_reason "length").
       const params: ChatCompletionCreateParamsStreaming = {
         model: request.model,
-        messages: toOpenAIMessages(request.messages),
+        messages: withDeveloperRole(request.model, toOpenAIMessages(request.messages)),
         stream: true,
+        // Usage comes only when asked for, as a last chunk with `choices: []`.
         stream_options: { include_usage: true },
       };
       const tools = toOpenAITools(request.tools);
@@ -99,6 +118,12 @@ export class OpenAIProvider implements ChatProvider {
         }
         // The usage chunk has `choices: []`; some servers put usage on every chunk: the last one wins.
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        // Perplexity repeats its sources on every chunk: pass them on when they change.
+        const sources = sourcesOf(chunk as SourcedChunk);
+        if (sources.length && JSON.stringify(sources) !== sourcesKey) {
+          sourcesKey = JSON.stringify(sources);
+          yield { type: 'sources', sources };
+        }
         const choice = chunk.choices?.[0];
         if (!choice) continue;
         const delta = (choice.delta ?? {}) as Delta;
@@ -203,8 +228,10 @@ export class OpenAIProvider implements ChatProvider {
           message: `The server at ${url} ${what} (HTTP ${err.status}). Run ${SET_KEY_COMMAND} to store the right key for this endpoint.`,
         };
       }
-      if (err.status === 404) {
-        if (model && (err.code === 'model_not_found' || /model/i.test(serverText))) {
+      // llama-server's router mode refuses an unknown model with 400 "model 'x' not found", not 404.
+      const unknownModel = err.status === 400 && /model '[^']*' not found/i.test(serverText);
+      if (err.status === 404 || unknownModel) {
+        if (model && (unknownModel || err.code === 'model_not_found' || /model/i.test(serverText))) {
           return {
             kind: 'modelNotFound',
             url,
@@ -256,7 +283,10 @@ export class OpenAIProvider implements ChatProvider {
 
 /** The server's own words: `error.message` in OpenAI's shape, else what the SDK made of the body. */
 function apiErrorText(err: APIError): string {
-  const body = err.error as { message?: unknown } | undefined;
+  // Gemini's compatibility endpoint wraps its error in a one-element array: `[{"error": {…}}]`.
+  const raw = err.error as unknown;
+  const first = Array.isArray(raw) ? (raw[0] as { error?: unknown } | undefined) : undefined;
+  const body = (first && typeof first === 'object' && first.error ? first.error : raw) as { message?: unknown } | undefined;
   if (body && typeof body.message === 'string') return body.message;
   return err.message.replace(/^\d{3}\s+/, '');
 }
@@ -271,4 +301,28 @@ function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function withDeveloperRole(model: string, messages: ChatCompletionMessageParam[]): ChatCompletionMessageParam[] {
+  if (!DEVELOPER_ROLE_MODEL.test(model)) return messages;
+  return messages.map((m) => (m.role === 'system' ? { ...m, role: 'developer' } : m));
+}
+
+/**
+ * Perplexity's sources in citation order: `citations` holds the URLs the text numbers, `search_results` the
+ * same pages with titles. Either may come alone; anything that is not an http(s) URL is left out.
+ */
+export function sourcesOf(chunk: { citations?: unknown; search_results?: unknown }): AnswerSource[] {
+  const titled = new Map<string, string | undefined>();
+  const results = Array.isArray(chunk.search_results) ? chunk.search_results : [];
+  for (const r of results as Array<{ url?: unknown; title?: unknown }>) {
+    if (r && typeof r.url === 'string') titled.set(r.url, typeof r.title === 'string' && r.title.trim() ? r.title.trim() : undefined);
+  }
+  const urls = Array.isArray(chunk.citations) ? chunk.citations.filter((u): u is string => typeof u === 'string') : [...titled.keys()];
+  return urls
+    .filter((url) => /^https?:\/\//i.test(url))
+    .map((url) => {
+      const title = titled.get(url);
+      return title ? { url, title } : { url };
+    });
 }

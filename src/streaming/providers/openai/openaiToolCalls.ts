@@ -11,12 +11,18 @@ export interface ToolCallFragment {
   id?: string | null;
   type?: string | null;
   function?: { name?: string | null; arguments?: unknown } | null;
+  /** Anything else a provider puts on a call (Gemini: `extra_content.google.thought_signature`). */
+  [field: string]: unknown;
 }
+
+/** The fields of a fragment the accumulator understands; every other one is the provider's own. */
+const KNOWN_FIELDS = new Set(['index', 'id', 'type', 'function']);
 
 interface Slot {
   id?: string;
   name: string;
   args: string;
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -44,6 +50,10 @@ export class ToolCallAccumulator {
       if (typeof args === 'string') slot.args += args;
       // A few servers send the arguments as an object instead of JSON text.
       else if (args && typeof args === 'object') slot.args += JSON.stringify(args);
+      // Kept as received, to be sent back: the latest value of a field wins (servers send them once).
+      for (const [field, value] of Object.entries(f)) {
+        if (!KNOWN_FIELDS.has(field) && value !== undefined && value !== null) (slot.extra ??= {})[field] = value;
+      }
     });
   }
 
@@ -51,7 +61,12 @@ export class ToolCallAccumulator {
   finish(): ToolCall[] {
     return this.slots.filter(Boolean).map((s) => {
       const parsed = parseArguments(s.args);
-      return { ...(s.id ? { id: s.id } : {}), name: s.name, arguments: 'value' in parsed ? parsed.value : s.args };
+      return {
+        ...(s.id ? { id: s.id } : {}),
+        name: s.name,
+        arguments: 'value' in parsed ? parsed.value : s.args,
+        ...(s.extra ? { extra: s.extra } : {}),
+      };
     });
   }
 
