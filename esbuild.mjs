@@ -5,6 +5,15 @@ import { cpSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// ollama-js imports the whatwg-fetch polyfill for old browsers; the extension host has Node's own fetch,
+// so the 10 KB polyfill is replaced by an empty module.
+const noFetchPolyfill = {
+  name: 'no-fetch-polyfill',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-fetch$/ }, () => ({ path: 'whatwg-fetch', namespace: 'empty' }));
+    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '' }));
+  },
+};
 const common = { bundle: true, minify: production, sourcemap: production ? false : 'linked', logLevel: 'info', legalComments: 'none' };
 
 const builds = [
@@ -16,6 +25,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [noFetchPolyfill],
   },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   // Loaded by the page on the first closed code block, not at start (highlighter.ts).
