@@ -6,6 +6,9 @@ import { estimateTokens } from '../../shared/tokens';
 /** A small model that can use tools, suggested wherever the user has none (the empty state names it too). */
 export const SUGGESTED_MODEL = 'qwen3';
 
+/** Below this, a client-side tokens/s figure says nothing. */
+const MIN_RATE_WINDOW_S = 0.25;
+
 /**
  * Time to first token from when the request went out; tokens per second from the server's own eval time
  * when it reports one (Ollama), else from first to last token.
@@ -24,8 +27,12 @@ export function answerMetrics(
   if (usage?.promptTokens !== undefined) metrics.promptTokens = usage.promptTokens;
   if (usage?.completionTokens !== undefined) {
     metrics.completionTokens = usage.completionTokens;
+    // Hidden reasoning was generated before the first streamed token: it is not part of the streamed rate.
+    const streamed = usage.completionTokens - (usage.hiddenReasoning ? (usage.reasoningTokens ?? 0) : 0);
     const seconds = usage.evalDurationNs ? usage.evalDurationNs / 1e9 : firstAt !== undefined ? (endAt - firstAt) / 1000 : 0;
-    if (seconds > 0) metrics.tokensPerSecond = Math.round((usage.completionTokens / seconds) * 10) / 10;
+    // A rate over a blink (an answer that arrived in one read) would be noise, not a speed.
+    const measurable = usage.evalDurationNs ? seconds > 0 : seconds >= MIN_RATE_WINDOW_S;
+    if (measurable && streamed > 0) metrics.tokensPerSecond = Math.round((streamed / seconds) * 10) / 10;
   }
   return Object.keys(metrics).length ? metrics : undefined;
 }

@@ -17,6 +17,10 @@ export interface ToolCall {
 export interface UsageStats {
   promptTokens?: number;
   completionTokens?: number;
+  /** Of completionTokens, those spent on reasoning (OpenAI's completion_tokens_details.reasoning_tokens). */
+  reasoningTokens?: number;
+  /** The reasoning was counted but never streamed (OpenAI's o-series keeps it hidden). */
+  hiddenReasoning?: boolean;
   /** Nanoseconds, as Ollama reports them. */
   loadDurationNs?: number;
   evalDurationNs?: number;

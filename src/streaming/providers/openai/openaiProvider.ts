@@ -90,6 +90,7 @@ export class OpenAIProvider implements ChatProvider {
     const toolCalls = new ToolCallAccumulator();
     let finishReason: string | null = null;
     let usage: UsageStats | undefined;
+    let streamedThinking = false;
     let sourcesKey = '';
     try {
       // No token limit is sent (the server's own applies), so the max_tokens / max_completion_tokens split of
@@ -117,7 +118,11 @@ export class OpenAIProvider implements ChatProvider {
           return;
         }
         // The usage chunk has `choices: []`; some servers put usage on every chunk: the last one wins.
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage) {
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          const reasoning = chunk.usage.completion_tokens_details?.reasoning_tokens;
+          if (reasoning) usage.reasoningTokens = reasoning;
+        }
         // Perplexity repeats its sources on every chunk: pass them on when they change.
         const sources = sourcesOf(chunk as SourcedChunk);
         if (sources.length && JSON.stringify(sources) !== sourcesKey) {
@@ -128,7 +133,10 @@ export class OpenAIProvider implements ChatProvider {
         if (!choice) continue;
         const delta = (choice.delta ?? {}) as Delta;
         const thinking = delta.reasoning ?? delta.reasoning_content;
-        if (thinking) yield { type: 'thinking', text: thinking };
+        if (thinking) {
+          streamedThinking = true;
+          yield { type: 'thinking', text: thinking };
+        }
         if (delta.content) yield { type: 'text', text: delta.content };
         if (delta.tool_calls?.length) toolCalls.add(delta.tool_calls as ToolCallFragment[]);
         if (choice.finish_reason) finishReason = choice.finish_reason;
@@ -146,6 +154,8 @@ export class OpenAIProvider implements ChatProvider {
       }
       const calls = toolCalls.finish();
       for (const call of calls) yield { type: 'toolCall', call };
+      // OpenAI's reasoning models count reasoning they never send: those tokens were not streamed.
+      if (usage?.reasoningTokens && !streamedThinking) usage.hiddenReasoning = true;
       if (usage) yield { type: 'usage', usage };
       // Decide by what arrived as well: some servers say "stop" after sending tool calls.
       const reason =
