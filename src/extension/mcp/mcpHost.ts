@@ -169,7 +169,7 @@ export class McpHost extends Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       status.map((s) => ({
-        label: `$(${s.state === 'running' ? 'pass' : s.state === 'error' ? 'error' : 'circle-outline'}) ${s.name}`,
+        label: `$(${s.state === 'running' ? 'pass' : s.state === 'error' ? 'error' : s.state === 'needsAuth' ? 'lock' : 'circle-outline'}) ${s.name}`,
         description: `${s.state} · ${s.toolCount} tools · ${s.type} · ${s.source}`,
         detail:
           s.message ??

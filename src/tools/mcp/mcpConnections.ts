@@ -7,6 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from '../../shared/log';
 import { TIMEOUTS } from '../../shared/timeouts';
 import type { McpServerConfig } from './mcpResolve';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { ServerConnection, type ServerState } from './mcpServerConnection';
 import { exposeTools, type McpTool } from './toolNames';
 
@@ -18,7 +19,7 @@ export interface ServerStatus {
   source: McpServerConfig['source'];
   type: McpServerConfig['type'];
   state: ServerState;
-  /** Why it is in state 'error'. */
+  /** Why it is in state 'error' or 'needsAuth'. */
   message?: string;
   toolCount: number;
 }
@@ -30,6 +31,11 @@ export interface McpConnectionsOptions {
   clientInfo?: { name: string; version: string };
   /** Limit for each server's handshake and first tool listing. Default: TIMEOUTS.mcpStartMs (the SDK's request default). */
   startTimeoutMs?: number;
+  /**
+   * Shows a server's form to the user (elicitation). Leave it out while there is no way to show one: servers are
+   * then told the client cannot, rather than having every form declined.
+   */
+  elicit?: (server: string, params: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
 }
 
 export class McpConnections {
@@ -134,6 +140,7 @@ export class McpConnections {
       logger: this.options.logger,
       clientInfo: this.options.clientInfo ?? { name: 'model-chat', version: '0.1.0' },
       startTimeoutMs: this.options.startTimeoutMs ?? TIMEOUTS.mcpStartMs,
+      elicit: elicitFor(this.options.elicit, config.name),
       onChange: () => {
         // Events from a connection that updateConfig or dispose already replaced are not news.
         if (!this.connections.includes(connection)) return;
@@ -147,6 +154,10 @@ export class McpConnections {
   private refreshTools(): void {
     this.exposed = exposeTools(this.connections.map((c) => ({ server: c.name, tools: c.tools })));
   }
+}
+
+function elicitFor(elicit: McpConnectionsOptions['elicit'], server: string) {
+  return elicit && ((params: ElicitRequest['params'], signal: AbortSignal) => elicit(server, params, signal));
 }
 
 /** Key order does not matter: a settings edit that only reorders "env" is not a change. */

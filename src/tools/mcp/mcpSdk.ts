@@ -12,11 +12,13 @@ import type * as TypesModule from '@modelcontextprotocol/sdk/types.js';
 export interface McpSdk {
   Client: typeof ClientModule.Client;
   SSEClientTransport: typeof SseModule.SSEClientTransport;
+  SseError: typeof SseModule.SseError;
   StdioClientTransport: typeof StdioModule.StdioClientTransport;
   StreamableHTTPClientTransport: typeof HttpModule.StreamableHTTPClientTransport;
   StreamableHTTPError: typeof HttpModule.StreamableHTTPError;
   McpError: typeof TypesModule.McpError;
   ErrorCode: typeof TypesModule.ErrorCode;
+  ElicitRequestSchema: typeof TypesModule.ElicitRequestSchema;
 }
 
 let loaded: McpSdk | undefined;
@@ -38,11 +40,13 @@ export function loadMcpSdk(): Promise<McpSdk> {
       (loaded = {
         Client: client.Client,
         SSEClientTransport: sse.SSEClientTransport,
+        SseError: sse.SseError,
         StdioClientTransport: stdio.StdioClientTransport,
         StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
         StreamableHTTPError: http.StreamableHTTPError,
         McpError: types.McpError,
         ErrorCode: types.ErrorCode,
+        ElicitRequestSchema: types.ElicitRequestSchema,
       }),
   );
   return loading;
@@ -58,4 +62,11 @@ export function mcpSdk(): McpSdk {
 export function isMcpError(e: unknown, code?: keyof typeof TypesModule.ErrorCode): e is TypesModule.McpError {
   if (!loaded) return false;
   return e instanceof loaded.McpError && (code === undefined || e.code === loaded.ErrorCode[code]);
+}
+
+/** The HTTP status behind a transport error (Streamable HTTP or the older SSE transport), if there is one. */
+export function httpStatusOf(e: unknown): number | undefined {
+  if (!loaded) return undefined;
+  if (e instanceof loaded.StreamableHTTPError || e instanceof loaded.SseError) return typeof e.code === 'number' ? e.code : undefined;
+  return undefined;
 }

@@ -1,15 +1,23 @@
 /**
  * One MCP server: starts it (stdio child or HTTP session), keeps its tool list current, notices when it
- * dies, and closes it. `start()` never throws; failures become state 'error' with a message for the user.
+ * dies, and closes it. `start()` never throws; failures become state 'error' (or 'needsAuth' when an HTTP
+ * server wants credentials) with a message for the user.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import type { ElicitRequest, ElicitResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { httpStatusOf, isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
 import { errorCode } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
 
-export type ServerState = 'stopped' | 'starting' | 'running' | 'error';
+export type ServerState = 'stopped' | 'starting' | 'running' | 'error' | 'needsAuth';
+
+/**
+ * Asks the user to fill in a server's form (`elicitation/create`). The answer is what the user did: accept with
+ * the values (fields left out get the schema's defaults), decline, or cancel. The signal aborts when the request
+ * that caused it is cancelled or the connection closes.
+ */
+export type ElicitationHandler = (params: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
 
 export interface ConnectionDeps {
   logger: Logger;
@@ -18,6 +26,11 @@ export interface ConnectionDeps {
   startTimeoutMs: number;
   /** State or tool list changed. */
   onChange(): void;
+  /**
+   * Shows a server's form to the user. Without one the client does not declare the elicitation capability, so
+   * servers do not offer what needs it (a form nobody can see could only ever be declined).
+   */
+  elicit?: ElicitationHandler;
 }
 
 const STDERR_TAIL = 5;
@@ -35,6 +48,8 @@ export class ServerConnection {
   /** Bumped by every start and close, so late events from an old client are ignored. */
   private generation = 0;
   private stderrTail: string[] = [];
+  /** Bumped by every tool re-listing, so an older listing that finishes late does not overwrite a newer one. */
+  private listing = 0;
 
   constructor(
     readonly config: McpServerConfig,
@@ -58,6 +73,7 @@ export class ServerConnection {
   /** The running client, starting the server first when needed. Throws an Error with a user-facing message. */
   async getClient(): Promise<Client> {
     if (this.state !== 'running') await this.start();
+    if (this.state === 'needsAuth') throw new Error(`MCP server "${this.name}" needs you to sign in: ${this.message}`);
     if (this.state !== 'running' || !this.client)
       throw new Error(`MCP server "${this.name}" is not available: ${this.message ?? this.state}`);
     return this.client;
@@ -104,31 +120,34 @@ export class ServerConnection {
       const client = this.client;
       this.client = undefined;
       void client?.close().catch(() => {});
+      const status = httpStatusOf(e);
+      if (status !== undefined && isSignInStatus(status)) {
+        this.setState('needsAuth', signInMessage(this.url(), status));
+        this.deps.logger.warn(`MCP server "${this.name}" needs sign-in: ${this.message}`);
+        return;
+      }
       this.setState('error', this.describeStartFailure(e));
       this.deps.logger.error(`MCP server "${this.name}" failed to start: ${this.message}`);
     }
   }
 
   private newClient(gen: number): Client {
-    const client = new (mcpSdk().Client)(this.deps.clientInfo, {
-      capabilities: {},
+    const elicit = this.deps.elicit;
+    const client: Client = new (mcpSdk().Client)(this.deps.clientInfo, {
+      // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out, as a form
+      // shown with its defaults and submitted untouched would.
+      capabilities: elicit ? { elicitation: { form: { applyDefaults: true } } } : {},
       listChanged: {
         tools: {
-          // The SDK re-lists (first page only) 300 ms after the last tools/list_changed.
-          autoRefresh: true,
-          onChanged: (error, tools) => {
-            if (gen !== this.generation) return;
-            if (error || !tools) {
-              this.deps.logger.warn(`MCP server "${this.name}": could not refresh its tools: ${error?.message}`);
-              return;
-            }
-            this.tools = this.callable(tools);
-            this.deps.logger.info(`MCP server "${this.name}" changed its tools (${this.tools.length} now)`);
-            this.deps.onChange();
-          },
+          // The SDK's own refresh fetches only the first page; this one fetches them all. The SDK still
+          // waits until 300 ms after the last tools/list_changed before calling.
+          autoRefresh: false,
+          debounceMs: 300,
+          onChanged: () => void this.relistTools(client, gen),
         },
       },
     });
+    if (elicit) client.setRequestHandler(mcpSdk().ElicitRequestSchema, (request, extra) => elicit(request.params, extra.signal));
     // Protocol-level oddities (an unparsable line, a failed send) are worth a log line, no more. Failures while
     // starting are reported by connect() itself; a late progress for a call already cancelled or timed out is
     // expected (servers keep working a moment after a cancel), so not even that.
@@ -170,7 +189,12 @@ export class ServerConnection {
     return client;
   }
 
-  /** Streamable HTTP first; a 4xx means an older server that speaks only HTTP+SSE, which needs a fresh Client. */
+  /**
+   * Streamable HTTP first; a 4xx (the spec's backwards-compatibility section: "e.g. 404 or 405") means an
+   * older server that speaks only HTTP+SSE, which needs a fresh Client. Except 401 and 403: that is a server
+   * that wants credentials (handled before we get here), and its SSE endpoint would refuse them just the same
+   * (the user would then read about SSE, not about signing in).
+   */
   private async connectHttp(config: HttpServerConfig, gen: number): Promise<Client> {
     const url = new URL(config.url);
     const requestInit = { headers: config.headers };
@@ -179,9 +203,10 @@ export class ServerConnection {
       await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
       return client;
     } catch (e) {
-      if (!(e instanceof mcpSdk().StreamableHTTPError && e.code !== undefined && e.code >= 400 && e.code < 500)) throw e;
+      const status = e instanceof mcpSdk().StreamableHTTPError ? e.code : undefined;
+      if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw e;
       if (gen !== this.generation) throw e;
-      this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${e.code}, trying the older SSE transport`);
+      this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${status}, trying the older SSE transport`);
       const client = this.newClient(gen);
       await client.connect(new (mcpSdk().SSEClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
       return client;
@@ -198,6 +223,20 @@ export class ServerConnection {
       if (!cursor) break;
     }
     return this.callable(tools);
+  }
+
+  private async relistTools(client: Client, gen: number): Promise<void> {
+    const listing = ++this.listing;
+    try {
+      const tools = await this.listAllTools(client);
+      if (gen !== this.generation || listing !== this.listing) return;
+      this.tools = tools;
+      this.deps.logger.info(`MCP server "${this.name}" changed its tools (${tools.length} now)`);
+      this.deps.onChange();
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.deps.logger.warn(`MCP server "${this.name}": could not refresh its tools: ${(e as Error).message}`);
+    }
   }
 
   /** Tools that insist on the experimental task API cannot go through callTool (the SDK refuses them). */
@@ -217,8 +256,7 @@ export class ServerConnection {
     if (this.config.type === 'stdio' && err.code === 'ENOENT') return `command not found: ${this.config.command}`;
     if (isMcpError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
     if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
-    if (e instanceof mcpSdk().StreamableHTTPError || (e instanceof Error && e.name === 'SseError'))
-      return `${this.url()} answered: ${err.message}`;
+    if (e instanceof mcpSdk().StreamableHTTPError || e instanceof mcpSdk().SseError) return `${this.url()} answered: ${err.message}`;
     if (errorCode(err) === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
     return err.message ?? String(e);
   }
@@ -232,6 +270,18 @@ export class ServerConnection {
     this.message = message;
     this.deps.onChange();
   }
+}
+
+/** The statuses with which an HTTP server says who is asking matters (RFC 9110; MCP authorization). */
+export function isSignInStatus(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
+export function signInMessage(url: string, status: number): string {
+  return (
+    `${url} answered ${status === 401 ? '401 Unauthorized' : '403 Forbidden'}. Model Chat cannot sign in to MCP servers yet: ` +
+    `give the server's token in its "headers" (e.g. "Authorization": "Bearer \${input:token}").`
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isMcpError } from './mcpSdk';
+import { httpStatusOf, isMcpError } from './mcpSdk';
+import { isSignInStatus } from './mcpServerConnection';
 import { formatBytes } from '../../shared/bytes';
 import type { ToolTruncation } from '../../shared/protocol';
 import type { ToolCall } from '../../streaming/providers/events';
@@ -143,6 +144,19 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
         return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
       }
       if (isMcpError(e)) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
+      const status = httpStatusOf(e);
+      if (status !== undefined && isSignInStatus(status)) {
+        // Credentials that worked at the start no longer do (expired, revoked): the next use reconnects and
+        // the server shows as needing sign-in until then.
+        host.markBroken(server, `HTTP ${status}`);
+        return result(
+          'failed',
+          `The MCP server "${server}" answered HTTP ${status} to the call to "${call.name}": it needs you to sign in.`,
+          {
+            server,
+          },
+        );
+      }
       // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
       host.markBroken(server, (e as Error).message);
       return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
