@@ -30,14 +30,16 @@ function chunks(text: string, size: number | 'random', seed = 1): string[] {
  */
 function stream(text: string, parts: string[], fullEvery = 1): { fastPaths: number; maxTail: number } {
   const r = new IncrementalMarkdown(md);
+  const segments: string[] = [];
   let committed = '';
   let tail = '';
   let prefix = '';
   let fastPaths = 0;
   let maxTail = 0;
   const apply = (u: RenderUpdate) => {
-    if (u.reset) committed = '';
-    committed += u.commit;
+    for (const { segment, html } of u.replace ?? []) segments[segment] = html;
+    if (u.commit) segments.push(u.commit);
+    committed = segments.join('');
     if (u.fenceText !== undefined) {
       assert.ok(tail.endsWith(FENCE_END), 'the fast path only runs when the tail ends in a fence');
       tail = tail.slice(0, -FENCE_END.length) + escape(u.fenceText) + FENCE_END;
@@ -101,25 +103,23 @@ describe('IncrementalMarkdown', () => {
     assert.deepEqual(r.append('const b = 2;\n'), { commit: '', fenceText: 'const b = 2;\n' });
   });
 
-  it('renders everything again once a reference definition appears', () => {
+  it('replaces only the committed segments whose links a new reference definition changes', () => {
     const r = new IncrementalMarkdown(md);
     const parts = ['See [the docs][d].\n\n', 'Para two.\n\n', 'Para three.\n\n', 'Para four.\n\n', '[d]: https://example.com\n'];
-    let committed = '';
-    let sawReset = false;
-    for (const p of parts) {
-      const u = r.append(p);
-      if (u.reset) {
-        committed = '';
-        sawReset = true;
+    const segments: string[] = [];
+    const replaced: number[] = [];
+    const apply = (u: RenderUpdate) => {
+      for (const { segment, html } of u.replace ?? []) {
+        segments[segment] = html;
+        replaced.push(segment);
       }
-      committed += u.commit;
-    }
-    const u = r.finish();
-    if (u.reset) committed = '';
-    committed += u.commit;
-    assert.ok(sawReset, 'the committed blocks were dropped');
-    assert.equal(committed, md.render(parts.join('')));
-    assert.match(committed, /<a href="https:\/\/example.com">the docs<\/a>/);
+      if (u.commit) segments.push(u.commit);
+    };
+    for (const p of parts) apply(r.append(p));
+    apply(r.finish());
+    assert.deepEqual(replaced, [0], 'only the first paragraph, which uses the definition, was rendered again');
+    assert.equal(segments.join(''), md.render(parts.join('')));
+    assert.match(segments[0], /<a href="https:\/\/example.com">the docs<\/a>/);
   });
 
   it('handles the bugs others shipped', () => {

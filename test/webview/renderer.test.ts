@@ -39,14 +39,16 @@ describe('incremental renderer in headless Chromium', () => {
             send({ type: 'messageAdded', message: { id, role: 'assistant', text: '', state: 'streaming', seq: 0 } });
             const body = document.querySelector(`article[data-id="${id}"] .markdown`)!;
             const model = new probe.IncrementalMarkdown(md);
+            const segments: string[] = [];
             let committed = '';
             let tail = '';
             const parts: string[] = [];
             for (let i = 0; i < ex.markdown.length; i += size) parts.push(ex.markdown.slice(i, i + size));
             parts.forEach((part, k) => {
               const u = model.append(part);
-              if (u.reset) committed = '';
-              committed += u.commit;
+              for (const { segment, html } of u.replace ?? []) segments[segment] = html;
+              if (u.commit) segments.push(u.commit);
+              committed = segments.join('');
               if (u.fenceText !== undefined)
                 tail = tail.replace(/<\/code><\/pre>\n$/, md.utils.escapeHtml(u.fenceText) + '</code></pre>\n');
               else if (u.tail !== undefined) tail = u.tail;
@@ -142,6 +144,28 @@ describe('incremental renderer in headless Chromium', () => {
     await h.clearPosted();
     await h.page.locator('article[data-id="c"] a', { hasText: 'the file' }).click();
     assert.deepEqual(await h.posted(), [{ type: 'openLink', href: 'src/app.ts#L3' }]);
+  });
+
+  it('shows a linked image (a README badge) as a placeholder inside the one link, to the outer target', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'badge', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    await h.send({ type: 'delta', id: 'badge', seq: 1, text: '# Project\n\n[![CI](https://ci.example/badge.svg)](https://ci' });
+    await h.send({ type: 'delta', id: 'badge', seq: 2, text: '.example/runs) and a plain ![diagram](d.png)\n', end: { state: 'done' } });
+    const body = h.page.locator('article[data-id="badge"] .markdown');
+    const links = await body.locator('a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent })));
+    assert.deepEqual(links, [
+      { href: 'https://ci.example/runs', text: 'CI' },
+      { href: 'd.png', text: 'diagram' },
+    ]);
+    assert.equal(
+      await body.locator('a[href="https://ci.example/runs"] > span.image-link').count(),
+      1,
+      'the placeholder is inside the link',
+    );
+    assert.equal(await body.locator('a a').count(), 0);
+    await body.screenshot({ path: join(shots, 'linked-image.png') });
+    await h.clearPosted();
+    await body.locator('span.image-link').click();
+    assert.deepEqual(await h.posted(), [{ type: 'openLink', href: 'https://ci.example/runs' }]);
   });
 
   it('stays pinned to the bottom while streaming until the user scrolls up, and re-pins at the bottom', async () => {

@@ -5,6 +5,7 @@
  */
 import type { ContextChipLabel, ContextKind } from '../../shared/protocol';
 import { estimateTokens } from '../../shared/tokens';
+import { fenceFor } from '../../shared/markdownFences';
 
 /** One piece of context as it goes with a question (the same shape the conversation store keeps). */
 export interface ContextAttachment {
@@ -191,12 +192,6 @@ function codeAttachment(
     ...(cut.note ? { note: cut.note } : {}),
     ...(detail ? { detail } : {}),
   };
-}
-
-/** A backtick fence longer than any run of backticks inside (CommonMark: a fence closes only on one at least as long). */
-function fenceFor(text: string): string {
-  const longestRun = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
-  return '`'.repeat(longestRun + 1);
 }
 
 /**

@@ -3,9 +3,12 @@ import { fillIncomplete } from './tailFill';
 
 /** What the view must do to its DOM after an append. */
 export interface RenderUpdate {
-  /** Drop every committed block first (reference definitions appeared: earlier links may change). */
-  reset?: boolean;
-  /** HTML of blocks that just became final: appended after the committed ones, never touched again. */
+  /**
+   * Committed segments whose HTML changed (reference definitions appeared or changed: earlier links may
+   * follow them), by index: replace those first. Segment i is the i-th non-empty `commit`.
+   */
+  replace?: Array<{ segment: number; html: string }>;
+  /** HTML of blocks that just became final: appended after the committed ones as the next segment. */
   commit: string;
   /** New HTML for the unfinished tail; undefined when the tail only grew inside its open code fence. */
   tail?: string;
@@ -29,8 +32,9 @@ type References = NonNullable<Env['references']>;
  * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline
  * syntax filled in. Inside an open fence, new text is simply appended to the code. Reference-style
  * definitions can change links anywhere: those in committed text are handed to every tail parse, and
- * whenever the set of definitions changes (a new one, or one still being written) the whole answer is
- * rendered again, since committed blocks may use it. Answers without definitions never pay for this.
+ * whenever the set of definitions changes (a new one, or one still being written) every committed segment
+ * is rendered again, and those whose HTML changed are replaced (a README's badges at the top follow the
+ * definitions at its end; the rest of the answer stays as it is). Answers without definitions never pay.
  */
 export class IncrementalMarkdown {
   private source = '';
@@ -45,7 +49,12 @@ export class IncrementalMarkdown {
   /** Reference definitions in committed text (markdown-it's env.references), for the tail's links. */
   private committedRefs: References = {};
   /** Every definition the last render knew of, to notice when one appears or changes. */
-  private refsSeen = '{}';
+  private refsSeen: References = {};
+  /**
+   * Each non-empty commit: where its text ends in `source` (it starts where the one before ends) and its
+   * HTML. A commit that renders to nothing (only definitions) extends the segment before it.
+   */
+  private readonly segments: Array<{ end: number; html: string; labels?: string }> = [];
   /** A `\r` that ended the last chunk: whether it starts a `\r\n` is known only with the next one. */
   private pendingCR = false;
 
@@ -88,18 +97,16 @@ export class IncrementalMarkdown {
     return t.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
   }
 
-  private rerender(streaming: boolean, reset = false): RenderUpdate {
+  private rerender(streaming: boolean): RenderUpdate {
     const env: Env = { references: { ...this.committedRefs } };
     const tailText = this.source.slice(this.committed);
     const tokens = this.md.parse(tailText, env);
-    const refs = JSON.stringify(env.references ?? {});
-    if (refs !== this.refsSeen) {
-      this.refsSeen = refs;
-      if (this.committed > 0) {
-        this.committed = 0;
-        this.committedRefs = {};
-        return this.rerender(streaming, true);
-      }
+    const refs = env.references ?? {};
+    const changed = changedLabels(this.refsSeen, refs);
+    let replace: RenderUpdate['replace'];
+    if (changed.length) {
+      this.refsSeen = { ...refs };
+      replace = this.rerenderSegments(refs, changed);
     }
 
     // Token line maps are relative to `tailText`: decide this before any of it is committed.
@@ -117,11 +124,39 @@ export class IncrementalMarkdown {
       const commit = this.md.renderer.render(tokens.slice(0, end), this.md.options, env);
       const consumed = final < starts.length ? lines[tokens[starts[final]].map![0]] : tailText.length;
       this.committed += consumed;
-      if (refs !== '{}') this.collectRefs(tailText.slice(0, consumed));
-      if (!streaming) return { reset, commit, tail: '' };
-      return this.finishUpdate(reset, commit, tailText.slice(consumed), streaming, tokens.slice(starts[final]), env, openFence);
+      if (commit) this.segments.push({ end: this.committed, html: commit });
+      else if (this.segments.length)
+        this.segments[this.segments.length - 1] = { ...this.segments[this.segments.length - 1], end: this.committed, labels: undefined };
+      if (Object.keys(refs).length) this.collectRefs(tailText.slice(0, consumed));
+      if (!streaming) return { replace, commit, tail: '' };
+      return this.finishUpdate(replace, commit, tailText.slice(consumed), streaming, tokens.slice(starts[final]), env, openFence);
     }
-    return this.finishUpdate(reset, '', tailText, streaming, tokens, env, openFence);
+    return this.finishUpdate(replace, '', tailText, streaming, tokens, env, openFence);
+  }
+
+  /**
+   * Renders again, with `references`, the committed segments that may use one of `labels` (a changelog
+   * defines hundreds, one by one: rendering the whole answer for each made streaming it quadratic);
+   * returns those whose HTML changed.
+   */
+  private rerenderSegments(references: References, labels: string[]): RenderUpdate['replace'] {
+    const changed: NonNullable<RenderUpdate['replace']> = [];
+    // A block that uses a label has it verbatim between brackets (`[label]`, `[text][label]`), and normalising
+    // (whitespace runs to one space, case mapped character by character) keeps it there: the normalised text
+    // shows which blocks can change. A bare `label` would match most blocks for a label like `p`.
+    const usages = labels.flatMap((label) => [`[${label}]`, `[ ${label}]`, `[${label} ]`, `[ ${label} ]`]);
+    let start = 0;
+    this.segments.forEach((segment, index) => {
+      const text = this.source.slice(start, segment.end);
+      start = segment.end;
+      segment.labels ??= this.md.utils.normalizeReference(text);
+      if (!usages.some((usage) => segment.labels!.includes(usage))) return;
+      const html = this.md.render(text, { references: { ...references } });
+      if (html === segment.html) return;
+      segment.html = html;
+      changed.push({ segment: index, html });
+    });
+    return changed.length ? changed : undefined;
   }
 
   /** Adds the definitions in newly committed text to those handed to later tail parses. */
@@ -133,7 +168,7 @@ export class IncrementalMarkdown {
 
   /** Renders the tail (filled in while streaming) and notes whether it ends in an open fence. */
   private finishUpdate(
-    reset: boolean,
+    replace: RenderUpdate['replace'],
     commit: string,
     tail: string,
     streaming: boolean,
@@ -143,7 +178,9 @@ export class IncrementalMarkdown {
   ): RenderUpdate {
     if (!streaming) {
       this.fenceRendered = undefined;
-      return { reset, commit: commit + this.md.renderer.render(tokens, this.md.options, env), tail: '' };
+      const rest = this.md.renderer.render(tokens, this.md.options, env);
+      if (rest) this.segments.push({ end: this.source.length, html: rest });
+      return { replace, commit: commit + rest, tail: '' };
     }
     const filled = fillIncomplete(tail);
     const html =
@@ -151,8 +188,19 @@ export class IncrementalMarkdown {
         ? this.md.renderer.render(tokens, this.md.options, env)
         : this.md.render(filled, { references: { ...this.committedRefs } });
     this.fenceRendered = openFence ? renderedEnd(this.source) : undefined;
-    return { reset, commit, tail: html };
+    return { replace, commit, tail: html };
   }
+}
+
+/** Labels defined, dropped or defined differently in `after` than in `before` (markdown-it's normalised keys). */
+function changedLabels(before: References, after: References): string[] {
+  const changed: string[] = [];
+  for (const [label, ref] of Object.entries(after)) {
+    const was = before[label];
+    if (!was || was.href !== ref.href || was.title !== ref.title) changed.push(label);
+  }
+  for (const label of Object.keys(before)) if (!(label in after)) changed.push(label);
+  return changed;
 }
 
 /** Where markdown-it's render of an open fence ends: before a last line of only spaces and tabs. */

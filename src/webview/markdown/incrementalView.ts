@@ -1,10 +1,12 @@
 import { IncrementalMarkdown, type RenderUpdate } from './incrementalRenderer';
 import type { Markdown, MarkdownView } from './markdown';
+import { morphChildren } from './morph';
 
 /**
- * Puts `IncrementalMarkdown`'s updates into the DOM: committed blocks are inserted once and never
- * touched again; the unfinished tail lives in one `.tail` element (which carries the streaming caret)
- * and is replaced per update, or, inside an open code fence, only has text appended to its code.
+ * Puts `IncrementalMarkdown`'s updates into the DOM: committed blocks are never touched again; the
+ * unfinished tail lives in one `.tail` element (which carries the streaming caret) and is morphed into
+ * each new render, keeping what did not change (morph.ts), or, inside an open code fence, only has text
+ * appended to its code. A block that becomes final moves out of the tail as it is, not built again.
  * After `finish` the tail element is gone and the children are exactly markdown-it's render.
  *
  * While streaming, committed blocks sit in plain `div.chunk` groups of CHUNK_SIZE: with thousands of
@@ -31,6 +33,8 @@ export class IncrementalMarkdownView implements MarkdownView {
   private readonly model: IncrementalMarkdown;
   private tail: HTMLElement | undefined;
   private chunk: HTMLElement | undefined;
+  /** The nodes of each committed segment (IncrementalMarkdown's), to replace one when its links change. */
+  private readonly segments: Node[][] = [];
   private finished = false;
 
   constructor(
@@ -58,6 +62,7 @@ export class IncrementalMarkdownView implements MarkdownView {
     this.tail?.remove();
     this.tail = undefined;
     this.chunk = undefined;
+    this.segments.length = 0;
     const chunks = Array.from(this.element.querySelectorAll(':scope > .chunk'));
     const unwrap = (chunk: Element) => chunk.replaceWith(...Array.from(chunk.childNodes));
     if (chunks.length <= UNWRAP_AT_ONCE) chunks.forEach(unwrap);
@@ -65,29 +70,18 @@ export class IncrementalMarkdownView implements MarkdownView {
   }
 
   private apply(update: RenderUpdate): void {
-    if (update.reset) {
-      for (const child of Array.from(this.element.childNodes)) if (child !== this.tail) child.remove();
-      this.chunk = undefined;
-    }
-    if (update.commit) {
-      const template = document.createElement('template');
-      template.innerHTML = update.commit;
-      const elements = Array.from(template.content.children);
-      if (!this.chunk || this.chunk.childElementCount >= CHUNK_SIZE) {
-        this.chunk = document.createElement('div');
-        this.chunk.className = 'chunk';
-        this.element.insertBefore(this.chunk, this.tail ?? null);
-      }
-      this.chunk.append(template.content);
-      this.onCommitted(elements);
-    }
-    if (update.tail !== undefined && !this.finished) {
+    for (const { segment, html } of update.replace ?? []) this.replaceSegment(segment, parse(html));
+    if (update.commit || update.tail !== undefined) {
+      // Blocks just committed were the tail's first children: morphing the tail into commit + new tail keeps
+      // those nodes (and the rest of the tail) instead of building them again.
+      const committed = parse(update.commit);
       if (!this.tail) {
         this.tail = document.createElement('div');
         this.tail.className = 'tail';
         this.element.append(this.tail);
       }
-      this.tail.innerHTML = update.tail;
+      morphChildren(this.tail, [...committed, ...parse(update.tail ?? '')]);
+      if (committed.length) this.commitTailStart(committed.length);
     }
     if (update.fenceText) {
       const code = this.tail?.lastElementChild?.querySelector('code');
@@ -96,4 +90,35 @@ export class IncrementalMarkdownView implements MarkdownView {
       else code?.append(update.fenceText);
     }
   }
+
+  /** Moves the tail's first `count` nodes, now final, into the current chunk of committed blocks. */
+  private commitTailStart(count: number): void {
+    const nodes = Array.from(this.tail!.childNodes).slice(0, count);
+    if (!this.chunk || this.chunk.childElementCount >= CHUNK_SIZE) {
+      this.chunk = document.createElement('div');
+      this.chunk.className = 'chunk';
+      this.element.insertBefore(this.chunk, this.tail!);
+    }
+    this.chunk.append(...nodes);
+    this.segments.push(nodes);
+    this.onCommitted(nodes.filter((n): n is Element => n instanceof Element));
+  }
+
+  /** Puts `nodes` where committed segment `index` is, in place of its nodes. */
+  private replaceSegment(index: number, nodes: Node[]): void {
+    const old = this.segments[index];
+    const anchor = old[0] ?? this.segments.slice(index + 1).find((s) => s.length)?.[0];
+    const parent = anchor?.parentNode ?? this.chunk ?? this.element;
+    for (const node of nodes) parent.insertBefore(node, anchor ?? null);
+    for (const node of old) (node as ChildNode).remove();
+    this.segments[index] = nodes;
+    this.onCommitted(nodes.filter((n): n is Element => n instanceof Element));
+  }
+}
+
+function parse(html: string): Node[] {
+  if (!html) return [];
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return Array.from(template.content.childNodes);
 }

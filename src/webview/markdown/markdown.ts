@@ -17,14 +17,44 @@ export function createMarkdown() {
   };
   md.renderer.rules.th_open = alignToClass;
   md.renderer.rules.td_open = alignToClass;
-  // Images from model output are never loaded (a tracking pixel, a huge or cut-off URL): show a link.
+  // Images from model output are never loaded (a tracking pixel, a huge or cut-off URL): show a link to the
+  // image instead. Inside a link (a README badge) an anchor would nest in an anchor, which the HTML parser
+  // splits into an empty outer link and a link to the image: there it is a placeholder, and the click goes
+  // to the outer link's target.
   md.renderer.rules.image = (tokens, idx) => {
     const token = tokens[idx];
     const src = String(token.attrGet('src') ?? '');
-    const alt = token.children?.map((c) => c.content).join('') || src;
-    return `<a href="${md.utils.escapeHtml(src)}" class="image-link" title="Image, not loaded: ${md.utils.escapeHtml(src.slice(0, 200))}">${md.utils.escapeHtml(alt)}</a>`;
+    const alt = md.utils.escapeHtml(token.children?.map((c) => c.content).join('') || src);
+    const title = `Image, not loaded: ${md.utils.escapeHtml(src.slice(0, 200))}`;
+    if (insideLink(tokens, idx)) return `<span class="image-link" title="${title}">${alt}</span>`;
+    return `<a href="${md.utils.escapeHtml(src)}" class="image-link" title="${title}">${alt}</a>`;
   };
+  warmUpWhenIdle(md);
   return md;
+}
+
+/**
+ * markdown-it and linkify-it compile their rules and big regular expressions on first use: 40-60 ms in the
+ * page, which fell on the first update of the first answer (a long task, and the first token later).
+ * Rendering a small sample while the page is idle pays it before anyone waits.
+ */
+function warmUpWhenIdle(md: InstanceType<typeof MarkdownIt>): void {
+  if (typeof requestIdleCallback !== 'function') return;
+  requestIdleCallback(() =>
+    md.render(
+      '# A\n\nSome *text*, **bold**, `code`, [a link](https://example.com) and www.example.com.\n\n- one\n- two\n\n| a | b |\n|---|:-:|\n| 1 | 2 |\n\n```js\nx\n```\n> quote\n',
+    ),
+  );
+}
+
+/** Whether the inline token at `idx` sits between a link's open and close tokens. */
+function insideLink(tokens: Array<{ type: string }>, idx: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < idx; i++) {
+    if (tokens[i].type === 'link_open') depth++;
+    else if (tokens[i].type === 'link_close') depth--;
+  }
+  return depth > 0;
 }
 
 export type Markdown = ReturnType<typeof createMarkdown>;

@@ -1,3 +1,5 @@
+import { endsInsideFence } from '../../shared/markdownFences';
+
 /**
  * Makes the unfinished end of a streaming answer look the way it will most likely end up, for the tail
  * render only (the final render never sees this). Works on the last paragraph-like run of lines: closes
@@ -20,24 +22,7 @@ export function fillIncomplete(text: string): string {
   return head + tail;
 }
 
-/** An unclosed fence at the end: markdown-it closes it by itself, and nothing inside may be touched. */
-export function endsInsideFence(text: string): boolean {
-  let open: { char: string; len: number; indent: number } | undefined;
-  const lines = text.split('\n');
-  for (const line of lines) {
-    const m = /^( {0,3})(`{3,}|~{3,})(.*)$/.exec(line);
-    if (!open) {
-      // A bullet or number may hold the fence (`- ```js`): its content sits at the item's indentation.
-      const inItem = /^(\s*(?:[-*+]|\d+[.)])\s+)(`{3,}|~{3,})(.*)$/.exec(line);
-      const fm = m ?? (inItem ? [line, ' '.repeat(inItem[1].length), inItem[2], inItem[3]] : null);
-      if (fm && !(fm[2][0] === '`' && fm[3].includes('`'))) open = { char: fm[2][0], len: fm[2].length, indent: fm[1].length };
-    } else {
-      const close = /^\s*(`{3,}|~{3,})\s*$/.exec(line);
-      if (close && close[1][0] === open.char && close[1].length >= open.len) open = undefined;
-    }
-  }
-  return open !== undefined;
-}
+export { endsInsideFence };
 
 function dropHalfImage(s: string): string {
   // `![alt` or `![alt](partial-url` with no closing parenthesis yet.
