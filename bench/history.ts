@@ -16,6 +16,12 @@
  *   to top:    a wheel turn up (unpins the list), scrollTop = 0, and again as soon as each older batch is
  *              in, until the first message is in the DOM, plus the frame that shows it (ours loads 24
  *              batches on the way; naive has it all).
+ *   Page Up:   the snapshot again (the view back at the bottom), a click on the newest answer's text, then
+ *              Page Up held: a press every 33 ms (a key repeat of 30/s) from Playwright, for HOLD_MS or until
+ *              the first message is on screen. A frame counts as waiting when the top of what is rendered
+ *              (the sentinel) is on screen while older messages are still missing: the user sees the end of
+ *              the list and no new content. Reported: the time spent in such frames, their count, the
+ *              longest frame while holding, and how far the view got (messages rendered above).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MessageSnapshot } from '../src/shared/protocol';
@@ -27,6 +33,8 @@ import type { Figure } from './report';
 
 const MESSAGES = 1_000;
 const VIEWPORT = { width: 420, height: 800 };
+const HOLD_MS = 6_000;
+const KEY_REPEAT_MS = 33;
 
 /** Splits markdown into top-level blocks at blank lines, keeping fenced code blocks whole. */
 function blocks(text: string): string[] {
@@ -148,6 +156,15 @@ export interface HistoryRun {
   toTopBatches: number;
   /** The longest wait for one of them: the worst hitch while scrolling up. */
   toTopLongestBatchMs: number;
+  /** Holding Page Up from the bottom: time in frames that showed the top of the rendered items, older ones missing. */
+  pageUpWaitingMs: number;
+  pageUpWaitingFrames: number;
+  /** The longest frame while Page Up was held (a long task shows as a frame that long), and frames over 50 ms. */
+  pageUpLongestFrameMs: number;
+  pageUpLongFrames: number;
+  pageUpPresses: number;
+  /** Messages above the one at the top of the screen when the holding ended (the first reached: 0). */
+  pageUpLeft: number;
 }
 
 /**
@@ -286,10 +303,82 @@ async function openOnce(variant: 'ours' | 'naive', messages: MessageSnapshot[]):
       }
       return { toTopMs: performance.now() - t0, toTopBatches: batches, toTopLongestBatchMs: longest };
     }, messages[0].id);
-    return { variant, ...opened, heapBeforeMB, heapMB: heap, rendererMB, renderersMB, ...top };
+    const pageUp = await holdPageUp(h, { type: 'snapshot', busy: false, model, messages });
+    return { variant, ...opened, heapBeforeMB, heapMB: heap, rendererMB, renderersMB, ...top, ...pageUp };
   } finally {
     await h.stop();
   }
+}
+
+/** The conversation opened again, then Page Up held from the bottom at a human key repeat rate (see the top). */
+async function holdPageUp(
+  h: WebviewHarness,
+  snapshot: Parameters<WebviewHarness['send']>[0],
+): Promise<
+  Pick<HistoryRun, 'pageUpWaitingMs' | 'pageUpWaitingFrames' | 'pageUpLongestFrameMs' | 'pageUpLongFrames' | 'pageUpPresses' | 'pageUpLeft'>
+> {
+  await h.send(snapshot);
+  await h.page.evaluate(() => new Promise<void>((r) => requestIdleCallback(() => r())));
+  // Keyboard scrolling goes to the scroller the user last clicked in: a click on the newest answer's text.
+  const last = h.page.locator('.messages > article').last().locator('.markdown');
+  await last.click({ position: { x: 5, y: 5 } });
+  await h.page.evaluate(() => {
+    const w = window as any;
+    const list = document.querySelector('.messages') as HTMLElement;
+    const sentinel = list.querySelector('.older-sentinel') as HTMLElement | null;
+    const rec = (w.__pageUp = { waitingMs: 0, waitingFrames: 0, longestFrameMs: 0, longFrames: 0, stop: false });
+    let previous = performance.now();
+    const frame = (now: number) => {
+      const dt = now - previous;
+      previous = now;
+      rec.longestFrameMs = Math.max(rec.longestFrameMs, dt);
+      if (dt > 50) rec.longFrames++;
+      const missing = !!sentinel && !sentinel.hidden;
+      if (missing && sentinel.getBoundingClientRect().bottom > list.getBoundingClientRect().top) {
+        rec.waitingMs += dt;
+        rec.waitingFrames++;
+      }
+      if (!rec.stop) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame((now) => {
+      previous = now;
+      requestAnimationFrame(frame);
+    });
+  });
+  const atFirst = () =>
+    h.page.evaluate(() => {
+      const list = document.querySelector('.messages') as HTMLElement;
+      const sentinel = list.querySelector('.older-sentinel') as HTMLElement | null;
+      return (!sentinel || sentinel.hidden) && list.scrollTop === 0;
+    });
+  const t0 = performance.now();
+  let presses = 0;
+  while (performance.now() - t0 < HOLD_MS) {
+    await h.page.keyboard.press('PageUp');
+    presses++;
+    if (presses % 10 === 0 && (await atFirst())) break;
+    const next = t0 + presses * KEY_REPEAT_MS - performance.now();
+    if (next > 0) await new Promise((r) => setTimeout(r, next));
+  }
+  return h.page.evaluate((p) => {
+    const w = window as any;
+    const rec = w.__pageUp;
+    rec.stop = true;
+    const list = document.querySelector('.messages') as HTMLElement;
+    const top = list.getBoundingClientRect().top;
+    const articles = Array.from(list.querySelectorAll(':scope > article'));
+    const onScreen = articles.findIndex((a) => a.getBoundingClientRect().bottom > top);
+    const firstId = articles[0]?.getAttribute('data-id') ?? '';
+    const index = Number(/\d+/.exec(firstId)?.[0] ?? 0) * 2 + (firstId.startsWith('a') ? 1 : 0);
+    return {
+      pageUpWaitingMs: rec.waitingMs,
+      pageUpWaitingFrames: rec.waitingFrames,
+      pageUpLongestFrameMs: rec.longestFrameMs,
+      pageUpLongFrames: rec.longFrames,
+      pageUpPresses: p,
+      pageUpLeft: index + Math.max(0, onScreen),
+    };
+  }, presses);
 }
 
 export async function benchHistory(opts: { runs: number }, log: (s: string) => void): Promise<{ figures: Figure[]; section: unknown }> {
@@ -305,7 +394,7 @@ export async function benchHistory(opts: { runs: number }, log: (s: string) => v
       const r = await openOnce(variant, messages);
       runs.push(r);
       log(
-        `history ${i + 1}/${opts.runs} ${variant.padEnd(5)}: painted ${r.paintedMs.toFixed(0)} ms (handler ${r.handlerMs.toFixed(0)}), idle ${r.idleMs.toFixed(0)} ms, ${r.nodes} nodes, heap ${r.heapMB.toFixed(1)} MB, renderer ${r.rendererMB.toFixed(0)} MB (all renderers: ${r.renderersMB.map((m) => m.toFixed(0)).join(' + ')}), to top ${r.toTopMs.toFixed(0)} ms, ${r.toTopBatches} batches (longest ${r.toTopLongestBatchMs.toFixed(0)} ms)`,
+        `history ${i + 1}/${opts.runs} ${variant.padEnd(5)}: painted ${r.paintedMs.toFixed(0)} ms (handler ${r.handlerMs.toFixed(0)}), idle ${r.idleMs.toFixed(0)} ms, ${r.nodes} nodes, heap ${r.heapMB.toFixed(1)} MB, renderer ${r.rendererMB.toFixed(0)} MB (all renderers: ${r.renderersMB.map((m) => m.toFixed(0)).join(' + ')}), to top ${r.toTopMs.toFixed(0)} ms, ${r.toTopBatches} batches (longest ${r.toTopLongestBatchMs.toFixed(0)} ms); Page Up held: waiting ${r.pageUpWaitingMs.toFixed(0)} ms in ${r.pageUpWaitingFrames} frames, longest frame ${r.pageUpLongestFrameMs.toFixed(0)} ms, ${r.pageUpLongFrames} over 50 ms, ${r.pageUpPresses} presses, ${r.pageUpLeft} messages left above`,
       );
     }
   }
@@ -361,6 +450,22 @@ export async function benchHistory(opts: { runs: number }, log: (s: string) => v
       chart: false,
       ...pair('toTopMs'),
     },
+    {
+      measure: `History: Page Up held from the bottom (30/s, ${HOLD_MS / 1000} s), time waiting at the top of what is rendered`,
+      unit: 'ms',
+      digits: 0,
+      better: 'lower',
+      chart: false,
+      ...pair('pageUpWaitingMs'),
+    },
+    {
+      measure: `History: Page Up held from the bottom (30/s, ${HOLD_MS / 1000} s), longest frame`,
+      unit: 'ms',
+      digits: 0,
+      better: 'lower',
+      chart: false,
+      ...pair('pageUpLongestFrameMs'),
+    },
   ];
   const medians = (variant: 'ours' | 'naive') =>
     Object.fromEntries(
@@ -378,6 +483,12 @@ export async function benchHistory(opts: { runs: number }, log: (s: string) => v
           'toTopMs',
           'toTopBatches',
           'toTopLongestBatchMs',
+          'pageUpWaitingMs',
+          'pageUpWaitingFrames',
+          'pageUpLongestFrameMs',
+          'pageUpLongFrames',
+          'pageUpPresses',
+          'pageUpLeft',
         ] as const
       ).map((k) => [k, median(of(variant, k))]),
     );

@@ -244,3 +244,100 @@ describe('history panel in headless Chromium', () => {
     }
   });
 });
+
+describe('a long conversation read back with Page Up, in headless Chromium', () => {
+  const h = new WebviewHarness();
+  before(() => h.start({ width: 420, height: 640 }));
+  after(() => h.stop());
+  const COUNT = 300;
+  const messages = Array.from({ length: COUNT }, (_, i) => ({
+    id: `m${i}`,
+    role: i % 2 ? ('assistant' as const) : ('user' as const),
+    text:
+      i % 2
+        ? Array.from({ length: 6 }, (_, p) => `Answer ${i}, paragraph ${p}: ${'words to read '.repeat(12)}`).join('\n\n')
+        : `Question ${i}?`,
+    state: 'done' as const,
+    seq: 0,
+  }));
+  const articles = () => h.page.locator('.messages > article').count();
+  const idlePeriods = (n: number) =>
+    h.page.evaluate(
+      (count) =>
+        new Promise<void>((resolve) => {
+          const next = (left: number) => (left ? requestIdleCallback(() => next(left - 1)) : resolve());
+          next(count);
+        }),
+      n,
+    );
+  /** Until a (smooth) scroll has ended: the same scroll position three frames in a row. */
+  const scrolled = () =>
+    h.page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const list = document.querySelector('.messages')!;
+          let last = -1;
+          let same = 0;
+          const frame = () => {
+            same = list.scrollTop === last ? same + 1 : 0;
+            last = list.scrollTop;
+            if (same >= 3) resolve();
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        }),
+    );
+  /** The first article on screen and its distance from the list's top edge. */
+  const reading = () =>
+    h.page.evaluate(() => {
+      const list = document.querySelector('.messages')!;
+      const top = list.getBoundingClientRect().top;
+      const first = Array.from(list.querySelectorAll(':scope > article')).find((a) => a.getBoundingClientRect().bottom > top)!;
+      return { id: first.getAttribute('data-id'), offset: Math.round(first.getBoundingClientRect().top - top) };
+    });
+
+  it('renders older messages ahead in idle time once the user scrolls up, up to a bound, and Page Up reaches the first', async () => {
+    await h.send({ type: 'snapshot', busy: false, model, messages });
+    await idlePeriods(3);
+    assert.equal(await articles(), 40, 'pinned to the newest, nothing is rendered ahead');
+
+    await h.page
+      .locator('.messages > article')
+      .last()
+      .locator('.markdown')
+      .click({ position: { x: 5, y: 5 } });
+    // Far from the top nothing is needed yet; within the bound of screens it is.
+    for (let i = 0; (await articles()) === 40; i++) {
+      assert.ok(i < 100, 'older messages come in before the top of the rendered ones is reached');
+      await h.page.keyboard.press('PageUp');
+      await scrolled();
+    }
+    const before = await reading();
+    // Rendering ahead stops at its bound: the count settles while the user does nothing.
+    let settled = await articles();
+    for (;;) {
+      await idlePeriods(3);
+      const now = await articles();
+      if (now === settled) break;
+      settled = now;
+    }
+    assert.ok(settled > 40 && settled < COUNT, `rendered ahead, but not everything (${settled} of ${COUNT})`);
+    assert.deepEqual(await reading(), before, 'what the user reads stayed where it was');
+
+    let presses = 0;
+    const atFirst = () =>
+      h.page.evaluate(() => !!document.querySelector('article[data-id="m0"]') && document.querySelector('.messages')!.scrollTop === 0);
+    while (!(await atFirst())) {
+      assert.ok(presses++ < 2_000, 'Page Up reaches the first message');
+      await h.page.keyboard.press('PageUp');
+    }
+    assert.equal(await articles(), COUNT);
+    const order = await h.page.$$eval('.messages > article', (all) => all.map((a) => Number(a.getAttribute('data-id')!.slice(1))));
+    assert.deepEqual(
+      order,
+      messages.map((_, i) => i),
+      'in order',
+    );
+    await h.page.screenshot({ path: join(shots, 'history-page-up-top.png') });
+  });
+});

@@ -20,7 +20,7 @@ export interface MessageListOptions {
  * scrolls up; pinning is decided only from the user's own input, never from scroll events we caused.
  *
  * Only the newest items are rendered when a conversation opens; older ones stay as snapshots until the
- * user scrolls up to them (`OlderMessages`). Live updates always target the newest items, which are rendered;
+ * user scrolls up towards them (`OlderMessages`, which then renders them ahead in idle time). Live updates always target the newest items, which are rendered;
  * the few that name an older one update its snapshot instead.
  */
 export class MessageList {
@@ -57,6 +57,7 @@ export class MessageList {
         for (const e of elements) this.keeper.observe(e);
         this.keeper.remember(reading);
       },
+      () => !this.pinned,
     );
     const unpinIfAway = () => {
       this.pinned = this.distanceFromBottom() <= 2;
@@ -69,7 +70,11 @@ export class MessageList {
       },
       { passive: true },
     );
-    this.element.addEventListener('keydown', (e) => {
+    // Keys scroll the list also when focus is on the page itself (after a click on a message's text, which
+    // is not focusable): their events then go to the body, not to the list.
+    document.addEventListener('keydown', (e) => {
+      if (e.target !== document.body && !(e.target instanceof Node && this.element.contains(e.target))) return;
+      if (!this.element.checkVisibility()) return;
       if (['PageUp', 'Home', 'ArrowUp'].includes(e.key)) this.pinned = false;
       else if (['PageDown', 'End', 'ArrowDown'].includes(e.key)) requestAnimationFrame(unpinIfAway);
     });
