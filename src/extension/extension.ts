@@ -9,6 +9,7 @@ import { DisposableStore, type IDisposable } from '../shared/disposable';
 import { ChatViewProvider } from './view/chatViewProvider';
 import { MessageRouter } from './view/messageRouter';
 import { ChatController } from './chat/chatController';
+import { batchedPost } from './chat/batchedPost';
 import { SetupController } from './view/setupController';
 import { ModelStatusBar } from './view/modelStatusBar';
 import { registerViewActions } from './view/viewActions';
@@ -18,6 +19,7 @@ import { ContextController, registerContextCommands } from './context/contextCon
 import { readInstructions } from './context/instructionFiles';
 import { McpHost } from './mcp/mcpHost';
 import { createApiKeys, registerCommands } from './commands/commands';
+import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
 
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
@@ -47,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const mcp = disposables.add(new McpHost(context, log, settings));
   const router = new MessageRouter(log);
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
-  const post = (message: HostToWebview) => view.post(message);
+  const post = batchedPost((message: HostToWebview) => view.post(message));
   const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState }));
   const sessions = disposables.add(
     new ChatSessions({
@@ -91,6 +93,8 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     contextChips.registerMessages(router),
   );
   add(registerViewActions(router, { log, post, openToolResult: (fileId) => mcp.openFullResult(fileId) }));
+  // After the chat's `ready`: a reloaded view gets its open forms back after the conversation they belong in.
+  add(mcp.elicitations.attach({ post, sessions, router }));
   add(
     history.followSessions(),
     view.onDidBecomeVisible(() => chat.showAgain()),
@@ -98,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   add(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view));
   add(...registerContextCommands(contextChips, revealChat));
   add(...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged }));
+  add(...registerConversationCommands({ sessions, store, history, log, revealChat }));
   add(
     vscode.commands.registerCommand('modelChat.focusChat', async () => {
       await revealChat();

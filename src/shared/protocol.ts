@@ -146,6 +146,48 @@ export type SetupState =
   | { state: 'noModels'; endpoint: string; url: string; kind: 'ollama' | 'openai' }
   | { state: 'ready'; endpoint: string; model: string; activeFile?: string };
 
+/**
+ * One field of an MCP elicitation form: the spec's primitive schemas (string with a format, number or integer
+ * with bounds, boolean, single select as `enum` or `oneOf`, multi select as an array of `enum` or `anyOf`).
+ */
+export interface ElicitationField {
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array';
+  title?: string;
+  description?: string;
+  format?: 'email' | 'uri' | 'date' | 'date-time';
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  enum?: string[];
+  /** Titles for `enum`, in its order (the older spelling of a titled single select). */
+  enumNames?: string[];
+  oneOf?: Array<{ const: string; title: string }>;
+  items?: { type?: 'string'; enum?: string[]; anyOf?: Array<{ const: string; title: string }> };
+  minItems?: number;
+  maxItems?: number;
+  default?: string | number | boolean | string[];
+}
+
+/** A server asks the user for input while one of its tools runs (`elicitation/create`). */
+export interface ElicitationRequest {
+  /** Ours, not the server's: what the page's answer names. */
+  id: string;
+  server: string;
+  /** The tool card whose call the request came during; absent when that cannot be told (it shows on its own). */
+  cardId?: string;
+  /** The conversation it shows in: the card's, or the one on screen when it came. */
+  conversationId?: string;
+  message: string;
+  /** Form mode: the fields asked for. */
+  requestedSchema?: { type: 'object'; properties: Record<string, ElicitationField>; required?: string[] };
+  /** URL mode: the page the server wants opened, only once the user agrees. */
+  url?: string;
+}
+
+export type ElicitationAction = 'accept' | 'decline' | 'cancel';
+export type ElicitationValue = string | number | boolean | string[];
+
 /** How a streamed message ends: carried by its last delta. */
 export interface MessageEnd {
   state: MessageState;
@@ -203,7 +245,17 @@ export type HostToWebview =
   | { type: 'history'; items: HistoryItem[]; query: string; activeId?: string }
   | { type: 'setup'; setup: SetupState }
   /** A short message at the bottom of the chat, optionally with one action (e.g. Undo). */
-  | { type: 'notice'; text: string; action?: { label: string; id: string } };
+  | { type: 'notice'; text: string; action?: { label: string; id: string } }
+  /** A server's form (or page to open) for the user, shown next to the tool card that caused it. */
+  | { type: 'elicitation'; request: ElicitationRequest }
+  /** The request is answered, or cancelled (Stop, a timeout, its tool call ended): the form goes. */
+  | { type: 'elicitationDone'; id: string; action: ElicitationAction }
+  /**
+   * Several messages posted in one go, handled in order. In the editor each post costs a hop through the
+   * extension host's connection, and small ones in quick succession are held back for a round trip each:
+   * the start of a turn (question, answer, busy, context) goes as one, so the first token is not behind it.
+   */
+  | { type: 'batch'; messages: HostToWebview[] };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -243,7 +295,9 @@ export type WebviewToHost =
   /** Asks the model to go on with an answer it was cut off in (`cut: 'length'`). */
   | { type: 'continue'; id: string }
   /** A button of the empty state (the same actions as under an error). */
-  | { type: 'setupAction'; action: ErrorAction };
+  | { type: 'setupAction'; action: ErrorAction }
+  /** The user's answer to an `elicitation` request: values only with accept, typed as its fields are. */
+  | { type: 'elicitationAnswer'; id: string; action: ElicitationAction; content?: Record<string, ElicitationValue> };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
 export const MAX_WEBVIEW_TEXT = 1_000_000;
@@ -279,7 +333,30 @@ const checks: Record<WebviewToHost['type'], Check> = {
   copyMessage: (m) => isStr(m.id, 200),
   continue: (m) => isStr(m.id, 200),
   setupAction: (m) => isAction(m.action),
+  elicitationAnswer: (m) =>
+    isStr(m.id, 200) &&
+    (m.action === 'accept' || m.action === 'decline' || m.action === 'cancel') &&
+    (m.content === undefined || (m.action === 'accept' && isElicitationContent(m.content))),
 };
+
+/** A form has a few fields; these bounds are far above any real one and far below what could hurt. */
+const MAX_ELICITATION_FIELDS = 100;
+const MAX_ELICITATION_CHOICES = 100;
+function isElicitationContent(c: unknown): boolean {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+  const entries = Object.entries(c);
+  return (
+    entries.length <= MAX_ELICITATION_FIELDS &&
+    entries.every(
+      ([key, v]) =>
+        key.length <= 200 &&
+        (isStr(v, 100_000) ||
+          (typeof v === 'number' && Number.isFinite(v)) ||
+          typeof v === 'boolean' ||
+          (Array.isArray(v) && v.length <= MAX_ELICITATION_CHOICES && v.every((x) => isStr(x, 1000)))),
+    )
+  );
+}
 
 const ACTION_KINDS: readonly ErrorAction['kind'][] = ['openSettings', 'showLog', 'pullModel', 'selectModel', 'retry', 'setApiKey'];
 function isAction(a: unknown): boolean {

@@ -13,6 +13,8 @@ export const TIMEOUTS = {
   modelListMs: 8_000,
   /** A small response read whole (a model list, a capability look-up): request to last byte. */
   smallResponseMs: 10_000,
+  /** A server's form (MCP elicitation) left unanswered: cancelled, so the tool that asked can go on. */
+  elicitationMs: 10 * 60_000,
   /** The setup check when the view opens (is the server there, is the model installed). */
   setupCheckMs: 10_000,
 } as const;

@@ -90,6 +90,7 @@ export class ToolCalls {
       const result = await support.run(call, {
         signal: own.signal,
         cancel: () => own.abort(),
+        cardId: item.id,
         // A progress message is a status line: a server sending megabytes in each would flood the view and the history.
         onProgress: (progress, total, message) =>
           update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),

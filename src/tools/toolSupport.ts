@@ -30,6 +30,8 @@ export interface ToolCallOptions {
   /** Aborts `signal`: for a Cancel the host offers itself (e.g. in VS Code's progress notification). */
   cancel(): void;
   onProgress(progress: number, total?: number, message?: string): void;
+  /** The card the call shows as: what a server's request during the call (a form) is shown next to. */
+  cardId?: string;
 }
 
 /**

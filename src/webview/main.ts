@@ -11,6 +11,7 @@ import { connectHost } from './hostApi';
 import { createMarkdown } from './markdown/markdown';
 import { MessageList } from './messages/messageList';
 import { NoticeBar } from './panels/noticeBar';
+import { ElicitationForms } from './messages/elicitationForm';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -113,6 +114,11 @@ const notice = new NoticeBar(
   },
 );
 
+// A server's forms go next to the tool card that asked, inside the message list.
+const elicitations = new ElicitationForms(list.element, (id, action, content) =>
+  host.post({ type: 'elicitationAnswer', id, action, ...(content ? { content } : {}) }),
+);
+
 body.append(list.element, historyPanel.element);
 app.append(header.element, body, notice.element, composer.element);
 
@@ -127,8 +133,9 @@ acceptFileDrops(document.body, composer.element, {
   unreadable: () => notice.show('Those files could not be read. Drag them from the Explorer or an editor tab, holding Shift.'),
 });
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const message = event.data;
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => handle(event.data));
+
+function handle(message: HostToWebview): void {
   if (typeof message === 'string') {
     const delta = decodeDelta(message);
     if (delta) list.applyStreamingDelta(delta);
@@ -138,6 +145,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'snapshot':
       list.setBusy(message.busy);
       list.reset(message.messages);
+      elicitations.showConversation(message.conversationId);
       {
         // An edit that was open when the view was hidden (and so reloaded) comes back with its text.
         const editing = host.state().editing;
@@ -181,8 +189,15 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       return emptyState.show(message.setup);
     case 'notice':
       return notice.show(message.text, message.action);
+    case 'elicitation':
+      return elicitations.show(message.request);
+    case 'elicitationDone':
+      return elicitations.done(message.id);
+    case 'batch':
+      for (const m of message.messages) handle(m);
+      return;
   }
-});
+}
 
 // Links open through the host, never by navigating the webview nor by VS Code's own handler.
 routeLinksToHost((href) => host.post({ type: 'openLink', href }));

@@ -12,7 +12,9 @@ import { freePort } from '../fakes/ports';
 
 const repo = join(__dirname, '..', '..');
 
+/** The .vsix `npm run package` made, or the one MODEL_CHAT_VSIX names (a build measured without touching the repo's). */
 export function packagedVsix(): string {
+  if (process.env.MODEL_CHAT_VSIX) return process.env.MODEL_CHAT_VSIX;
   const found = readdirSync(repo)
     .filter((f) => /^model-chat-.*\.vsix$/.test(f))
     .sort();
@@ -28,8 +30,15 @@ export class CodeServer {
   readonly workspace = join(this.dir, 'workspace');
   private log = '';
 
-  /** `trusted: false` opens the folder in Restricted Mode (workspace trust on, no startup prompt). */
-  async start(settings: Record<string, unknown>, files: Record<string, string> = {}, { trusted = true } = {}): Promise<void> {
+  /**
+   * `trusted: false` opens the folder in Restricted Mode (workspace trust on, no startup prompt); `alsoInstall`
+   * installs more packaged extensions beside ours (bench/editorFirstToken.ts: its minimal baseline).
+   */
+  async start(
+    settings: Record<string, unknown>,
+    files: Record<string, string> = {},
+    { trusted = true, alsoInstall = [] as string[] } = {},
+  ): Promise<void> {
     const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -64,10 +73,11 @@ export class CodeServer {
         2,
       ),
     );
-    execFileSync(bin, ['--install-extension', packagedVsix(), '--extensions-dir', extensions, '--user-data-dir', userData], {
-      env,
-      stdio: 'pipe',
-    });
+    for (const vsix of [packagedVsix(), ...alsoInstall])
+      execFileSync(bin, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], {
+        env,
+        stdio: 'pipe',
+      });
 
     const port = await freePort();
     this.proc = spawn(

@@ -85,6 +85,11 @@ export class PacedOllama extends LoopbackServer {
         }),
       );
     }
+    if (req.method === 'POST' && path === '/api/show') {
+      // As Ollama answers it: a model that can use tools (the extension asks before each turn, then caches).
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify({ details: {}, model_info: {}, capabilities: ['completion', 'tools'] }));
+    }
     if (req.method !== 'POST' || path !== '/api/chat') {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       return void res.end('{"error":"404 page not found"}');

@@ -11,6 +11,7 @@ import { McpToolSupport } from '../../tools/mcp/mcpToolSupport';
 import type { Settings } from '../settings/settings';
 import { readWorkspaceFile } from '../workspaceFile';
 import { Disposable } from '../../shared/disposable';
+import { Elicitations } from './elicitation';
 
 /** A hand-written mcp.json is a few KiB; anything near this is not one. */
 const MAX_MCP_JSON_BYTES = 1024 * 1024;
@@ -25,6 +26,8 @@ const ALWAYS_KEY = 'modelChat.tools.alwaysAllowed';
 export class McpHost extends Disposable {
   readonly connections: McpConnections;
   readonly tools: ToolSupport;
+  /** Servers' forms in the chat; `attach` it to the view. */
+  readonly elicitations: Elicitations;
   private loaded: Promise<void> | undefined;
   private readonly inputs: McpInputStore;
   private readonly resultFiles: ToolResultFiles;
@@ -45,11 +48,17 @@ export class McpHost extends Disposable {
       workspace: () => (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString(),
       prompt: (input, owner) => this.promptInput(input, owner),
     });
+    this.elicitations = new Elicitations({
+      runningCalls: (server) => support.runningCalls(server),
+      openExternal: async (url) => vscode.env.openExternal(vscode.Uri.parse(url, true)),
+      log,
+    });
     this.connections = new McpConnections([], {
       logger: log,
       clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') },
+      elicit: this.elicitations.elicit,
     });
-    const support = new McpToolSupport(this.connections, {
+    const support: McpToolSupport = new McpToolSupport(this.connections, {
       approval: () => settings.toolApproval(),
       timeoutMs: () => settings.toolTimeoutMs(),
       alwaysAllowed: () => new Set(context.workspaceState.get<string[]>(ALWAYS_KEY, [])),

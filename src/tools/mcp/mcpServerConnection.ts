@@ -136,7 +136,8 @@ export class ServerConnection {
     const client: Client = new (mcpSdk().Client)(this.deps.clientInfo, {
       // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out, as a form
       // shown with its defaults and submitted untouched would.
-      capabilities: elicit ? { elicitation: { form: { applyDefaults: true } } } : {},
+      // url: a page the server wants the user to visit (sign-in, payment), opened only once the user agrees.
+      capabilities: elicit ? { elicitation: { form: { applyDefaults: true }, url: {} } } : {},
       listChanged: {
         tools: {
           // The SDK's own refresh fetches only the first page; this one fetches them all. The SDK still

@@ -1,5 +1,5 @@
 import type { ToolCall } from '../../streaming/providers/events';
-import { race } from '../../shared/abort';
+import { ChildAbort, race } from '../../shared/abort';
 import type { ToolDescriptor, ToolCallOptions, ToolRunResult, ToolSupport } from '../toolSupport';
 import { approvalKey, needsApproval, type ApprovalSetting } from '../approval';
 import type { McpConnections } from './mcpConnections';
@@ -24,8 +24,18 @@ export interface McpToolSupportOptions {
   ): Promise<T>;
 }
 
+/** A tool call in progress: a server's request that comes while it runs (a form) belongs to it. */
+export interface RunningToolCall {
+  server: string;
+  cardId?: string;
+  /** Aborts when the call ends, however it ends (result, Stop, Cancel, timeout). */
+  ended: AbortSignal;
+}
+
 /** The chat session's view of MCP: every connected server's tools, the approval policy, runTool. */
 export class McpToolSupport implements ToolSupport {
+  private readonly running = new Set<RunningToolCall>();
+
   constructor(
     private readonly connections: McpConnections,
     private readonly options: McpToolSupportOptions,
@@ -54,7 +64,26 @@ export class McpToolSupport implements ToolSupport {
     if (mcp) this.options.rememberAlwaysAllowed(approvalKey(mcp));
   }
 
-  async run(call: ToolCall, { signal, cancel, onProgress }: ToolCallOptions): Promise<ToolRunResult> {
+  /** The calls of `server` running now, in every conversation. */
+  runningCalls(server: string): RunningToolCall[] {
+    return [...this.running].filter((c) => c.server === server);
+  }
+
+  async run(call: ToolCall, options: ToolCallOptions): Promise<ToolRunResult> {
+    const server = this.connections.findTool(call.name)?.server;
+    if (server === undefined) return this.runOne(call, options);
+    const ended = new ChildAbort(options.signal);
+    const running: RunningToolCall = { server, cardId: options.cardId, ended: ended.signal };
+    this.running.add(running);
+    try {
+      return await this.runOne(call, options);
+    } finally {
+      this.running.delete(running);
+      ended.abort();
+    }
+  }
+
+  private async runOne(call: ToolCall, { signal, cancel, onProgress }: ToolCallOptions): Promise<ToolRunResult> {
     const go = (progress: typeof onProgress) =>
       runTool(this.connections, call, {
         signal,

@@ -8,6 +8,7 @@ import type {
   MessageState,
 } from '../../shared/protocol';
 import { decorateCodeBlocks, type CodeActions } from '../markdown/codeBlocks';
+import { FinishedMarkdownView } from '../markdown/finishedView';
 import { IncrementalMarkdownView } from '../markdown/incrementalView';
 import type { Markdown, MarkdownView } from '../markdown/markdown';
 import { messageContextChips } from './messageContextChips';
@@ -15,6 +16,7 @@ import { MessageEditor } from './messageEditor';
 import { MessageToolbar, type MessageActions } from './messageToolbar';
 import { ThinkingView } from './thinkingView';
 import { cutNote, sourcesList } from './answerNotes';
+import { metricsText } from '../../shared/metricsText';
 
 export type { MessageActions } from './messageToolbar';
 
@@ -50,6 +52,8 @@ export class MessageView {
     private readonly ctx: MessageContext,
     readonly id: string,
     readonly role: MessageSnapshot['role'],
+    /** The message arrives complete (from history): its text is rendered once, without the streaming machinery. */
+    complete = false,
   ) {
     this.element = document.createElement('article');
     this.element.dataset.role = role;
@@ -73,12 +77,15 @@ export class MessageView {
       });
       this.element.append(this.toolbar.element);
     }
-    this.markdown = new IncrementalMarkdownView(ctx.md, this.body, (elements) => decorateCodeBlocks(elements, ctx.code));
+    const decorate = (elements: Element[]) => decorateCodeBlocks(elements, ctx.code);
+    this.markdown = complete
+      ? new FinishedMarkdownView(ctx.md, this.body, decorate)
+      : new IncrementalMarkdownView(ctx.md, this.body, decorate);
     this.seq = 0;
   }
 
   static from(ctx: MessageContext, snapshot: MessageSnapshot): MessageView {
-    const view = new MessageView(ctx, snapshot.id, snapshot.role);
+    const view = new MessageView(ctx, snapshot.id, snapshot.role, snapshot.state !== 'streaming');
     view.markdown.append(snapshot.text);
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
@@ -208,17 +215,11 @@ export class MessageView {
   }
 
   private showMetrics(m: AnswerMetrics): void {
-    const parts: string[] = [];
-    if (m.firstTokenMs !== undefined) parts.push(`${(m.firstTokenMs / 1000).toFixed(m.firstTokenMs < 10_000 ? 2 : 1)} s to first token`);
-    if (m.tokensPerSecond !== undefined) parts.push(`${m.tokensPerSecond.toFixed(1)} tokens/s`);
-    if (m.promptTokens !== undefined || m.completionTokens !== undefined)
-      parts.push(`${m.promptTokens ?? '?'} in · ${m.completionTokens ?? '?'} out`);
-    if (m.contextUsed !== undefined)
-      parts.push(`${m.contextUsed > 0 && m.contextUsed < 0.01 ? '<1' : Math.round(m.contextUsed * 100)}% of context`);
-    if (!parts.length) return;
+    const text = metricsText(m);
+    if (!text) return;
     const line = document.createElement('div');
     line.className = 'metrics';
-    line.textContent = parts.join(' · ');
+    line.textContent = text;
     this.element.append(line);
   }
 
