@@ -1,19 +1,15 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { HostToWebview } from '../shared/protocol';
 import type { EndpointConfig } from '../streaming/providers/provider';
-import { ChatSessions } from '../streaming/chat/chatSessions';
 import { ConversationStore } from '../history/conversationStore';
 import { createProvider } from '../streaming/providers/createProvider';
 import { DisposableStore, type IDisposable } from '../shared/disposable';
 import { ChatViewProvider } from './view/chatViewProvider';
 import { MessageRouter } from './view/messageRouter';
-import { ChatController } from './chat/chatController';
-import { batchedPost } from './chat/batchedPost';
-import { SetupController } from './view/setupController';
 import { ModelStatusBar } from './view/modelStatusBar';
-import { registerViewActions } from './view/viewActions';
-import { HistoryController } from './history/historyController';
+import { ChatSurfaces } from './view/chatSurfaces';
+import { createChatSurface, type SurfaceShared } from './view/chatSurface';
+import { ChatPanels } from './view/chatPanels';
 import { reportProblems, restoreLatest } from './history/restoreLatest';
 import { ContextController, registerContextCommands } from './context/contextController';
 import { readInstructions } from './context/instructionFiles';
@@ -49,61 +45,65 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const mcp = disposables.add(new McpHost(context, log, settings));
   const router = new MessageRouter(log);
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
-  const post = batchedPost((message: HostToWebview) => view.post(message));
   const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState }));
-  const sessions = disposables.add(
-    new ChatSessions({
+  const surfaces = new ChatSurfaces();
+  const shared: SurfaceShared = {
+    log,
+    store,
+    surfaces,
+    session: {
       config: () => settings.session(),
       providerFor,
       tools: mcp.tools,
-      persist: store,
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
-      post,
-      log,
-    }),
-  );
-  const history = new HistoryController({
-    store,
-    sessions,
-    post,
-    log,
+    },
+    setup: { config: () => settings.session(), providerFor },
+    contextChips,
+    limitTokens: () => settings.session().contextTokens,
+    openToolResult: (fileId) => mcp.openFullResult(fileId),
     reportProblems: (problems) => reportProblems(problems, log),
     ask: (message, ...choices) => Promise.resolve(vscode.window.showWarningMessage(message, ...choices)),
     limitBytes: () => Math.max(1, vscode.workspace.getConfiguration('modelChat').get<number>('history.maxStorageMB', 200)) * 1024 * 1024,
     openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
-  });
-  const limitTokens = () => settings.session().contextTokens;
-  const chat = disposables.add(new ChatController({ sessions, context: contextChips, store, limitTokens, post, log }));
-  const setup = disposables.add(new SetupController({ config: () => settings.session(), providerFor, sessions, post, log }));
-  const statusBar = disposables.add(new ModelStatusBar(sessions));
-  const onModelChanged = () => {
-    void setup.check();
-    statusBar.refresh();
-    chat.modelChanged();
+    // The history list of any surface opens conversations in new tabs (the panels are made below).
+    openInEditor: (conversation) => panels.open(conversation),
   };
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
   };
-
-  // `ready` goes to all three, in this order: the empty state, the conversation, the context bar.
-  add(
-    setup.registerMessages(router),
-    chat.registerMessages(router),
-    history.registerMessages(router),
-    contextChips.registerMessages(router),
+  const sidebar = disposables.add(
+    createChatSurface(shared, {
+      router,
+      post: (m) => view.post(m),
+      onDidBecomeVisible: view.onDidBecomeVisible,
+      reveal: () => void revealChat(),
+    }),
   );
-  add(registerViewActions(router, { log, post, openToolResult: (fileId) => mcp.openFullResult(fileId) }));
+  const { sessions, history, post } = sidebar;
+  const panels = disposables.add(
+    new ChatPanels({
+      extensionUri: context.extensionUri,
+      log,
+      store,
+      surfaces,
+      createSurface: (target) => createChatSurface(shared, target),
+    }),
+  );
+  const statusBar = disposables.add(new ModelStatusBar(sessions));
+  const onModelChanged = () => {
+    statusBar.refresh();
+    surfaces.modelChanged();
+  };
+
   // After the chat's `ready`: a reloaded view gets its open forms back after the conversation they belong in.
   add(mcp.elicitations.attach({ post, sessions, router }));
-  add(
-    history.followSessions(),
-    view.onDidBecomeVisible(() => chat.showAgain()),
-  );
   add(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view));
+  add(vscode.window.registerWebviewPanelSerializer(ChatPanels.viewType, panels));
   add(...registerContextCommands(contextChips, revealChat));
   add(...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged }));
   add(...registerConversationCommands({ sessions, store, history, log, revealChat }));
   add(
+    vscode.commands.registerCommand('modelChat.openChatInEditor', () => panels.open()),
     vscode.commands.registerCommand('modelChat.focusChat', async () => {
       await revealChat();
       post({ type: 'focusInput' });
@@ -114,10 +114,10 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     ),
   );
   shutdown = () => Promise.all([store.dispose(), mcp.dispose()]);
-  void restoreLatest(store, sessions, log);
+  void restoreLatest(store, sessions, log, () => surfaces.inUse());
   log.info('Model Chat activated');
   return {
-    isAnswering: () => sessions.active.busy || sessions.backgroundIds().length > 0,
+    isAnswering: () => surfaces.anyAnswering(),
     isWaitingForApproval: () => sessions.active.snapshot().messages.some((m) => m.tool?.state === 'pending'),
   };
 }

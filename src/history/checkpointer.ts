@@ -148,6 +148,19 @@ export class Checkpointer {
     }
   }
 
+  /**
+   * The conversation goes on under another id (this window's copy of it). Its slot moves along, pending
+   * state and waiters included, so a state handed in before the move cannot land after a newer one.
+   */
+  move(from: string, to: string, title: string): void {
+    const slot = this.slots.get(from);
+    if (!slot || this.slots.has(to)) return;
+    this.slots.delete(from);
+    slot.id = to;
+    if (slot.live) slot.live = { ...slot.live, id: to, title };
+    this.slots.set(to, slot);
+  }
+
   /** Takes a new state for the conversation's slot; undefined when it must be ignored. */
   private accept(conversation: Conversation, stamp: boolean): Slot | undefined {
     assertId(conversation.id);

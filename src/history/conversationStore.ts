@@ -19,7 +19,8 @@
  * Two windows with no folder open share one directory. A write holds the file's lock (`fileLock.ts`) while it
  * checks that the file is still the one this process last read or wrote (its `writeId`); if another process
  * wrote it since, the two versions are merged when one extends the other, and otherwise ours becomes a new
- * conversation, "<title> (other window)", which this process's later writes of it go to.
+ * conversation, "<title> (other window)", which this process's later writes of it go to; `onDidFork` tells
+ * the host, which goes on under the copy's id.
  *
  * No `vscode` here: the host adapts this to its UI.
  */
@@ -41,7 +42,8 @@ import { ConversationIndex, type ConversationSummary } from './conversationIndex
 import { mergeConversations } from './conversationMerge';
 import { matchConversation, queryPattern, type SearchHit } from './conversationSearch';
 import { Mutex } from './serial';
-import type { ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreProblem } from './storeTypes';
+import type { ConversationFork, ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreProblem } from './storeTypes';
+import { Emitter } from '../shared/event';
 import { silentLogger, type Logger } from '../shared/log';
 
 export class ConversationStore {
@@ -58,6 +60,13 @@ export class ConversationStore {
   private readonly bases = new Map<string, { writeId: string; stamp: Stamp; rev: number }>();
   /** Conversations whose writes go to a copy since another window took them elsewhere: host id → copy. */
   private readonly forks = new Map<string, { id: string; title: string }>();
+  private readonly didFork = new Emitter<ConversationFork>();
+  /**
+   * A conversation written through `checkpoint`/`flush` went on as a copy (see the header). Fired once the
+   * copy is on disk; its pending state already moved to the copy's id, so the host should write it under
+   * that id from now on, and show the other window's version under the old one.
+   */
+  readonly onDidFork = this.didFork.event;
 
   constructor(private readonly opts: ConversationStoreOptions) {
     this.dir = opts.dir;
@@ -124,6 +133,16 @@ export class ConversationStore {
       this.opts.onWrite?.({ id: written.id, revision, bytes: stamp.size, conversation: written });
     } catch (err) {
       this.log.warn(`Conversation store: onWrite threw: ${errorText(err)}`);
+    }
+    if (written.id !== ours.id) this.forked({ from: conversation.id, to: written.id, title: titleOf(written) });
+  }
+
+  private forked(fork: ConversationFork): void {
+    this.writes.move(fork.from, fork.to, fork.title);
+    try {
+      this.didFork.fire(fork);
+    } catch (err) {
+      this.log.warn(`Conversation store: an onDidFork listener threw: ${errorText(err)}`);
     }
   }
 
@@ -201,10 +220,10 @@ export class ConversationStore {
   private liveOf(id: string): Conversation | undefined {
     if (this.forks.has(id)) return undefined;
     for (const [hostId, copy] of this.forks) {
-      if (copy.id !== id) continue;
-      const live = this.writes.live(hostId);
-      return live && { ...live, ...copy };
+      const live = copy.id === id ? this.writes.live(hostId) : undefined;
+      if (live) return { ...live, ...copy };
     }
+    // A host that heard of the fork writes its copy under the copy's own id.
     return this.writes.live(id);
   }
 
@@ -244,9 +263,18 @@ export class ConversationStore {
   /**
    * One conversation, or undefined if there is none with that id (or it was unreadable: see `problems`).
    * What was under way when the editor stopped comes back cut off: streaming answers `interrupted`, tool
-   * calls that were waiting or running `cancelled` (see `markInterrupted`).
+   * calls that were waiting or running `cancelled` (see `markInterrupted`). Loading the id a fork left behind
+   * (`onDidFork`'s `from`) opens the other window's version: this window's later writes of that id go to it.
    */
   load(id: string): Promise<LoadResult> {
+    return this.read(id, true);
+  }
+
+  /**
+   * `load`; `opens`: the host opens it, so when this window's writes of `id` went to a copy, from now on
+   * they are of the version read here (the other window's), and go to its own file again.
+   */
+  private read(id: string, opens: boolean): Promise<LoadResult> {
     assertId(id);
     return this.mutex.run(async () => {
       const problems = this.takeUnreported();
@@ -255,8 +283,9 @@ export class ConversationStore {
       if (this.writes.isDeleted(id)) return { conversation: undefined, problems };
       const { conversation, stamp, rev, writeId, problem } = await this.files.readConversation(id);
       if (problem) problems.push(problem);
+      const reopened = opens && conversation !== undefined && this.forks.delete(id);
       // What the host now holds: its next write may go over this version, and merges with any other.
-      if (conversation && stamp && writeId && !this.bases.has(id)) this.bases.set(id, { writeId, stamp, rev: rev ?? 0 });
+      if (conversation && stamp && writeId && (reopened || !this.bases.has(id))) this.bases.set(id, { writeId, stamp, rev: rev ?? 0 });
       if (!conversation && problem?.kind !== 'newerVersion') this.index.forget(id);
       return { conversation: conversation && markInterrupted(conversation), problems };
     });
@@ -275,7 +304,7 @@ export class ConversationStore {
     }
     let conversation: Conversation | undefined = this.forks.has(id) ? undefined : this.writes.live(id);
     if (!conversation) {
-      const loaded = await this.load(id);
+      const loaded = await this.read(id, false);
       this.unreported.push(...loaded.problems);
       conversation = loaded.conversation;
     }
@@ -370,7 +399,7 @@ export class ConversationStore {
     for (const summary of conversations) {
       // A newer query replaces this one: stop reading files for it.
       signal?.throwIfAborted();
-      const loaded = await this.load(summary.id);
+      const loaded = await this.read(summary.id, false);
       problems.push(...loaded.problems);
       if (!loaded.conversation) continue;
       const { inTitle, matches } = matchConversation(loaded.conversation, pattern);
@@ -399,6 +428,7 @@ export class ConversationStore {
     } finally {
       this.disposed = true;
       this.writes.dispose();
+      this.didFork.dispose();
     }
   }
 

@@ -40,6 +40,16 @@ export interface WriteEvent {
   conversation: Conversation;
 }
 
+/** This window's version of a conversation went on as a copy, because another window wrote a different one under its id. */
+export interface ConversationFork {
+  /** The id this window wrote it under; its file now holds the other window's version. */
+  from: string;
+  /** The copy's id, where this window's version and its later writes are. */
+  to: string;
+  /** The copy's title: "<title> (other window)". */
+  title: string;
+}
+
 export interface ConversationStoreOptions {
   dir: string;
   /** `now()` must be epoch ms (timestamps and the checkpoint interval). Default: Date.now and real timers. */

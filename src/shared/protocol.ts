@@ -276,6 +276,8 @@ export type WebviewToHost =
   /** Asks for the history list; an empty query lists everything. */
   | { type: 'history'; query: string }
   | { type: 'openConversation'; id: string }
+  /** The history list's "Open in editor": the conversation in a new editor tab (moved there if shown here). */
+  | { type: 'openInEditor'; id: string }
   | { type: 'renameConversation'; id: string; title: string }
   | { type: 'deleteConversation'; id: string }
   /** The action of the last `notice` (Undo a delete, …). */
@@ -321,6 +323,7 @@ const checks: Record<WebviewToHost['type'], Check> = {
   log: (m) => (m.level === 'info' || m.level === 'warn' || m.level === 'error') && isStr(m.message, 10_000),
   history: (m) => isStr(m.query, 1000),
   openConversation: (m) => isStr(m.id, 200),
+  openInEditor: (m) => isStr(m.id, 200),
   renameConversation: (m) => isStr(m.id, 200) && isStr(m.title, 500) && m.title.trim().length > 0,
   deleteConversation: (m) => isStr(m.id, 200),
   noticeAction: (m) => isStr(m.id, 200),

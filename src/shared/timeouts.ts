@@ -3,7 +3,7 @@
  * override some (modelChat.tools.timeoutSeconds); callers and tests may pass their own.
  */
 export const TIMEOUTS = {
-  /** A tool call without a result or a progress notification. */
+  /** A tool call without a result or a progress notification; a server's form open for it stops this clock. */
   toolCallMs: 60_000,
   /** One tool call, progress or not: a server reporting progress forever must not hold the turn forever. */
   toolLifetimeMs: 30 * 60_000,

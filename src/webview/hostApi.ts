@@ -14,6 +14,8 @@ export interface PageState {
   sent?: string[];
   /** An inline edit of an earlier question that was open (the view reloads whenever it is hidden). */
   editing?: { id: string; text: string };
+  /** The conversation shown (an editor tab's serializer reopens it after a window reload). */
+  conversationId?: string;
 }
 
 export interface HostApi {

@@ -75,6 +75,7 @@ const historyPanel = new HistoryPanel({
     host.post({ type: 'openConversation', id });
     composer.focus();
   },
+  openInEditor: (id) => host.post({ type: 'openInEditor', id }),
   rename: (id, title) => host.post({ type: 'renameConversation', id, title }),
   remove: (id) => host.post({ type: 'deleteConversation', id }),
   openChanged: (open) => {
@@ -146,6 +147,9 @@ function handle(message: HostToWebview): void {
       list.setBusy(message.busy);
       list.reset(message.messages);
       elicitations.showConversation(message.conversationId);
+      // An editor tab is brought back after a reload with the conversation named in its state.
+      if (message.conversationId !== host.state().conversationId)
+        host.saveState({ ...host.state(), conversationId: message.conversationId });
       {
         // An edit that was open when the view was hidden (and so reloaded) comes back with its text.
         const editing = host.state().editing;

@@ -7,10 +7,17 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ConversationStore } from '../../src/history/conversationStore';
 import type { Conversation } from '../../src/history/conversationFormat';
 import type { StoredMessage } from '../../src/history/storedMessage';
+import type { ConversationFork } from '../../src/history/storeTypes';
+import { ChatSession } from '../../src/streaming/chat/chatSession';
+import { ChatSessions } from '../../src/streaming/chat/chatSessions';
+import { createProvider } from '../../src/streaming/providers/createProvider';
+import { HistoryController } from '../../src/extension/history/historyController';
+import type { HostToWebview } from '../../src/shared/protocol';
+import { FakeOllama } from '../fakes/ollamaServer';
 
 const root = path.join(tmpdir(), `history-two-windows-${process.pid}`);
 let dirCount = 0;
@@ -255,4 +262,148 @@ describe('history shared by two windows (issue 13)', () => {
     await store.save(shared());
     assert.deepEqual((await fs.readdir(dir)).sort(), ['conversation-shared.json', 'index.json']);
   });
+});
+
+describe('a chat whose conversation another window changed differently (issue 13)', () => {
+  const server = new FakeOllama();
+  before(() => server.start());
+  after(() => server.stop());
+  const silent = { info() {}, warn() {}, error() {} };
+  const deps = (store: ConversationStore, post: (m: HostToWebview) => void = () => {}) => ({
+    config: () => ({ endpoint: { name: 'Local', type: 'ollama' as const, url: server.url }, model: 'm', maxUpdatesPerSecond: 20 }),
+    providerFor: createProvider,
+    post,
+    log: silent,
+    persist: store,
+  });
+  const texts = (c: Conversation | undefined) => c?.messages.map((m) => m.text);
+
+  /** Window A's session has one turn saved; window B then adds a question of its own to the same conversation. */
+  async function diverge(dir: string, send: (text: string) => Promise<void>, id: () => string, windowA: ConversationStore) {
+    await send('First question');
+    await windowA.idle();
+    const windowB = new ConversationStore({ dir });
+    const theirs = (await windowB.load(id())).conversation!;
+    theirs.messages.push(msg('ub', 'user', 'Question from window B'));
+    await windowB.save(theirs);
+    await windowB.dispose();
+  }
+
+  it(
+    'the session goes on as the copy: its id, title and later saves are the copy’s, and the old id keeps the other version',
+    { timeout: 20_000 },
+    async () => {
+      const dir = await freshDir();
+      const windowA = new ConversationStore({ dir });
+      const session = new ChatSession(deps(windowA));
+      const forks: ConversationFork[] = [];
+      session.onDidFork((f) => forks.push(f));
+      const send = async (text: string) => {
+        assert.ok(session.send(text));
+        await session.idle();
+      };
+      await diverge(dir, send, () => session.id, windowA);
+      const original = session.id;
+
+      await send('Question from window A');
+      await windowA.idle();
+      assert.equal(forks.length, 1, 'told once');
+      assert.notEqual(session.id, original, 'the session is the copy now');
+      assert.deepEqual(forks[0], { from: original, to: session.id, title: 'First question (other window)' });
+      assert.equal(session.displayTitle, 'First question (other window)');
+
+      await send('Again in window A');
+      await windowA.dispose();
+      assert.equal(forks.length, 1, 'told once, however many saves follow');
+      const disk = new ConversationStore({ dir });
+      assert.deepEqual(texts((await disk.load(original)).conversation), ['First question', 'Hello, world!', 'Question from window B']);
+      const copy = (await disk.load(session.id)).conversation;
+      assert.equal(copy?.title, 'First question (other window)');
+      assert.deepEqual(texts(copy), [
+        'First question',
+        'Hello, world!',
+        'Question from window A',
+        'Hello, world!',
+        'Again in window A',
+        'Hello, world!',
+      ]);
+      assert.equal((await conversationFiles(dir)).length, 2, 'one file each: nothing written under a third id');
+    },
+  );
+
+  it(
+    'the chat says so once, the history marks the copy, and Open shows the other version, whose questions then go to its own file',
+    { timeout: 20_000 },
+    async () => {
+      const dir = await freshDir();
+      const windowA = new ConversationStore({ dir });
+      const posted: HostToWebview[] = [];
+      const sessions = new ChatSessions(deps(windowA, (m) => posted.push(m)));
+      const history = new HistoryController({
+        store: windowA,
+        sessions,
+        post: (m) => posted.push(m),
+        log: silent,
+        reportProblems: () => {},
+        ask: () => Promise.resolve(undefined),
+        limitBytes: () => 1e9,
+        openLimitSetting: () => {},
+      });
+      const following = history.followSessions();
+      const send = async (text: string) => {
+        assert.ok(sessions.active.send(text));
+        await sessions.active.idle();
+      };
+      await diverge(dir, send, () => sessions.active.id, windowA);
+      const original = sessions.active.id;
+      await send('Question from window A');
+      await windowA.idle();
+      const copyId = sessions.active.id;
+
+      const notices = posted.filter((m) => typeof m !== 'string' && m.type === 'notice');
+      assert.deepEqual(notices, [
+        {
+          type: 'notice',
+          text: 'Another window changed this conversation; yours is kept as “First question (other window)”.',
+          action: { label: 'Open', id: `open:${original}` },
+        },
+      ]);
+      type HistoryPost = Extract<HostToWebview, { type: 'history' }>;
+      /** The newest history list posted, once it shows both versions (it is refreshed after the notice). */
+      const listed = async (): Promise<HistoryPost> => {
+        for (;;) {
+          const last = posted.filter((m): m is HistoryPost => typeof m !== 'string' && m.type === 'history').at(-1);
+          if (last?.items.length === 2) return last;
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      const list = await listed();
+      assert.equal(list.activeId, copyId, 'the active marker is on the copy');
+      assert.deepEqual(
+        list.items.map((i) => [i.id, i.title]).sort(),
+        [
+          [copyId, 'First question (other window)'],
+          [original, 'First question'],
+        ].sort(),
+      );
+
+      await history.noticeAction(notices[0].type === 'notice' ? notices[0].action!.id : '');
+      assert.equal(sessions.active.id, original);
+      assert.deepEqual(texts(sessions.active.conversation()), ['First question', 'Hello, world!', 'Question from window B']);
+      await send('Answer B’s question here');
+      following.dispose();
+      sessions.dispose();
+      await windowA.dispose();
+      const disk = new ConversationStore({ dir });
+      assert.deepEqual(texts((await disk.load(original)).conversation), [
+        'First question',
+        'Hello, world!',
+        'Question from window B',
+        'Answer B’s question here',
+        'Hello, world!',
+      ]);
+      assert.equal((await disk.load(copyId)).conversation?.messages.length, 4, 'the copy is left as it was');
+      assert.equal((await conversationFiles(dir)).length, 2);
+    },
+  );
 });

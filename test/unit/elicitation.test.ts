@@ -11,6 +11,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Elicitations } from '../../src/extension/mcp/elicitation';
+import { delay } from '../../src/shared/abort';
 import { MessageRouter } from '../../src/extension/view/messageRouter';
 import type { ElicitationRequest, HostToWebview, MessageSnapshot, WebviewToHost } from '../../src/shared/protocol';
 import { McpConnections } from '../../src/tools/mcp/mcpConnections';
@@ -30,7 +31,10 @@ const schema = {
   required: ['name'],
 };
 
-/** A server whose `ask` asks for a form and `visit` for a page, each answering with what it got back. */
+/**
+ * A server whose `ask` asks for a form and `visit` for a page, each answering with what it got back; `hang` never
+ * answers, nor does `askThenHang` once its form is answered.
+ */
 async function formServer(): Promise<string> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const servers: Server[] = [];
@@ -40,9 +44,15 @@ async function formServer(): Promise<string> {
     if (!transport) {
       const server = new Server({ name: 'forms', version: '1.0.0' }, { capabilities: { tools: {} } });
       server.setRequestHandler(ListToolsRequestSchema, () => ({
-        tools: ['ask', 'visit'].map((name) => ({ name, inputSchema: { type: 'object' as const, properties: {} } })),
+        tools: ['ask', 'visit', 'hang', 'askThenHang'].map((name) => ({ name, inputSchema: { type: 'object' as const, properties: {} } })),
       }));
-      server.setRequestHandler(CallToolRequestSchema, async (request) => {
+      server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+        const hang = () => new Promise<never>((_, reject) => extra.signal.addEventListener('abort', () => reject(new Error('cancelled'))));
+        if (request.params.name === 'hang') return hang();
+        if (request.params.name === 'askThenHang') {
+          await server.elicitInput({ message: 'Who are you?', requestedSchema: schema });
+          return hang();
+        }
         const answer =
           request.params.name === 'visit'
             ? await server.elicitInput({ mode: 'url', message: 'Sign in', url: String(request.params.arguments?.url), elicitationId: 'v1' })
@@ -68,7 +78,7 @@ async function formServer(): Promise<string> {
   return `http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`;
 }
 
-async function setup(options: { timeoutMs?: number } = {}) {
+async function setup(options: { timeoutMs?: number; toolTimeoutMs?: number } = {}) {
   const url = await formServer();
   const logger = memoryLogger();
   const posted: HostToWebview[] = [];
@@ -87,7 +97,7 @@ async function setup(options: { timeoutMs?: number } = {}) {
   cleanup.push(() => connections.dispose());
   const support: McpToolSupport = new McpToolSupport(connections, {
     approval: () => 'always',
-    timeoutMs: () => 30_000,
+    timeoutMs: () => options.toolTimeoutMs ?? 30_000,
     alwaysAllowed: () => new Set(),
     rememberAlwaysAllowed: () => {},
   });
@@ -172,6 +182,39 @@ describe('MCP elicitation in the host', () => {
     const message = await result;
     assert.deepEqual(JSON.parse(message.content), { action: 'cancel' }, 'the server got "cancel", not "decline"');
     assert.deepEqual(t.done(), [`${request.id}:cancel`]);
+  });
+
+  it('an open form holds off the tool’s idle timeout: answered after three times that, the call completes', async () => {
+    const t = await setup({ toolTimeoutMs: 300 });
+    const started = performance.now();
+    const result = t.call('ask');
+    const request = await t.nextRequest();
+    // The user taking their time is the behaviour under test, not a wait for something to happen.
+    await delay(900);
+    assert.deepEqual(t.done(), [], 'the form is still open');
+    t.answer({ id: request.id, action: 'accept', content: { name: 'Grace' } });
+    const message = await result;
+    assert.deepEqual(JSON.parse(message.content), { action: 'accept', content: { name: 'Grace', age: 36 } });
+    assert.ok(performance.now() - started >= 900);
+  });
+
+  it('without a form open the idle timeout fires as before, and restarts whole once the form is answered', async () => {
+    const t = await setup({ toolTimeoutMs: 300 });
+    const started = performance.now();
+    const hung = await t.call('hang');
+    const took = performance.now() - started;
+    assert.equal(hung.content, 'Error (timeout): The tool "hang" gave no result or progress for 0.3 s and was stopped.');
+    assert.ok(took >= 290 && took < 1500, `timed out after ${Math.round(took)} ms`);
+
+    const result = t.call('askThenHang');
+    const request = await t.nextRequest();
+    await delay(600);
+    const answeredAt = performance.now();
+    t.answer({ id: request.id, action: 'accept', content: { name: 'Grace' } });
+    const message = await result;
+    const after = performance.now() - answeredAt;
+    assert.equal(message.content, 'Error (timeout): The tool "askThenHang" gave no result or progress for 0.3 s and was stopped.');
+    assert.ok(after >= 290 && after < 1500, `timed out ${Math.round(after)} ms after the answer`);
   });
 
   it('a page to open (URL mode) opens only once the user agrees; a non-web address is declined unseen', async () => {

@@ -1,13 +1,15 @@
 import type { HistoryItem, HostToWebview } from '../../shared/protocol';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import type { ConversationStore } from '../../history/conversationStore';
-import type { DeletedConversation, StoreProblem } from '../../history/storeTypes';
+import type { ConversationFork, DeletedConversation, StoreProblem } from '../../history/storeTypes';
 import { formatBytes, planPrune } from '../../history/storageBound';
 import { Latest } from '../../shared/abort';
 import { DisposableStore, type IDisposable } from '../../shared/disposable';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { MessageRouter } from '../view/messageRouter';
+import type { Conversation } from '../../history/conversationFormat';
+import type { ChatSurfaceEntry, ChatSurfaces } from '../view/chatSurfaces';
 
 export interface HistoryDeps {
   store: ConversationStore;
@@ -20,9 +22,15 @@ export interface HistoryDeps {
   /** The storage bound in bytes (modelChat.history.maxStorageMB). */
   limitBytes(): number;
   openLimitSetting(): void;
+  /**
+   * The other places chats are shown (the sidebar, editor tabs): a conversation is opened where it already is
+   * or moved from there, never copied; and opened in a new editor tab.
+   */
+  elsewhere?: { surfaces: ChatSurfaces; entry: ChatSurfaceEntry; openInEditor(conversation: Conversation): void };
 }
 
 const UNDO = 'undo:';
+const OPEN = 'open:';
 /** Deleted conversations kept for Undo: the notice offers it for a few seconds, so a handful is plenty. */
 const UNDO_KEEP = 5;
 
@@ -58,6 +66,7 @@ export class HistoryController {
           'open',
           this.open(m.id).then(() => this.deps.sessions.active.refreshModel()),
         ),
+      openInEditor: (m) => task('open in editor', this.openInEditor(m.id)),
       renameConversation: (m) => task('rename', this.rename(m.id, m.title)),
       deleteConversation: (m) => task('delete', this.delete(m.id)),
       noticeAction: (m) => task('undo', this.noticeAction(m.id)),
@@ -76,14 +85,30 @@ export class HistoryController {
         void this.list().catch(() => {});
       }),
     );
+    store.add(sessions.onDidFork((fork) => this.forked(fork)));
     return store;
+  }
+
+  /** Says that the chat now is this window's copy, offers the other window's version, and lists both. */
+  private forked({ from, title }: ConversationFork): void {
+    this.deps.log.warn(`Conversation ${from} was changed by another window; this window's version goes on as “${title}”`);
+    this.deps.post({
+      type: 'notice',
+      text: `Another window changed this conversation; yours is kept as “${title}”.`,
+      action: { label: 'Open', id: `${OPEN}${from}` },
+    });
+    void this.list().catch(() => {});
   }
 
   async list(query = this.lastQuery): Promise<void> {
     this.lastQuery = query;
     const ticket = this.lists.next();
     const { store, sessions } = this.deps;
-    const busy = new Set([...sessions.backgroundIds(), ...(sessions.active.busy ? [sessions.active.id] : [])]);
+    const busy = new Set([
+      ...sessions.backgroundIds(),
+      ...(sessions.active.busy ? [sessions.active.id] : []),
+      ...(this.deps.elsewhere?.surfaces.answering() ?? []),
+    ]);
     let items: HistoryItem[];
     if (query.trim()) {
       let found: Awaited<ReturnType<ConversationStore['search']>>;
@@ -106,30 +131,57 @@ export class HistoryController {
   }
 
   async open(id: string): Promise<void> {
-    const ok = await this.deps.sessions.open(id, async (wanted) => {
-      const { conversation, problems } = await this.deps.store.load(wanted);
-      this.deps.reportProblems(problems);
-      return conversation;
-    });
+    const { elsewhere, sessions } = this.deps;
+    // Shown in another place: moved here, unless it is answering there (then that place is revealed).
+    const taken = sessions.find(id) ? undefined : elsewhere?.surfaces.take(id, elsewhere.entry);
+    if (taken && 'answeringIn' in taken) return;
+    const ok = await sessions.open(id, async (wanted) => taken?.conversation ?? this.load(wanted));
     if (!ok) this.deps.post({ type: 'notice', text: 'That conversation could not be opened: it is no longer in the history.' });
+  }
+
+  /**
+   * Opens conversation `id` in a new editor tab. Shown here or elsewhere it moves (that place shows a new
+   * chat); answering, it stays where its answer is being written, which is revealed.
+   */
+  async openInEditor(id: string): Promise<void> {
+    const { elsewhere } = this.deps;
+    if (!elsewhere) return;
+    const taken = elsewhere.surfaces.take(id);
+    if (taken && 'answeringIn' in taken) {
+      this.deps.post({ type: 'notice', text: 'That conversation is answering where it is: it can move once the answer is done.' });
+      return;
+    }
+    const conversation = taken?.conversation ?? (await this.load(id));
+    if (!conversation) {
+      this.deps.post({ type: 'notice', text: 'That conversation could not be opened: it is no longer in the history.' });
+      return;
+    }
+    elsewhere.openInEditor(conversation);
+  }
+
+  private async load(id: string): Promise<Conversation | undefined> {
+    const { conversation, problems } = await this.deps.store.load(id);
+    this.deps.reportProblems(problems);
+    return conversation;
   }
 
   async rename(id: string, title: string): Promise<void> {
     // A live conversation would write its old title back with its next save.
-    this.deps.sessions.find(id)?.setTitle(title.trim() || undefined);
+    (this.deps.sessions.find(id) ?? this.deps.elsewhere?.surfaces.locate(id)?.session)?.setTitle(title.trim() || undefined);
     await this.deps.store.rename(id, title);
     await this.list();
   }
 
   async delete(id: string): Promise<void> {
     const { sessions, store } = this.deps;
-    const live = sessions.find(id);
+    const live = sessions.find(id) ?? this.deps.elsewhere?.surfaces.locate(id)?.session;
     if (live?.busy) {
       this.deps.post({ type: 'notice', text: 'That conversation is still answering: stop it before deleting it.' });
       return this.list(); // the page removed the row already: put it back
     }
     // The shown conversation would be written back by its next save: move to a new chat first.
     if (live && live === sessions.active) sessions.newChat();
+    else if (live) this.deps.elsewhere?.surfaces.take(id);
     const deleted = await store.delete(id);
     await this.list();
     if (!deleted) return;
@@ -141,7 +193,7 @@ export class HistoryController {
   }
 
   async noticeAction(actionId: string): Promise<void> {
-    if (actionId.startsWith('open:')) return this.open(actionId.slice('open:'.length));
+    if (actionId.startsWith(OPEN)) return this.open(actionId.slice(OPEN.length));
     const deleted = this.deleted.get(actionId);
     if (!deleted) return this.deps.log.warn(`No undo for ${actionId} (already used)`);
     this.deleted.delete(actionId);
@@ -150,7 +202,7 @@ export class HistoryController {
     this.deps.post({
       type: 'notice',
       text: `Restored “${deleted.summary.title}”.`,
-      action: { label: 'Open', id: `open:${deleted.conversation.id}` },
+      action: { label: 'Open', id: `${OPEN}${deleted.conversation.id}` },
     });
   }
 
@@ -199,7 +251,7 @@ export class HistoryController {
 
   /** Conversations that are shown or still answering: never deleted from under the user. */
   private inUse(): Set<string> {
-    return new Set([this.deps.sessions.active.id, ...this.deps.sessions.backgroundIds()]);
+    return new Set([this.deps.sessions.active.id, ...this.deps.sessions.backgroundIds(), ...(this.deps.elsewhere?.surfaces.inUse() ?? [])]);
   }
 }
 

@@ -59,8 +59,8 @@ export class Elicitations {
 
   /**
    * Shows the request and waits for the user. Cancelled (never declined: the user did not say no) by the server
-   * withdrawing it (`signal`), by the end of the tool calls it may belong to (their Stop, Cancel or timeout), or by
-   * our own timeout.
+   * withdrawing it (`signal`), by the end of the tool calls it may belong to (their Stop, Cancel or lifetime cap), or
+   * by our own timeout. While it is open, those calls' idle timeout does not run.
    */
   readonly elicit = async (server: string, params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult> => {
     const view = this.view;
@@ -88,6 +88,8 @@ export class Elicitations {
     if (calls.length) {
       let left = calls.length;
       for (const call of calls) {
+        // Each call that may have asked waits for the user rather than timing out; its lifetime cap still holds.
+        stop.add(call.activity.formOpened());
         const onEnd = () => --left === 0 && abort.abort();
         if (call.ended.aborted) onEnd();
         else call.ended.addEventListener('abort', onEnd, { once: true });

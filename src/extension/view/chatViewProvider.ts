@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type HostToWebview } from '../../shared/protocol';
+import type { HostToWebview } from '../../shared/protocol';
 import { Disposable, DisposableStore, toDisposable } from '../../shared/disposable';
 import { Emitter } from '../../shared/event';
-import type { MessageRouter } from './messageRouter';
-import { chatHtml } from './webviewHtml';
+import { dispatchFromPage, type MessageRouter } from './messageRouter';
+import { chatHtml, chatWebviewOptions } from './webviewHtml';
 
 /**
  * Connects the sidebar webview to the router of its messages, and nothing more. Messages are checked
@@ -32,18 +32,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     this.viewListeners?.dispose();
     const listeners = (this.viewListeners = new DisposableStore());
     this.view = view;
-    view.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    };
+    view.webview.options = chatWebviewOptions(this.extensionUri);
     view.webview.html = chatHtml(view.webview, this.extensionUri);
-    listeners.add(
-      view.webview.onDidReceiveMessage((raw: unknown) => {
-        const parsed = parseWebviewMessage(raw);
-        if (parsed.ok) this.router.dispatch(parsed.message);
-        else this.log.warn(`Ignored a message from the chat view: ${parsed.reason}`);
-      }),
-    );
+    listeners.add(view.webview.onDidReceiveMessage((raw: unknown) => dispatchFromPage(raw, this.router, this.log)));
     listeners.add(
       view.onDidChangeVisibility(() => {
         if (view.visible) this.becameVisible.fire();

@@ -2,7 +2,7 @@
  * Delivers each message from the chat view to the controllers that registered its type, so each
  * controller owns its messages and no switch has to know them all. No vscode here: it is tested alone.
  */
-import type { WebviewToHost } from '../../shared/protocol';
+import { parseWebviewMessage, type WebviewToHost } from '../../shared/protocol';
 import { DisposableStore, toDisposable, type IDisposable } from '../../shared/disposable';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
@@ -50,4 +50,14 @@ export class MessageRouter {
       }
     }
   }
+}
+
+/**
+ * A message from a page (sidebar or editor tab) is untrusted: checked for shape and size here, at the
+ * boundary, before any controller sees it.
+ */
+export function dispatchFromPage(raw: unknown, router: Pick<MessageRouter, 'dispatch'>, log: Logger): void {
+  const parsed = parseWebviewMessage(raw);
+  if (parsed.ok) router.dispatch(parsed.message);
+  else log.warn(`Ignored a message from the chat view: ${parsed.reason}`);
 }

@@ -17,8 +17,10 @@ import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo }
 import { ToolCalls, type Decision } from '../../tools/toolCalls';
 import { systemPrompt } from './instructions';
 import type { SessionDeps } from './sessionTypes';
+import type { ConversationFork } from '../../history/storeTypes';
 import { race } from '../../shared/abort';
 import { Emitter } from '../../shared/event';
+import type { IDisposable } from '../../shared/disposable';
 
 /** Shown when the first token takes longer than LOADING_AFTER_MS. */
 export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
@@ -71,6 +73,8 @@ export class ChatSession {
   private readonly didChangeModel = new Emitter<ModelLabel>();
   private readonly didResetMessages = new Emitter<void>();
   private readonly approvalPending = new Emitter<ApprovalRequest>();
+  private readonly didFork = new Emitter<ConversationFork>();
+  private readonly forks: IDisposable | undefined;
   /** A turn ended (done, stopped or failed), after its answer's last post went out. */
   readonly onDidEndTurn = this.didEndTurn.event;
   /** The model label may have changed (the endpoint named its first model). */
@@ -79,8 +83,14 @@ export class ChatSession {
   readonly onDidResetMessages = this.didResetMessages.event;
   /** A tool call waits for the user's Allow; nothing else would tell a user who is not looking. */
   readonly onApprovalPending = this.approvalPending.event;
+  /**
+   * Another window wrote this conversation differently, so the store kept ours as a copy: the session is
+   * that copy now (its id and title), and the old id holds the other window's version.
+   */
+  readonly onDidFork = this.didFork.event;
 
   constructor(private readonly deps: SessionDeps) {
+    this.forks = deps.persist?.onDidFork?.((fork) => fork.from === this.conversationId && this.adoptFork(fork));
     this.toolUpdates = new LatestPerKey(
       deps.config().maxUpdatesPerSecond,
       (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }),
@@ -276,7 +286,9 @@ export class ChatSession {
     this.toolUpdates.dispose();
     turn?.markEnded();
     this.turn = undefined;
-    for (const emitter of [this.didEndTurn, this.didChangeModel, this.didResetMessages, this.approvalPending]) emitter.dispose();
+    this.forks?.dispose();
+    for (const emitter of [this.didEndTurn, this.didChangeModel, this.didResetMessages, this.approvalPending, this.didFork])
+      emitter.dispose();
   }
 
   /** Whether nothing has been said yet in this conversation. */
@@ -315,6 +327,15 @@ export class ChatSession {
       model: { endpoint, model },
       messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id))),
     };
+  }
+
+  /** Goes on as the store's copy, so saves, the history list's marker, rename and delete all mean the copy. */
+  private adoptFork(fork: ConversationFork): void {
+    this.conversationId = fork.to;
+    this.title = fork.title;
+    // The page keys open forms for input to the conversation's id; the messages themselves are unchanged.
+    this.deps.post(this.snapshot());
+    this.didFork.fire(fork);
   }
 
   /** Drops what went with a message that is no longer in the conversation. */

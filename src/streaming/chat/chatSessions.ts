@@ -2,6 +2,7 @@ import type { HostToWebview, ModelLabel } from '../../shared/protocol';
 import { ChatSession, type ApprovalRequest, type TurnEnd } from './chatSession';
 import type { SessionDeps } from './sessionTypes';
 import type { Conversation } from '../../history/conversationFormat';
+import type { ConversationFork } from '../../history/storeTypes';
 import { Emitter } from '../../shared/event';
 
 export interface SessionsDeps extends Omit<SessionDeps, 'post'> {
@@ -32,6 +33,7 @@ export class ChatSessions {
   private readonly didChangeActive = new Emitter<ChatSession>();
   private readonly didChangeBackground = new Emitter<void>();
   private readonly approvalPending = new Emitter<ApprovalRequest & InSession>();
+  private readonly didFork = new Emitter<ConversationFork & InSession>();
   /** A turn ended, in the shown conversation or one out of sight. */
   readonly onDidEndTurn = this.didEndTurn.event;
   /** The shown conversation's model label may have changed. */
@@ -44,6 +46,8 @@ export class ChatSessions {
   readonly onDidChangeBackground = this.didChangeBackground.event;
   /** A tool call waits for Allow; out of sight it would wait unseen forever. */
   readonly onApprovalPending = this.approvalPending.event;
+  /** A live conversation went on as a copy, another window having written it differently (the user is told). */
+  readonly onDidFork = this.didFork.event;
 
   constructor(private readonly deps: SessionsDeps) {
     this.current = this.create();
@@ -108,6 +112,7 @@ export class ChatSessions {
       this.didChangeActive,
       this.didChangeBackground,
       this.approvalPending,
+      this.didFork,
     ])
       emitter.dispose();
   }
@@ -137,6 +142,14 @@ export class ChatSessions {
     session.onDidResetMessages(() => shown() && this.didResetMessages.fire());
     session.onApprovalPending((request) => {
       if (shown() || this.background.get(session.id) === session) this.approvalPending.fire({ ...request, session, shown: shown() });
+    });
+    session.onDidFork((fork) => {
+      // Out of sight it is found by its id: the new one from now on.
+      if (this.background.get(fork.from) === session) {
+        this.background.delete(fork.from);
+        this.background.set(fork.to, session);
+      }
+      if (shown() || this.background.get(fork.to) === session) this.didFork.fire({ ...fork, session, shown: shown() });
     });
     session.onDidEndTurn((end) => {
       if (shown()) return this.didEndTurn.fire({ ...end, session, shown: true });

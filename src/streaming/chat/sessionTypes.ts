@@ -1,6 +1,8 @@
 /** What a chat session is given: its settings, where models and tools come from, where it posts and saves. */
 import type { HostToWebview } from '../../shared/protocol';
 import type { Conversation } from '../../history/conversationFormat';
+import type { ConversationFork } from '../../history/storeTypes';
+import type { Event } from '../../shared/event';
 import type { InstructionPart } from './instructions';
 import type { ChatProvider, EndpointConfig } from '../providers/provider';
 import type { MonotonicClock } from '../../shared/clock';
@@ -34,4 +36,6 @@ export interface SessionDeps {
 export interface Persistence {
   checkpoint(conversation: Conversation): void;
   flush(conversation: Conversation): Promise<void>;
+  /** Another window wrote this conversation differently: ours went on as a copy, which the session then is. */
+  onDidFork?: Event<ConversationFork>;
 }

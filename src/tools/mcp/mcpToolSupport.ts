@@ -3,7 +3,7 @@ import { ChildAbort, race } from '../../shared/abort';
 import type { ToolDescriptor, ToolCallOptions, ToolRunResult, ToolSupport } from '../toolSupport';
 import { approvalKey, needsApproval, type ApprovalSetting } from '../approval';
 import type { McpConnections } from './mcpConnections';
-import { runTool } from './toolRunner';
+import { CallActivity, runTool } from './toolRunner';
 
 export interface McpToolSupportOptions {
   /** Read on every call, so a settings change applies to the next tool call. */
@@ -30,6 +30,8 @@ export interface RunningToolCall {
   cardId?: string;
   /** Aborts when the call ends, however it ends (result, Stop, Cancel, timeout). */
   ended: AbortSignal;
+  /** Told while a form that may be this call's is open, so the call does not time out under the user's hands. */
+  activity: CallActivity;
 }
 
 /** The chat session's view of MCP: every connected server's tools, the approval policy, runTool. */
@@ -73,21 +75,22 @@ export class McpToolSupport implements ToolSupport {
     const server = this.connections.findTool(call.name)?.server;
     if (server === undefined) return this.runOne(call, options);
     const ended = new ChildAbort(options.signal);
-    const running: RunningToolCall = { server, cardId: options.cardId, ended: ended.signal };
+    const running: RunningToolCall = { server, cardId: options.cardId, ended: ended.signal, activity: new CallActivity() };
     this.running.add(running);
     try {
-      return await this.runOne(call, options);
+      return await this.runOne(call, options, running.activity);
     } finally {
       this.running.delete(running);
       ended.abort();
     }
   }
 
-  private async runOne(call: ToolCall, { signal, cancel, onProgress }: ToolCallOptions): Promise<ToolRunResult> {
+  private async runOne(call: ToolCall, { signal, cancel, onProgress }: ToolCallOptions, activity?: CallActivity): Promise<ToolRunResult> {
     const go = (progress: typeof onProgress) =>
       runTool(this.connections, call, {
         signal,
         timeoutMs: this.options.timeoutMs(),
+        activity,
         maxLifetimeMs: this.options.maxLifetimeMs?.(),
         resultFiles: this.options.resultFiles,
         onProgress: progress,

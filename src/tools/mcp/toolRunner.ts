@@ -12,6 +12,8 @@ import type { ToolTruncation } from '../../shared/protocol';
 import type { ToolCall } from '../../streaming/providers/events';
 import { parseArguments } from '../../streaming/providers/toolArguments';
 import { ChildAbort, race } from '../../shared/abort';
+import { toDisposable, type IDisposable } from '../../shared/disposable';
+import { Emitter } from '../../shared/event';
 import { TIMEOUTS } from '../../shared/timeouts';
 import type { ToolOutcome } from '../toolSupport';
 import type { McpTool } from './toolNames';
@@ -28,8 +30,13 @@ export interface ToolHost {
 export interface ToolRunOptions {
   /** Stop: cancels the call on the server (the SDK sends notifications/cancelled). */
   signal?: AbortSignal;
-  /** Fails the call after this long without a result or a progress notification. Default: TIMEOUTS.toolCallMs. */
+  /**
+   * Fails the call after this long without a result or a progress notification, not counting the time a form of
+   * `activity` is open. Default: TIMEOUTS.toolCallMs.
+   */
   timeoutMs?: number;
+  /** Tells the call when the server is waiting on the user (a form is open), so its idle timeout waits too. */
+  activity?: CallActivity;
   onProgress?: (progress: number, total?: number, message?: string) => void;
   /**
    * The longest a call may run, progress or not: a server that reports progress forever would otherwise
@@ -63,6 +70,31 @@ export interface ToolResult {
   server?: string;
   /** Set when the output was too large and `content`/`images` hold only part of it. */
   truncated?: ToolTruncation;
+}
+
+/**
+ * Whether a running call is waiting on the user: while a server's form for it is open the server is not stuck,
+ * the user is typing, so the call's idle timeout does not run; it starts again, whole, when the last form closes.
+ */
+export class CallActivity {
+  private openForms = 0;
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  get awaitingUser(): boolean {
+    return this.openForms > 0;
+  }
+
+  /** A form of this call is open until the result is disposed. */
+  formOpened(): IDisposable {
+    let open = true;
+    if (++this.openForms === 1) this.changed.fire();
+    return toDisposable(() => {
+      if (!open) return;
+      open = false;
+      if (--this.openForms === 0) this.changed.fire();
+    });
+  }
 }
 
 const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
@@ -119,12 +151,17 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       if (overLifetime()) return tooLong();
       return callAbort.signal.aborted ? cancelled() : result('failed', (e as Error).message, { server });
     }
+    // The SDK's own timer cannot wait for the user, so it only backs the lifetime cap and the idle timeout is ours.
+    const idleExceeded = new Error('no result or progress');
+    const idle = idleTimer(timeoutMs, options.activity, () => callAbort.abort(idleExceeded));
     try {
       const output = (await client.callTool({ name: tool.originalName, arguments: args }, undefined, {
         signal: callAbort.signal,
-        timeout: timeoutMs,
-        resetTimeoutOnProgress: true,
-        onprogress: (p) => options.onProgress?.(p.progress, p.total, p.message),
+        timeout: maxLifetimeMs,
+        onprogress: (p) => {
+          idle.restart();
+          options.onProgress?.(p.progress, p.total, p.message);
+        },
       })) as CallToolResult;
       const { text, images, truncated } = await bounded(contentOf(output), options);
       const extra = { server, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
@@ -132,13 +169,13 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       return result('done', text, extra);
     } catch (e) {
       if (overLifetime()) return tooLong();
-      // A Stop and a timeout both reject with McpError -32001; only the signal tells them apart.
-      if (callAbort.signal.aborted) return cancelled();
-      if (isMcpError(e, 'RequestTimeout')) {
+      // The SDK rejects every abort with McpError -32001 (RequestTimeout): only the signal's reason tells ours apart.
+      if (callAbort.signal.reason === idleExceeded) {
         return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, {
           server,
         });
       }
+      if (callAbort.signal.aborted) return cancelled();
       if (isMcpError(e, 'ConnectionClosed')) {
         const why = host.describe(server);
         return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
@@ -160,10 +197,30 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
       host.markBroken(server, (e as Error).message);
       return result('failed', `The call to "${call.name}" on MCP server "${server}" failed: ${(e as Error).message}`, { server });
+    } finally {
+      idle.dispose();
     }
   } finally {
     callAbort.dispose();
   }
+}
+
+/** Calls `onIdle` after `ms` without a restart(), the clock stopped while `activity` awaits the user. */
+function idleTimer(ms: number, activity: CallActivity | undefined, onIdle: () => void): IDisposable & { restart(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const restart = () => {
+    clearTimeout(timer);
+    timer = activity?.awaitingUser ? undefined : setTimeout(onIdle, ms);
+  };
+  const listening = activity?.onDidChange(restart);
+  restart();
+  return {
+    restart,
+    dispose: () => {
+      clearTimeout(timer);
+      listening?.dispose();
+    },
+  };
 }
 
 /**

@@ -6,6 +6,8 @@ export interface HistoryActions {
   /** Asks the host for the list (an empty query lists everything). */
   search(query: string): void;
   open(id: string): void;
+  /** Opens it in an editor tab (moving it there when this view shows it). */
+  openInEditor(id: string): void;
   rename(id: string, title: string): void;
   remove(id: string): void;
   /** The panel opened or closed (the header's toggle follows it). */
@@ -123,12 +125,17 @@ export class HistoryPanel {
     const main = el('div', 'history-main');
     main.append(title, meta);
     if (item.snippet) main.append(snippet(item.snippet, this.query));
+    const inEditor = iconButton('Open in editor', 'link-external');
+    inEditor.addEventListener('click', () => {
+      this.actions.openInEditor(item.id);
+      this.close();
+    });
     const rename = iconButton('Rename', 'edit');
     rename.addEventListener('click', () => this.startRename(item, title));
     const remove = iconButton('Delete', 'trash');
     remove.addEventListener('click', () => this.remove(item, li));
     const tools = el('div', 'history-actions');
-    tools.append(rename, remove);
+    tools.append(inEditor, rename, remove);
     li.append(main, tools);
     return li;
   }

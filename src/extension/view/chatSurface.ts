@@ -1,0 +1,98 @@
+import type * as vscode from 'vscode';
+import type { HostToWebview } from '../../shared/protocol';
+import type { Conversation } from '../../history/conversationFormat';
+import type { ConversationStore } from '../../history/conversationStore';
+import type { StoreProblem } from '../../history/storeTypes';
+import { ChatSessions, type SessionsDeps } from '../../streaming/chat/chatSessions';
+import { DisposableStore, type IDisposable } from '../../shared/disposable';
+import type { Event } from '../../shared/event';
+import { batchedPost } from '../chat/batchedPost';
+import { ChatController } from '../chat/chatController';
+import type { ContextController } from '../context/contextController';
+import { HistoryController } from '../history/historyController';
+import type { MessageRouter } from './messageRouter';
+import { SetupController } from './setupController';
+import { registerViewActions } from './viewActions';
+import type { ChatSurfaces, ChatSurfaceEntry } from './chatSurfaces';
+
+/** What every chat surface shares: the window's settings, models, tools, store and chips. */
+export interface SurfaceShared {
+  log: vscode.LogOutputChannel;
+  store: ConversationStore;
+  surfaces: ChatSurfaces;
+  session: Omit<SessionsDeps, 'post' | 'log' | 'persist'>;
+  setup: Pick<ConstructorParameters<typeof SetupController>[0], 'config' | 'providerFor'>;
+  contextChips: ContextController;
+  limitTokens(): number | undefined;
+  openToolResult(fileId: string): Promise<void>;
+  reportProblems(problems: StoreProblem[]): void;
+  ask(message: string, ...choices: string[]): Promise<string | undefined>;
+  limitBytes(): number;
+  openLimitSetting(): void;
+  /** Opens a conversation (new when undefined) in a new editor tab. */
+  openInEditor(conversation?: Conversation): void;
+}
+
+/** Where one chat is shown: the sidebar view or an editor tab. */
+export interface SurfaceTarget {
+  router: MessageRouter;
+  /** To the page; dropped while it is not there to listen. */
+  post(message: HostToWebview): void;
+  /** The page missed what was posted while hidden. */
+  onDidBecomeVisible: Event<void>;
+  reveal(): void;
+}
+
+/** The controllers of one surface, posting to its page and answering its messages. */
+export interface ChatSurface extends IDisposable {
+  sessions: ChatSessions;
+  chat: ChatController;
+  setup: SetupController;
+  history: HistoryController;
+  entry: ChatSurfaceEntry;
+  /** Every batched post to this surface's page. */
+  post(message: HostToWebview): void;
+}
+
+/**
+ * The same controllers for every surface, each set bound to its own page and its own conversations, so every
+ * guarantee of the sidebar (the update cap per conversation, batching, the router's checks) holds in each tab.
+ */
+export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget): ChatSurface {
+  const { log, store, surfaces, contextChips } = shared;
+  const disposables = new DisposableStore();
+  const post = batchedPost(target.post);
+  const sessions = disposables.add(new ChatSessions({ ...shared.session, persist: store, post, log }));
+  const entry: ChatSurfaceEntry = {
+    sessions,
+    reveal: target.reveal,
+    modelChanged: () => {
+      void setup.check();
+      chat.modelChanged();
+    },
+  };
+  const history = new HistoryController({
+    store,
+    sessions,
+    post,
+    log,
+    reportProblems: shared.reportProblems,
+    ask: shared.ask,
+    limitBytes: shared.limitBytes,
+    openLimitSetting: shared.openLimitSetting,
+    elsewhere: { surfaces, entry, openInEditor: shared.openInEditor },
+  });
+  const chat = disposables.add(new ChatController({ sessions, context: contextChips, store, limitTokens: shared.limitTokens, post, log }));
+  const setup = disposables.add(new SetupController({ ...shared.setup, sessions, post, log }));
+  const { router } = target;
+  // `ready` goes to all three, in this order: the empty state, the conversation, the context bar.
+  disposables.add(setup.registerMessages(router));
+  disposables.add(chat.registerMessages(router));
+  disposables.add(history.registerMessages(router));
+  disposables.add(contextChips.registerMessages(router));
+  disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
+  disposables.add(history.followSessions());
+  disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));
+  disposables.add(surfaces.add(entry));
+  return { sessions, chat, setup, history, entry, post, dispose: () => disposables.dispose() };
+}
