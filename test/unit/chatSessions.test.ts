@@ -106,9 +106,12 @@ describe('Conversations side by side (ChatSessions)', () => {
     });
     const first = sessions.active;
     first.send('Long one');
-    await new Promise((r) => setTimeout(r, 60));
+    const answered = () => first.conversation().messages[1]?.text.length ?? 0;
+    await waitFor(() => answered() > 0);
     sessions.newChat();
-    await new Promise((r) => setTimeout(r, 60));
+    // Deltas arrive while it is out of sight, so opening it must show more than was seen before.
+    const seen = answered();
+    await waitFor(() => answered() > seen);
     assert.equal(await sessions.open(first.id, async () => assert.fail('a live conversation is not loaded from the store')), true);
     assert.equal(sessions.active, first);
     await first.idle();
@@ -139,10 +142,9 @@ describe('Conversations side by side (ChatSessions)', () => {
         : { steps: answerLines(body.model, ['Done.']) };
     const first = sessions.active;
     first.send('Use the tool');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => first.conversation().messages.length > 1);
     sessions.newChat();
-    const end = Date.now() + 5000;
-    while (!waiting.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => waiting.length > 0);
     assert.deepEqual(waiting, ['Use the tool']);
     assert.equal(first.busy, true, 'it waits for the user, not for ever unseen: the notice offers to open it');
     await sessions.open(first.id, async () => undefined);
