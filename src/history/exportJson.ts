@@ -5,7 +5,15 @@
  * message ids, and a new id of its own so that it never replaces a conversation already in the history.
  */
 import { randomUUID } from 'node:crypto';
-import { canonical, CONVERSATION_FORMAT_VERSION, ID_PATTERN, markInterrupted, migrate, type Conversation } from './conversationFormat';
+import {
+  canonical,
+  CONVERSATION_FORMAT_VERSION,
+  ID_PATTERN,
+  markInterrupted,
+  migrate,
+  titleOf,
+  type Conversation,
+} from './conversationFormat';
 import { formatBytes } from './storageBound';
 import { isObject } from './storedMessage';
 
@@ -72,7 +80,20 @@ export function parseImport(text: string, newId: () => string = randomUUID): Imp
     seen.add(m.id);
   }
   // Nothing is answering in an imported conversation: what was under way reads as cut off, as after a crash.
-  return { ok: true, conversation: markInterrupted({ ...c, id: newId() }) };
+  return { ok: true, conversation: markInterrupted({ ...c, id: newId(), title: importedTitle(c) }) };
+}
+
+const IMPORTED = ' (imported)';
+
+/** The original is often still in the history list: the same name twice would leave the user guessing which is which. */
+function importedTitle(c: Conversation): string {
+  const title = titleOf(c);
+  if (title.endsWith(IMPORTED)) return title;
+  return (
+    Array.from(title)
+      .slice(0, MAX_TITLE_CHARS - IMPORTED.length)
+      .join('') + IMPORTED
+  );
 }
 
 const refuse = (reason: string): ImportResult => ({ ok: false, reason });

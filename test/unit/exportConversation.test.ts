@@ -191,7 +191,11 @@ describe('Export and import as JSON', () => {
     assert.ok(imported.ok, !imported.ok ? imported.reason : '');
     assert.notEqual(imported.conversation.id, original.id);
     assert.match(imported.conversation.id, ID_PATTERN);
-    assert.deepEqual({ ...imported.conversation, id: original.id }, original);
+    assert.equal(imported.conversation.title, 'Adding numbers (imported)', 'told apart from the original in the history list');
+    assert.deepEqual({ ...imported.conversation, id: original.id, title: original.title }, original);
+    const again = parseImport(exportJson(imported.conversation, CREATED));
+    assert.ok(again.ok);
+    assert.equal(again.conversation.title, 'Adding numbers (imported)', 'not "(imported) (imported)"');
   });
 
   it('gives every import its own id, so importing twice never overwrites the first', () => {
