@@ -136,6 +136,7 @@ describe('Conversations out and in, in a real VS Code (code-server)', { timeout:
     await chat.getByRole('button', { name: 'Show history' }).click();
     const rows = chat.locator('[aria-label="Conversation history"] li.history-item');
     await waitFor(async () => (await rows.filter({ hasText: QUESTION }).count()) === 2, 'two conversations in the history');
+    assert.equal(await rows.filter({ hasText: '(imported)' }).count(), 1, 'the import is told apart from the original');
     await vscode.screenshot('export-imported');
   });
 
