@@ -24,8 +24,20 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    // node-llama-cpp runs only in the engine's worker (below); external here too, so it never lands in this bundle.
+    external: ['vscode', 'node-llama-cpp'],
     plugins: [noFetchPolyfill],
+  },
+  // The built-in engine's worker thread. node-llama-cpp stays outside the bundle (ES module with native binaries,
+  // shipped in node_modules by the platform .vsix only); esbuild keeps its `import()` as a real dynamic import.
+  {
+    ...common,
+    entryPoints: ['src/streaming/providers/embedded/engineWorker.ts'],
+    outfile: 'dist/engineWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['node-llama-cpp'],
   },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   // Loaded by the page on the first closed code block, not at start (highlighter.ts).

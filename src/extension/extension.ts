@@ -17,6 +17,8 @@ import { McpHost } from './mcp/mcpHost';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
+import { createBuiltInEngine } from './embedded/builtInEngine';
+import { registerModelCommands } from './embedded/modelCommands';
 
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
 export interface ModelChatApi {
@@ -28,7 +30,7 @@ export interface ModelChatApi {
 /** What deactivate waits for: pending checkpoints written, MCP servers stopped. */
 let shutdown: (() => Promise<unknown>) | undefined;
 
-const MODEL_SETTINGS = ['endpoints', 'defaultEndpoint', 'defaultModel'];
+const MODEL_SETTINGS = ['endpoints', 'defaultEndpoint', 'defaultModel', 'embedded.modelsFolder'];
 
 /** Creates the parts and wires them together; what each does is in its own module. */
 export function activate(context: vscode.ExtensionContext): ModelChatApi {
@@ -40,8 +42,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
   const settings = disposables.add(new Settings(context.globalState, log, context.workspaceState));
   const apiKeys = createApiKeys(context.secrets, context.globalState, settings, log);
+  const builtIn = disposables.add(createBuiltInEngine(context, settings, log));
   const providerFor = async (endpoint: EndpointConfig) =>
-    createProvider(endpoint, endpoint.type === 'openai' ? await apiKeys.get(endpoint) : undefined, settings.ollama());
+    createProvider(endpoint, endpoint.type === 'openai' ? await apiKeys.get(endpoint) : undefined, settings.ollama(), builtIn);
+  // The built-in engine's context is what node-llama-cpp sized for the loaded model (the context meter's limit).
+  const sessionConfig = () => {
+    const config = settings.session();
+    return config.endpoint?.type === 'embedded' ? { ...config, contextTokens: builtIn.client.contextSize(config.model) } : config;
+  };
   const mcp = disposables.add(new McpHost(context, log, settings));
   const router = new MessageRouter(log);
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
@@ -52,14 +60,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     store,
     surfaces,
     session: {
-      config: () => settings.session(),
+      config: sessionConfig,
       providerFor,
       tools: mcp.tools,
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     },
-    setup: { config: () => settings.session(), providerFor },
+    setup: { config: sessionConfig, providerFor },
     contextChips,
-    limitTokens: () => settings.session().contextTokens,
+    limitTokens: () => sessionConfig().contextTokens,
     openToolResult: (fileId) => mcp.openFullResult(fileId),
     reportProblems: (problems) => reportProblems(problems, log),
     ask: (message, ...choices) => Promise.resolve(vscode.window.showWarningMessage(message, ...choices)),
@@ -101,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   add(vscode.window.registerWebviewPanelSerializer(ChatPanels.viewType, panels));
   add(...registerContextCommands(contextChips, revealChat));
   add(...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged }));
+  add(...registerModelCommands({ engine: builtIn, settings, log, onModelChanged }));
   add(...registerConversationCommands({ sessions, store, history, log, revealChat }));
   add(
     vscode.commands.registerCommand('modelChat.openChatInEditor', () => panels.open()),
@@ -113,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       (e) => MODEL_SETTINGS.some((key) => e.affectsConfiguration(`modelChat.${key}`)) && onModelChanged(),
     ),
   );
-  shutdown = () => Promise.all([store.dispose(), mcp.dispose()]);
+  shutdown = () => Promise.all([store.dispose(), mcp.dispose(), builtIn.client.dispose()]);
   void restoreLatest(store, sessions, log, () => surfaces.inUse());
   log.info('Model Chat activated');
   return {

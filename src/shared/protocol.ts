@@ -13,7 +13,10 @@ export type ErrorAction =
   | { kind: 'pullModel'; label: string; model: string }
   | { kind: 'selectModel'; label: string }
   | { kind: 'retry'; label: string }
-  | { kind: 'setApiKey'; label: string };
+  | { kind: 'setApiKey'; label: string }
+  /** The built-in llama.cpp engine: switch to it, or add a GGUF model to it. */
+  | { kind: 'useBuiltIn'; label: string }
+  | { kind: 'addModel'; label: string };
 
 export interface ChatErrorInfo {
   /** One or two sentences a user can act on. */
@@ -142,8 +145,8 @@ export interface HistoryItem {
 export type SetupState =
   | { state: 'checking' }
   | { state: 'noEndpoint' }
-  | { state: 'unreachable'; endpoint: string; url: string; kind: 'ollama' | 'openai' }
-  | { state: 'noModels'; endpoint: string; url: string; kind: 'ollama' | 'openai' }
+  | { state: 'unreachable'; endpoint: string; url: string; kind: 'ollama' | 'openai' | 'embedded' }
+  | { state: 'noModels'; endpoint: string; url: string; kind: 'ollama' | 'openai' | 'embedded' }
   | { state: 'ready'; endpoint: string; model: string; activeFile?: string };
 
 /**
@@ -361,7 +364,16 @@ function isElicitationContent(c: unknown): boolean {
   );
 }
 
-const ACTION_KINDS: readonly ErrorAction['kind'][] = ['openSettings', 'showLog', 'pullModel', 'selectModel', 'retry', 'setApiKey'];
+const ACTION_KINDS: readonly ErrorAction['kind'][] = [
+  'openSettings',
+  'showLog',
+  'pullModel',
+  'selectModel',
+  'retry',
+  'setApiKey',
+  'useBuiltIn',
+  'addModel',
+];
 function isAction(a: unknown): boolean {
   if (typeof a !== 'object' || a === null) return false;
   const v = a as Record<string, unknown>;

@@ -43,15 +43,15 @@ describe('empty state in headless Chromium', () => {
     assert.deepEqual(await buttonLabels(), []);
   });
 
-  it('with no endpoint, offers to add one', async () => {
+  it('with no endpoint, offers the built-in engine or to add one', async () => {
     await setup({ state: 'noEndpoint' });
-    assert.deepEqual(await buttonLabels(), ['Add an endpoint']);
+    assert.deepEqual(await buttonLabels(), ['Use the built-in engine', 'Add an endpoint']);
     await h.page.setViewportSize({ width: 250, height: 600 });
     await h.page.screenshot({ path: join(shots, 'empty-no-endpoint-250.png') });
     await clickPosts('Add an endpoint', { kind: 'openSettings', label: 'Add an endpoint', setting: 'modelChat.endpoints' });
   });
 
-  it('explains how to start Ollama when it cannot be reached, with Retry, Pull and Edit endpoints', async () => {
+  it('explains how to start Ollama when it cannot be reached, with Retry, the built-in engine, Pull and Edit endpoints', async () => {
     await setup({ state: 'unreachable', endpoint: 'Ollama', url: 'http://127.0.0.1:11434', kind: 'ollama' });
     const text = await empty().innerText();
     assert.match(text, /Can't reach Ollama at http:\/\/127\.0\.0\.1:11434\./);
@@ -59,8 +59,10 @@ describe('empty state in headless Chromium', () => {
     assert.equal(await empty().locator('code', { hasText: 'ollama serve' }).count(), 1);
     assert.equal(await empty().locator('code', { hasText: 'ollama pull qwen3' }).count(), 1);
     assert.match(text, /OpenAI-compatible/);
-    assert.deepEqual(await buttonLabels(), ['Retry', 'Pull qwen3', 'Edit endpoints']);
+    assert.deepEqual(await buttonLabels(), ['Retry', 'Use the built-in engine', 'Pull qwen3', 'Edit endpoints']);
+    assert.match(text, /chat without a server: the built-in engine runs a GGUF model file/);
     await clickPosts('Retry', { kind: 'retry', label: 'Retry' });
+    await clickPosts('Use the built-in engine', { kind: 'useBuiltIn', label: 'Use the built-in engine' });
     await clickPosts('Pull qwen3', { kind: 'pullModel', label: 'Pull qwen3', model: 'qwen3' });
     await clickPosts('Edit endpoints', { kind: 'openSettings', label: 'Edit endpoints', setting: 'modelChat.endpoints' });
     for (const width of [250, 500]) {
@@ -72,7 +74,7 @@ describe('empty state in headless Chromium', () => {
   it('for an unreachable OpenAI-compatible server, offers Retry, Edit endpoints and Set API key', async () => {
     await setup({ state: 'unreachable', endpoint: 'OpenRouter', url: 'https://openrouter.ai/api/v1', kind: 'openai' });
     assert.match(await empty().innerText(), /Can't reach OpenRouter at https:\/\/openrouter\.ai\/api\/v1/);
-    assert.deepEqual(await buttonLabels(), ['Retry', 'Edit endpoints', 'Set API key']);
+    assert.deepEqual(await buttonLabels(), ['Retry', 'Use the built-in engine', 'Edit endpoints', 'Set API key']);
     await clickPosts('Set API key', { kind: 'setApiKey', label: 'Set API key' });
   });
 
@@ -83,6 +85,17 @@ describe('empty state in headless Chromium', () => {
     await clickPosts('Select model', { kind: 'selectModel', label: 'Select model' });
     await setup({ state: 'noModels', endpoint: 'LM Studio', url: 'http://127.0.0.1:1234/v1', kind: 'openai' });
     assert.deepEqual(await buttonLabels(), ['Retry', 'Select model'], 'no ollama pull for an OpenAI-compatible server');
+  });
+
+  it('when the built-in engine has no model, offers to add one (a file or a suggested download)', async () => {
+    await setup({ state: 'noModels', endpoint: 'Built-in', url: '', kind: 'embedded' });
+    assert.match(
+      await empty().innerText(),
+      /The built-in engine has no model yet\.\s+Add a \.gguf file you have, or download a suggested small model/,
+    );
+    assert.deepEqual(await buttonLabels(), ['Add a model', 'Select model']);
+    await h.page.screenshot({ path: join(shots, 'empty-built-in-no-model.png') });
+    await clickPosts('Add a model', { kind: 'addModel', label: 'Add a model' });
   });
 
   it('when ready, welcomes with a keyboard hint and questions about the active file', async () => {

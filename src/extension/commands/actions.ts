@@ -41,6 +41,12 @@ export async function runAction(session: ChatSession, action: ErrorAction, log: 
     case 'setApiKey':
       await vscode.commands.executeCommand('modelChat.setApiKey');
       return;
+    case 'useBuiltIn':
+      await vscode.commands.executeCommand('modelChat.useBuiltIn');
+      return;
+    case 'addModel':
+      await vscode.commands.executeCommand('modelChat.addModel');
+      return;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
       return;

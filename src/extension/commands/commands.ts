@@ -71,7 +71,13 @@ async function selectModel(deps: CommandDeps): Promise<void> {
     items.push({ label: list.endpoint.name, kind: vscode.QuickPickItemKind.Separator });
     if ('error' in list) items.push({ label: `$(error) ${list.endpoint.name} is not available`, detail: list.error });
     else if (list.models.length === 0)
-      items.push({ label: `$(info) No models on ${list.endpoint.name}`, detail: 'Download one with `ollama pull <model>`' });
+      items.push({
+        label: `$(info) No models on ${list.endpoint.name}`,
+        detail:
+          list.endpoint.type === 'embedded'
+            ? 'Add a .gguf file with "Model Chat: Add a GGUF model…"'
+            : 'Download one with `ollama pull <model>`',
+      });
     for (const m of 'models' in list ? (list.models ?? []) : []) {
       const active = current.endpoint === list.endpoint.name && current.model === m.name;
       items.push({ label: `${active ? '$(check) ' : ''}${m.name}`, description: m.detail, endpoint: list.endpoint.name, model: m.name });
@@ -97,7 +103,7 @@ async function setApiKey(deps: CommandDeps, endpointName?: string): Promise<void
   const chosen = named
     ? { endpoint: named }
     : await vscode.window.showQuickPick(
-        endpoints.map((endpoint) => ({ label: endpoint.name, description: endpoint.url, endpoint })),
+        endpoints.filter((e) => e.type !== 'embedded').map((endpoint) => ({ label: endpoint.name, description: endpoint.url, endpoint })),
         { title: 'Set API key', placeHolder: 'Which endpoint is the key for? It is sent only to the URL shown.' },
       );
   if (!chosen) return;

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { SessionConfig } from '../../streaming/chat/sessionTypes';
 import type { EndpointConfig } from '../../streaming/providers/provider';
@@ -7,6 +8,8 @@ import { endpointUrlKey } from './apiKeys';
 import { resolveUserOwned, strictestApproval, type Confirmation, type UserOwnedKey } from './settingOwnership';
 
 export const DEFAULT_ENDPOINTS: EndpointConfig[] = [{ name: 'Ollama', type: 'ollama', url: 'http://127.0.0.1:11434' }];
+/** The built-in llama.cpp engine, listed after the configured endpoints unless they name one themselves. */
+export const BUILT_IN_ENDPOINT: EndpointConfig = { name: 'Built-in', type: 'embedded', url: '' };
 
 /** The model the user picked with Select model; it outlives the window and wins over the defaults. */
 export interface ModelSelection {
@@ -39,10 +42,19 @@ export class Settings {
   }
 
   endpoints(): EndpointConfig[] {
+    const configured = this.configuredEndpoints();
+    return configured.some((e) => e.type === 'embedded') ? configured : [...configured, BUILT_IN_ENDPOINT];
+  }
+
+  private configuredEndpoints(): EndpointConfig[] {
     const raw = this.userOwned<unknown>('endpoints');
     if (!Array.isArray(raw)) return DEFAULT_ENDPOINTS;
     const valid: EndpointConfig[] = [];
     for (const e of raw) {
+      if (e && typeof e.name === 'string' && e.type === 'embedded') {
+        valid.push({ name: e.name, type: 'embedded', url: '' });
+        continue;
+      }
       const ok =
         e &&
         typeof e.name === 'string' &&
@@ -52,7 +64,7 @@ export class Settings {
       if (ok) valid.push({ name: e.name, type: e.type, url: e.url.replace(/\/+$/, '') });
       else
         this.warnOnce(
-          `Ignoring an entry of modelChat.endpoints that is not { name, type: "ollama" | "openai", url: "http(s)://…" }: ${JSON.stringify(e)}`,
+          `Ignoring an entry of modelChat.endpoints that is not { name, type: "ollama" | "openai", url: "http(s)://…" } or { name, type: "embedded" }: ${JSON.stringify(e)}`,
         );
     }
     return valid;
@@ -85,6 +97,21 @@ export class Settings {
     const config = vscode.workspace.getConfiguration('modelChat');
     const keepAlive = config.get<string>('ollama.keepAlive', '').trim();
     return { numCtx: Math.max(512, Math.floor(config.get<number>('ollama.numCtx', 8192))), ...(keepAlive ? { keepAlive } : {}) };
+  }
+
+  /**
+   * The built-in engine's models folder: the user's own setting only (a workspace must not choose which model
+   * files run), else `fallback` (a folder in the extension's global storage).
+   */
+  embeddedModelsFolder(fallback: string): string {
+    const mine = vscode.workspace.getConfiguration('modelChat').inspect<string>('embedded.modelsFolder')?.globalValue?.trim();
+    return mine ? mine.replace(/^~(?=$|[\\/])/, homedir()) : fallback;
+  }
+
+  /** Minutes without use before the built-in engine gives a model's memory back; 0 keeps it loaded. */
+  embeddedIdleUnloadMs(): number {
+    const minutes = vscode.workspace.getConfiguration('modelChat').get<number>('embedded.idleUnloadMinutes', 10);
+    return Math.max(0, Number.isFinite(minutes) ? minutes : 10) * 60_000;
   }
 
   /** `tools.approval`: the strictest of the user's and the workspace's values. */

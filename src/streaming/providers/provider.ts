@@ -4,7 +4,8 @@ import type { ToolDescriptor } from '../../tools/toolSupport';
 /** One entry of the modelChat.endpoints setting: where a provider is made for. */
 export interface EndpointConfig {
   name: string;
-  type: 'ollama' | 'openai';
+  type: 'ollama' | 'openai' | 'embedded';
+  /** Empty for the built-in engine (`embedded`), which has no server. */
   url: string;
 }
 

@@ -13,6 +13,10 @@ const EDIT_ENDPOINTS: ErrorAction = { kind: 'openSettings', label: 'Edit endpoin
 const ADD_ENDPOINT: ErrorAction = { kind: 'openSettings', label: 'Add an endpoint', setting: 'modelChat.endpoints' };
 const SET_KEY: ErrorAction = { kind: 'setApiKey', label: 'Set API key' };
 const SELECT_MODEL: ErrorAction = { kind: 'selectModel', label: 'Select model' };
+const USE_BUILT_IN: ErrorAction = { kind: 'useBuiltIn', label: 'Use the built-in engine' };
+const ADD_MODEL: ErrorAction = { kind: 'addModel', label: 'Add a model' };
+/** With no server at all, the built-in engine answers from a GGUF file (the extension's platform build). */
+const BUILT_IN_HINT = 'Or chat without a server: the built-in engine runs a GGUF model file inside VS Code.';
 
 const GENERAL_QUESTIONS = [
   'How do I write a unit test in TypeScript?',
@@ -58,9 +62,13 @@ export class EmptyState {
             { code: 'modelChat.endpoints' },
             '.',
           ]),
-          this.buttons([ADD_ENDPOINT]),
+          para([BUILT_IN_HINT]),
+          this.buttons([USE_BUILT_IN, ADD_ENDPOINT]),
         ];
       case 'unreachable':
+        if (s.kind === 'embedded') {
+          return [heading('debug-disconnect', 'The built-in engine cannot read its models folder.'), this.buttons([RETRY, ADD_MODEL])];
+        }
         if (s.kind === 'ollama') {
           return [
             heading('debug-disconnect', `Can't reach Ollama at ${s.url}.`),
@@ -69,7 +77,8 @@ export class EmptyState {
               ['Pull a model that can use tools (', { code: 'ollama pull qwen3' }, ').'],
               ['Or use an OpenAI-compatible server: edit the endpoints.'],
             ]),
-            this.buttons([RETRY, PULL, EDIT_ENDPOINTS]),
+            para([BUILT_IN_HINT]),
+            this.buttons([RETRY, USE_BUILT_IN, PULL, EDIT_ENDPOINTS]),
           ];
         }
         return [
@@ -77,9 +86,17 @@ export class EmptyState {
           para([
             'Check that the server is running and the URL is right. If it needs a key, set one (it is kept in VS Code\u2019s secret storage).',
           ]),
-          this.buttons([RETRY, EDIT_ENDPOINTS, SET_KEY]),
+          para([BUILT_IN_HINT]),
+          this.buttons([RETRY, USE_BUILT_IN, EDIT_ENDPOINTS, SET_KEY]),
         ];
       case 'noModels':
+        if (s.kind === 'embedded') {
+          return [
+            heading('inbox', 'The built-in engine has no model yet.'),
+            para(['Add a ', { code: '.gguf' }, ' file you have, or download a suggested small model (about 0.6–1.8 GB, once).']),
+            this.buttons([ADD_MODEL, SELECT_MODEL]),
+          ];
+        }
         return [
           heading('inbox', `${s.endpoint} has no models yet.`),
           s.kind === 'ollama'
