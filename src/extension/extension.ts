@@ -75,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
     // The history list of any surface opens conversations in new tabs (the panels are made below).
     openInEditor: (conversation) => panels.open(conversation),
+    attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView),
   };
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);

@@ -16,7 +16,19 @@ export type ErrorAction =
   | { kind: 'setApiKey'; label: string }
   /** The built-in llama.cpp engine: switch to it, or add a GGUF model to it. */
   | { kind: 'useBuiltIn'; label: string }
-  | { kind: 'addModel'; label: string };
+  | { kind: 'addModel'; label: string }
+  /** Summarises the older part of the conversation (modelChat.compactConversation). */
+  | { kind: 'compact'; label: string };
+
+/** Said under an answer about how it was made: the model saw only part of the conversation. */
+export interface AnswerNote {
+  kind: 'truncated';
+  /** Tokens the model saw, at most. */
+  seen: number;
+  /** Tokens the request had. */
+  sent: number;
+  actions: ErrorAction[];
+}
 
 export interface ChatErrorInfo {
   /** One or two sentences a user can act on. */
@@ -94,6 +106,10 @@ export interface MessageSnapshot {
   sources?: AnswerSource[];
   /** Set on an answer the server cut short: the page says so under it, with Continue. */
   cut?: AnswerCut;
+  /** Said under an answer: the model saw only part of the conversation, with what to do about it. */
+  note?: AnswerNote;
+  /** Set on a summary of the messages before it (compaction): shown collapsed, with Undo. */
+  summary?: { covers: number };
 }
 
 /** The kinds of context a question can carry. */
@@ -223,6 +239,24 @@ export function decodeDelta(message: CompactDelta): { seq: number; text: string 
   return colon > 0 && Number.isInteger(seq) ? { seq, text: message.slice(colon + 1) } : undefined;
 }
 
+/** A server or one tool in the chat's tools menu. `userOff`: turned off everywhere (only that choice turns it on). */
+export interface ToolMenuEntry {
+  name: string;
+  on: boolean;
+  userOff: boolean;
+  /** What its definition costs in the prompt (estimated, like every token count the chat shows). */
+  tokens: number;
+}
+
+/** The tools menu of a conversation: servers, their tools, and the prompt tokens of the enabled ones. */
+export interface ToolsMenu {
+  type: 'toolsMenu';
+  conversationId: string;
+  servers: Array<Omit<ToolMenuEntry, 'tokens'> & { tools: ToolMenuEntry[] }>;
+  enabledTokens: number;
+  allTokens: number;
+}
+
 export type HostToWebview =
   | CompactDelta
   /** The whole conversation: sent when the view (re)loads or becomes visible, replacing what it shows. */
@@ -233,6 +267,7 @@ export type HostToWebview =
   | { type: 'status'; id: string; status: string | undefined }
   | { type: 'toolUpdate'; id: string; tool: ToolCallInfo }
   | { type: 'warning'; id: string; warning: string }
+  | { type: 'note'; id: string; note: AnswerNote }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: ModelLabel }
   | { type: 'focusInput' }
@@ -253,6 +288,8 @@ export type HostToWebview =
   | { type: 'elicitation'; request: ElicitationRequest }
   /** The request is answered, or cancelled (Stop, a timeout, its tool call ended): the form goes. */
   | { type: 'elicitationDone'; id: string; action: ElicitationAction }
+  /** The tools menu's servers and tools, on opening it and after each change. */
+  | ToolsMenu
   /**
    * Several messages posted in one go, handled in order. In the editor each post costs a hop through the
    * extension host's connection, and small ones in quick succession are held back for a round trip each:
@@ -268,6 +305,10 @@ export type WebviewToHost =
   | { type: 'selectModel' }
   | { type: 'openLink'; href: string }
   | { type: 'errorAction'; messageId: string; index: number }
+  /** A button of an answer's note (AnswerNote.actions). */
+  | { type: 'noteAction'; messageId: string; index: number }
+  /** Removes a summary made by compaction: the messages it covered go to the model again. */
+  | { type: 'undoSummary'; id: string }
   /** Copy goes through the host: the clipboard API is not reliably available inside a webview. */
   | { type: 'toolApproval'; id: string; decision: 'allow' | 'deny' | 'always' }
   | { type: 'cancelTool'; id: string }
@@ -302,7 +343,11 @@ export type WebviewToHost =
   /** A button of the empty state (the same actions as under an error). */
   | { type: 'setupAction'; action: ErrorAction }
   /** The user's answer to an `elicitation` request: values only with accept, typed as its fields are. */
-  | { type: 'elicitationAnswer'; id: string; action: ElicitationAction; content?: Record<string, ElicitationValue> };
+  | { type: 'elicitationAnswer'; id: string; action: ElicitationAction; content?: Record<string, ElicitationValue> }
+  /** The tools menu opened: the host answers with `toolsMenu` (starting the servers if they are not yet). */
+  | { type: 'toolsMenu' }
+  /** Turns a server (no `tool`) or one tool on or off, for this conversation, the workspace or everywhere. */
+  | { type: 'setTool'; server: string; tool?: string; on: boolean; scope: 'conversation' | 'workspace' | 'user' };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
 export const MAX_WEBVIEW_TEXT = 1_000_000;
@@ -318,6 +363,8 @@ const checks: Record<WebviewToHost['type'], Check> = {
   selectModel: () => true,
   openLink: (m) => isStr(m.href, 8192),
   errorAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
+  noteAction: (m) => isStr(m.messageId, 200) && Number.isInteger(m.index) && (m.index as number) >= 0,
+  undoSummary: (m) => isStr(m.id, 200),
   toolApproval: (m) => isStr(m.id, 200) && (m.decision === 'allow' || m.decision === 'deny' || m.decision === 'always'),
   cancelTool: (m) => isStr(m.id, 200),
   openToolResult: (m) => isStr(m.fileId, 100),
@@ -343,6 +390,12 @@ const checks: Record<WebviewToHost['type'], Check> = {
     isStr(m.id, 200) &&
     (m.action === 'accept' || m.action === 'decline' || m.action === 'cancel') &&
     (m.content === undefined || (m.action === 'accept' && isElicitationContent(m.content))),
+  toolsMenu: () => true,
+  setTool: (m) =>
+    isStr(m.server, 200) &&
+    (m.tool === undefined || isStr(m.tool, 200)) &&
+    typeof m.on === 'boolean' &&
+    (m.scope === 'conversation' || m.scope === 'workspace' || m.scope === 'user'),
 };
 
 /** A form has a few fields; these bounds are far above any real one and far below what could hurt. */
@@ -373,6 +426,7 @@ const ACTION_KINDS: readonly ErrorAction['kind'][] = [
   'setApiKey',
   'useBuiltIn',
   'addModel',
+  'compact',
 ];
 function isAction(a: unknown): boolean {
   if (typeof a !== 'object' || a === null) return false;

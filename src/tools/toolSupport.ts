@@ -34,13 +34,22 @@ export interface ToolCallOptions {
   cardId?: string;
 }
 
+/** The tools of a turn, and whether they go in the prompt (the model or server has no native tool calling). */
+export interface ToolOffer {
+  tools: ToolDescriptor[];
+  asText: boolean;
+}
+
 /**
  * What the chat session needs to use tools, without knowing about MCP or VS Code: the extension adapts
  * McpConnections, the approval setting and the progress UI to this.
  */
 export interface ToolSupport {
-  /** The tools to offer for a turn ([] when there are none); starts servers on first use. */
-  list(signal: AbortSignal): Promise<ToolDescriptor[]>;
+  /**
+   * The tools to offer for a turn ([] when there are none); starts servers on first use. `conversation`: the
+   * conversation's id, whose own choice of tools (on and off in the chat) applies.
+   */
+  list(signal: AbortSignal, conversation?: string): Promise<ToolDescriptor[]>;
   needsApproval(tool: ToolDescriptor): boolean;
   /** "Always allow this tool", remembered by the host. */
   alwaysAllow(tool: ToolDescriptor): void;

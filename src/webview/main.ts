@@ -12,6 +12,7 @@ import { createMarkdown } from './markdown/markdown';
 import { MessageList } from './messages/messageList';
 import { NoticeBar } from './panels/noticeBar';
 import { ElicitationForms } from './messages/elicitationForm';
+import { ToolsMenu } from './panels/toolsMenu';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -45,6 +46,8 @@ const list = new MessageList(
   {
     md,
     onErrorAction: (messageId, index) => host.post({ type: 'errorAction', messageId, index }),
+    onNoteAction: (messageId, index) => host.post({ type: 'noteAction', messageId, index }),
+    onUndoSummary: (id) => host.post({ type: 'undoSummary', id }),
     code: {
       copy: (text) => host.post({ type: 'copyText', text }),
       insert: (text) => host.post({ type: 'insertCode', text }),
@@ -121,7 +124,13 @@ const elicitations = new ElicitationForms(list.element, (id, action, content) =>
 );
 
 body.append(list.element, historyPanel.element);
-app.append(header.element, body, notice.element, composer.element);
+// The tools menu: its button among the header's actions, its panel over the messages while open.
+const toolsMenu = new ToolsMenu({
+  open: () => host.post({ type: 'toolsMenu' }),
+  set: (server, tool, on, scope) => host.post({ type: 'setTool', server, ...(tool === undefined ? {} : { tool }), on, scope }),
+});
+header.element.querySelector('.header-actions')?.prepend(toolsMenu.button);
+app.append(header.element, toolsMenu.element, body, notice.element, composer.element);
 
 // Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
 // the composer's Stop mark the key as used first.
@@ -170,6 +179,8 @@ function handle(message: HostToWebview): void {
       return list.updateTool(message.id, message.tool);
     case 'warning':
       return list.setWarning(message.id, message.warning);
+    case 'note':
+      return list.setNote(message.id, message.note);
     case 'busy':
       list.setBusy(message.busy);
       return composer.setBusy(message.busy);
@@ -197,6 +208,8 @@ function handle(message: HostToWebview): void {
       return elicitations.show(message.request);
     case 'elicitationDone':
       return elicitations.done(message.id);
+    case 'toolsMenu':
+      return toolsMenu.show(message);
     case 'batch':
       for (const m of message.messages) handle(m);
       return;

@@ -73,6 +73,10 @@ export class ChatController extends Disposable {
         void this.session.refreshModel();
       },
       errorAction: (m) => void runErrorAction(this.session, m.messageId, m.index, log),
+      noteAction: (m) => void runErrorAction(this.session, m.messageId, m.index, log, 'note'),
+      undoSummary: (m) => {
+        if (!this.session.undoSummary(m.id)) log.warn(`Undo summary ignored: ${m.id} is not a summary, or a turn is running`);
+      },
       toolApproval: (m) => this.session.resolveApproval(m.id, m.decision),
       cancelTool: (m) => this.session.cancelTool(m.id),
       editMessage: (m) => this.edit(m.id, m.text),
@@ -104,7 +108,8 @@ export class ChatController extends Disposable {
   postContext(): void {
     const { context } = this.deps;
     const usedTokens = context.meterTokens() + estimateTokens(this.session.historyChars());
-    const limitTokens = this.deps.limitTokens();
+    // What the server reported for the model on the last turn, else the setting's figure.
+    const limitTokens = this.session.contextLimit ?? this.deps.limitTokens();
     this.deps.post({ type: 'context', chips: context.chips(), meter: { usedTokens, ...(limitTokens ? { limitTokens } : {}) } });
   }
 

@@ -17,8 +17,14 @@ export async function insertAtCursor(text: string): Promise<void> {
   await vscode.window.showTextDocument(editor.document, editor.viewColumn);
 }
 
-export async function runErrorAction(session: ChatSession, messageId: string, index: number, log: vscode.LogOutputChannel): Promise<void> {
-  const action = session.errorAction(messageId, index);
+export async function runErrorAction(
+  session: ChatSession,
+  messageId: string,
+  index: number,
+  log: vscode.LogOutputChannel,
+  from: 'error' | 'note' = 'error',
+): Promise<void> {
+  const action = from === 'note' ? session.noteAction(messageId, index) : session.errorAction(messageId, index);
   if (!action) return log.warn(`No error action ${index} on message ${messageId}`);
   if (action.kind === 'retry') {
     session.retry(messageId);
@@ -49,6 +55,9 @@ export async function runAction(session: ChatSession, action: ErrorAction, log: 
       return;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
+      return;
+    case 'compact':
+      if (!session.compact()) log.warn('Compact ignored: a turn is running or nothing is older than the last question');
       return;
     case 'pullModel': {
       // The name can come from a workspace's defaultModel and goes into a shell: only a plain library name,

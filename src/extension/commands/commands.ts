@@ -25,6 +25,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await deps.revealChat();
     }),
     vscode.commands.registerCommand('modelChat.stop', () => deps.sessions.active.stop()),
+    vscode.commands.registerCommand('modelChat.compactConversation', () => {
+      if (!deps.sessions.active.compact())
+        void vscode.window.showInformationMessage(
+          'Nothing to compact: a turn is running, or there is no earlier part of the conversation to summarise.',
+        );
+    }),
     vscode.commands.registerCommand('modelChat.selectModel', () => selectModel(deps)),
     vscode.commands.registerCommand('modelChat.setApiKey', (endpointName?: unknown) =>
       setApiKey(deps, typeof endpointName === 'string' ? endpointName : undefined),

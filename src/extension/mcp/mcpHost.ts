@@ -12,6 +12,9 @@ import type { Settings } from '../settings/settings';
 import { readWorkspaceFile } from '../workspaceFile';
 import { Disposable } from '../../shared/disposable';
 import { Elicitations } from './elicitation';
+import { ToolChoices } from '../../tools/toolChoices';
+import { attachToolsMenu, mementoChoiceStore, type ToolsMenuView } from './toolsMenuController';
+import type { IDisposable } from '../../shared/disposable';
 
 /** A hand-written mcp.json is a few KiB; anything near this is not one. */
 const MAX_MCP_JSON_BYTES = 1024 * 1024;
@@ -28,6 +31,8 @@ export class McpHost extends Disposable {
   readonly tools: ToolSupport;
   /** Servers' forms in the chat; `attach` it to the view. */
   readonly elicitations: Elicitations;
+  /** Which servers and tools each conversation offers (the chat's tools menu). */
+  readonly choices: ToolChoices;
   private loaded: Promise<void> | undefined;
   private readonly inputs: McpInputStore;
   private readonly resultFiles: ToolResultFiles;
@@ -68,11 +73,13 @@ export class McpHost extends Disposable {
       aroundRun: (call, run, cancel) =>
         withProgressUi(`Model Chat: ${call.name}`, run, cancel, { withProgress: (title, task) => this.withProgress(title, task) }),
     });
+    this.choices = new ToolChoices(mementoChoiceStore(context.globalState, context.workspaceState));
     // Loading waits for the first turn: nothing starts (and nobody is asked for inputs) before tools are wanted.
     this.tools = {
-      list: async (signal) => {
+      // Only the tools the conversation has on are offered (and so can be called at all).
+      list: async (signal, conversation) => {
         await (this.loaded ??= this.reload());
-        return support.list(signal);
+        return this.choices.filter(await support.list(signal), conversation);
       },
       needsApproval: (tool) => support.needsApproval(tool),
       alwaysAllow: (tool) => support.alwaysAllow(tool),
@@ -93,6 +100,28 @@ export class McpHost extends Disposable {
       vscode.commands.registerCommand('modelChat.mcp.showServers', () => this.showServers()),
     ])
       this.register(d);
+  }
+
+  /** The tools menu in a chat view: opening it starts the servers, as a turn would. */
+  attachToolsMenu(view: ToolsMenuView): IDisposable {
+    return attachToolsMenu(
+      this.choices,
+      {
+        allTools: async (start) => {
+          if (!start && !this.loaded) return [];
+          await (this.loaded ??= this.reload());
+          if (start) await this.connections.ensureStarted();
+          return this.connections.tools.map((t) => ({
+            name: t.name,
+            description: t.description ?? t.title,
+            inputSchema: t.inputSchema as Record<string, unknown>,
+            server: t.server,
+          }));
+        },
+        serverNames: () => this.connections.status.map((s) => s.name),
+      },
+      view,
+    );
   }
 
   /** Stops the servers (their processes and sessions); deactivate waits for it. Safe to call twice. */

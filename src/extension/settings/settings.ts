@@ -90,7 +90,8 @@ export class Settings {
       this.warnOnce(`modelChat.defaultEndpoint names '${defaultName}', which is not in modelChat.endpoints; using '${endpoint?.name}'.`);
     const model = pickedEndpoint ? picked.model : (this.userOwned<string>('defaultModel') ?? '');
     const contextTokens = endpoint?.type === 'ollama' ? this.ollama().numCtx : undefined;
-    return { endpoint, model, maxUpdatesPerSecond: config.get<number>('maxUpdatesPerSecond', 20), contextTokens };
+    const autoCompact = config.get<boolean>('context.autoCompact', true);
+    return { endpoint, model, maxUpdatesPerSecond: config.get<number>('maxUpdatesPerSecond', 20), contextTokens, autoCompact };
   }
 
   ollama(): { numCtx: number; keepAlive?: string } {

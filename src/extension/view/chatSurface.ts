@@ -14,6 +14,7 @@ import type { MessageRouter } from './messageRouter';
 import { SetupController } from './setupController';
 import { registerViewActions } from './viewActions';
 import type { ChatSurfaces, ChatSurfaceEntry } from './chatSurfaces';
+import type { ToolsMenuView } from '../mcp/toolsMenuController';
 
 /** What every chat surface shares: the window's settings, models, tools, store and chips. */
 export interface SurfaceShared {
@@ -31,6 +32,8 @@ export interface SurfaceShared {
   openLimitSetting(): void;
   /** Opens a conversation (new when undefined) in a new editor tab. */
   openInEditor(conversation?: Conversation): void;
+  /** The tools menu of each surface (which tools its conversation offers). */
+  attachToolsMenu?(view: ToolsMenuView): IDisposable;
 }
 
 /** Where one chat is shown: the sidebar view or an editor tab. */
@@ -92,6 +95,7 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   disposables.add(contextChips.registerMessages(router));
   disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
   disposables.add(history.followSessions());
+  if (shared.attachToolsMenu) disposables.add(shared.attachToolsMenu({ post, sessions, router }));
   disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));
   disposables.add(surfaces.add(entry));
   return { sessions, chat, setup, history, entry, post, dispose: () => disposables.dispose() };

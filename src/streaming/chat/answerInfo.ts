@@ -1,7 +1,5 @@
 import type { AnswerMetrics, ChatErrorInfo, ErrorAction } from '../../shared/protocol';
 import type { ProviderError, UsageStats } from '../providers/events';
-import type { ChatMessage } from '../providers/provider';
-import { estimateTokens } from '../../shared/tokens';
 
 /** A small model that can use tools, suggested wherever the user has none (the empty state names it too). */
 export const SUGGESTED_MODEL = 'qwen3';
@@ -68,18 +66,12 @@ export function toErrorInfo(error: ProviderError): ChatErrorInfo {
   return { message: error.message, actions };
 }
 
-/** The messages' tokens, estimated (a few characters of framing each): enough to warn, not to count. */
-function messagesTokens(messages: ChatMessage[]): number {
-  return estimateTokens(messages.reduce((n, m) => n + m.content.length + 8, 0));
-}
-
 /**
  * A warning when the conversation likely no longer fits the context: Ollama then silently drops its start,
  * so the model forgets the beginning without saying so.
  */
-export function contextWarning(messages: ChatMessage[], contextTokens: number | undefined): string | undefined {
+export function contextWarning(estimate: number, contextTokens: number | undefined): string | undefined {
   if (!contextTokens) return undefined;
-  const estimate = messagesTokens(messages);
   if (estimate < contextTokens * 0.9) return undefined;
-  return `This conversation is about ${estimate.toLocaleString('en-US')} tokens, close to or over the model's context of ${contextTokens.toLocaleString('en-US')}: the server may cut its beginning. Start a new chat, or raise modelChat.ollama.numCtx.`;
+  return `This conversation is about ${estimate.toLocaleString('en-US')} tokens, close to or over the model's context of ${contextTokens.toLocaleString('en-US')}: the server may cut its beginning. Compact the conversation, start a new chat, or raise modelChat.ollama.numCtx.`;
 }

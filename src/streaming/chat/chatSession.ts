@@ -1,30 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
+import type { AnswerNote, ErrorAction, HostToWebview, MessageSnapshot, ModelLabel } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
 import { fromStored, toStored, withSources } from './sessionMessages';
-import { MAX_TOOL_ROUNDS, type ToolDescriptor } from '../../tools/toolSupport';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
 import type { StoredAttachment, StoredToolCall } from '../../history/storedMessage';
-import { modelHistory, newCallId } from './modelHistory';
+import { modelHistory } from './modelHistory';
 import { userContent } from './contextPrompt';
-import type { ProviderError, ToolCall } from '../providers/events';
-import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
-import { runTurn } from './chatTurn';
+import type { ChatMessage, ChatProvider } from '../providers/provider';
 import { Pace } from '../pacing/throttle';
 import { monotonicClock } from '../../shared/clock';
-import { LatestPerKey } from '../pacing/latestPerKey';
-import { answerMetrics, contextWarning, describe, SUGGESTED_MODEL, toErrorInfo } from './answerInfo';
-import { ToolCalls, type Decision } from '../../tools/toolCalls';
-import { systemPrompt } from './instructions';
+import { describe } from './answerInfo';
+import type { Decision } from '../../tools/toolCalls';
 import type { SessionDeps } from './sessionTypes';
 import type { ConversationFork } from '../../history/storeTypes';
-import { race } from '../../shared/abort';
 import { Emitter } from '../../shared/event';
 import type { IDisposable } from '../../shared/disposable';
+import { ToolRound } from './toolRound';
+import { newRunningTurn, runTurnLoop, type RunningTurn, type TurnHost } from './turnLoop';
+import { compactionCut, fromLastSummary, summaryPreamble } from './compaction';
+import { runCompaction } from './compactTurn';
+import { SessionModel } from './sessionModel';
 
-/** Shown when the first token takes longer than LOADING_AFTER_MS. */
-export const LOADING = 'Loading the model… (the first answer after a while can take some seconds)';
-const LOADING_AFTER_MS = 1500;
+export { LOADING } from './turnLoop';
 
 /** The question Continue sends after an answer cut at the token limit. */
 export const CONTINUE_PROMPT = 'Continue exactly where your last answer was cut off, without repeating what you already wrote.';
@@ -40,22 +37,16 @@ export interface ApprovalRequest {
   tool: string;
 }
 
-interface RunningTurn {
-  controller: AbortController;
-  /** The answer of the current round. */
-  answer: AnswerStream;
-  ended: Promise<void>;
-  markEnded(): void;
-}
-
 /**
  * The host's copy of one conversation and the turn running in it. The webview only mirrors this: when it
  * reloads or becomes visible again it gets a snapshot, so a hidden view loses nothing.
  */
-export class ChatSession {
+export class ChatSession implements TurnHost {
   private messages: MessageSnapshot[] = [];
   private turn: RunningTurn | undefined;
-  private resolvedModel: string | undefined;
+  private readonly model: SessionModel;
+  /** The context the server reported for the model of the last turn; undefined until then, or when it does not say. */
+  contextLimit: number | undefined;
   private conversationId: string = randomUUID();
   private createdAt = Date.now();
   /** Set when the user renamed the conversation (kept so a save does not undo the rename). */
@@ -64,9 +55,7 @@ export class ChatSession {
   private readonly attachments = new Map<string, StoredAttachment[]>();
   /** Each tool card's call as the model made it and what it got back (by card id): later turns send both again. */
   private readonly calls = new Map<string, StoredToolCall>();
-  private readonly toolCalls: ToolCalls | undefined;
-  /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
-  private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
+  readonly tools: ToolRound;
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
   private readonly didEndTurn = new Emitter<TurnEnd>();
@@ -89,36 +78,25 @@ export class ChatSession {
    */
   readonly onDidFork = this.didFork.event;
 
-  constructor(private readonly deps: SessionDeps) {
+  constructor(readonly deps: SessionDeps) {
+    this.model = new SessionModel(deps, (model) => {
+      this.deps.post({ type: 'model', model });
+      this.didChangeModel.fire(model);
+    });
     this.forks = deps.persist?.onDidFork?.((fork) => fork.from === this.conversationId && this.adoptFork(fork));
-    this.toolUpdates = new LatestPerKey(
-      deps.config().maxUpdatesPerSecond,
-      (id, tool) => this.deps.post({ type: 'toolUpdate', id, tool }),
-      deps.clock ?? monotonicClock,
-      this.pace,
-    );
-    this.toolCalls = deps.tools
-      ? new ToolCalls(deps.tools, {
-          added: (item, call) => {
-            this.calls.set(item.id, { id: call.id ?? newCallId(), ...(call.extra ? { extra: call.extra } : {}) });
-            this.messages.push(item);
-            this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
-            this.save('flush');
-            // A card that cannot run (unknown tool, malformed arguments) is added pending and failed at once:
-            // only one still pending once run() yields waits for the user.
-            if (item.tool?.state === 'pending')
-              queueMicrotask(() => item.tool?.state === 'pending' && this.approvalPending.fire({ id: item.id, tool: item.tool.name }));
-          },
-          updated: (id, tool, stateChanged) => {
-            this.toolUpdates.update(id, { ...tool }, stateChanged);
-            this.save(stateChanged ? 'flush' : 'checkpoint');
-          },
-          answered: (id, reply) => {
-            const call = this.calls.get(id);
-            if (call) call.reply = reply;
-          },
-        })
-      : undefined;
+    this.tools = new ToolRound({
+      deps,
+      pace: this.pace,
+      addCard: (item, call) => {
+        this.calls.set(item.id, call);
+        this.messages.push(item);
+        this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
+        this.save('flush');
+      },
+      recordedCall: (id) => this.calls.get(id),
+      save: (how) => this.save(how),
+      approvalPending: (id, tool) => this.approvalPending.fire({ id, tool }),
+    });
   }
 
   get busy(): boolean {
@@ -152,8 +130,7 @@ export class ChatSession {
   }
 
   modelLabel(): ModelLabel {
-    const { endpoint, model } = this.deps.config();
-    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolvedModel };
+    return this.model.label();
   }
 
   /**
@@ -271,19 +248,19 @@ export class ChatSession {
 
   /** The user's answer on an approval card. */
   resolveApproval(id: string, decision: Decision): void {
-    this.toolCalls?.resolveApproval(id, decision);
+    this.tools.resolveApproval(id, decision);
   }
 
   /** Cancels one running tool call; the rest of the turn goes on. */
   cancelTool(id: string): void {
-    this.toolCalls?.cancel(id);
+    this.tools.cancel(id);
   }
 
   dispose(): void {
     const turn = this.turn;
     turn?.controller.abort();
     turn?.answer.dispose();
-    this.toolUpdates.dispose();
+    this.tools.dispose();
     turn?.markEnded();
     this.turn = undefined;
     this.forks?.dispose();
@@ -325,7 +302,8 @@ export class ChatSession {
       createdAt: this.createdAt,
       updatedAt: Date.now(),
       model: { endpoint, model },
-      messages: this.messages.map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id))),
+      // A summary is not stored: the messages it covers are, and a reopened conversation is compacted again when it needs to be.
+      messages: this.messages.filter((m) => !m.summary).map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id))),
     };
   }
 
@@ -350,12 +328,6 @@ export class ChatSession {
     this.didResetMessages.fire();
   }
 
-  private postModel(): void {
-    const model = this.modelLabel();
-    this.deps.post({ type: 'model', model });
-    this.didChangeModel.fire(model);
-  }
-
   private save(how: 'checkpoint' | 'flush'): void {
     const persist = this.deps.persist;
     if (!persist || this.messages.length === 0) return;
@@ -364,29 +336,18 @@ export class ChatSession {
   }
 
   /** Asks the endpoint for its first model when none is configured, so the header can name it. */
-  async refreshModel(signal?: AbortSignal): Promise<void> {
-    const { endpoint, model } = this.deps.config();
-    if (!endpoint || model) return;
-    try {
-      const models = await (await this.deps.providerFor(endpoint)).listModels(signal);
-      this.resolvedModel = models[0]?.name;
-    } catch (err) {
-      this.deps.log.warn(`Listing models at ${endpoint.url} failed: ${describe(err)}`);
-    }
-    this.postModel();
+  refreshModel(signal?: AbortSignal): Promise<void> {
+    return this.model.refresh(signal);
   }
 
   private startTurn(): void {
-    const controller = new AbortController();
-    let markEnded = () => {};
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    this.turn = { controller, ended, markEnded, answer: this.addAnswer() };
+    const turn = (this.turn = newRunningTurn(this.addAnswer()));
     this.deps.post({ type: 'busy', busy: true });
-    void this.runTurnBody(controller.signal).finally(() => this.finishTurn());
+    void runTurnLoop(this, turn, turn.controller.signal).finally(() => this.finishTurn());
   }
 
-  /** A new answer message (one per round of a turn), with the throttles that stream it to the view. */
-  private addAnswer(): AnswerStream {
+  /** A new answer message (one per round of a turn, or a compaction's `summary` shown at `at`), with the throttles that stream it. */
+  addAnswer(summary?: { covers: number }, at = this.messages.length): AnswerStream {
     const answer = new AnswerStream({
       maxUpdatesPerSecond: this.deps.config().maxUpdatesPerSecond,
       clock: this.deps.clock ?? monotonicClock,
@@ -394,8 +355,10 @@ export class ChatSession {
       post: (message) => this.deps.post(message),
       save: (how) => this.save(how),
     });
-    this.messages.push(answer.message);
-    this.deps.post({ type: 'messageAdded', message: { ...answer.message } });
+    if (summary) answer.message.summary = summary;
+    this.messages.splice(at, 0, answer.message);
+    if (at === this.messages.length - 1) this.deps.post({ type: 'messageAdded', message: { ...answer.message } });
+    else this.postSnapshot();
     return answer;
   }
 
@@ -408,157 +371,67 @@ export class ChatSession {
     if (turn) this.didEndTurn.fire({ state: endOf(turn) });
   }
 
-  /**
-   * One turn: the model answers; when it asks for tools, they run (concurrently, each shown as it
-   * completes), their results go back, and the model answers again, until it answers without tools.
-   */
-  private async runTurnBody(signal: AbortSignal): Promise<void> {
-    const turn = this.turn!;
-    const config = this.deps.config();
-    const clock = this.deps.clock ?? monotonicClock;
-    const endpoint = config.endpoint;
-    if (!endpoint) {
-      return turn.answer.end('error', {
-        message: 'No model endpoint is configured. Add one to the modelChat.endpoints setting.',
-        actions: [{ kind: 'openSettings', label: 'Open settings', setting: 'modelChat.endpoints' }],
-      });
-    }
-    try {
-      // Every await before the model is asked races Stop: the work behind some (a key from SecretStorage, a
-      // file on a hung drive, MCP servers starting) cannot be cancelled, and Stop must not wait for it.
-      const provider = await race(Promise.resolve(this.deps.providerFor(endpoint)), signal);
-      const model = config.model || (await race(this.firstModel(provider, signal), signal));
-      if (signal.aborted) return turn.answer.end('stopped');
-      if (!model) {
-        return turn.answer.end(
-          'error',
-          toErrorInfo({
-            kind: 'noModels',
-            url: endpoint.url,
-            message: `No models are installed on ${endpoint.url}. Download one with \`ollama pull ${SUGGESTED_MODEL}\`, or add another endpoint.`,
-          }),
-        );
-      }
-      // The first turn that may use tools starts the MCP servers: say so when that takes a moment.
-      const STARTING = 'Starting tools…';
-      const slow = clock.setTimeout(() => this.setStatus(turn.answer.message, STARTING), 150);
-      const tools = await race(this.toolsFor(provider, model, signal), signal).finally(() => clock.clearTimeout(slow));
-      if (turn.answer.message.status === STARTING) this.setStatus(turn.answer.message, 'Waiting for the model…');
-      const parts = this.deps.instructions?.(signal).catch((err) => {
-        if (!signal.aborted) this.deps.log.warn(`Reading the instructions failed: ${describe(err)}`);
-        return [];
-      });
-      const system = systemPrompt((parts && (await race(parts, signal))) ?? []);
-      let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
-      const warning = contextWarning(messages, config.contextTokens);
-      if (warning) {
-        this.deps.log.warn(warning);
-        turn.answer.message.warning = warning;
-        this.deps.post({ type: 'warning', id: turn.answer.message.id, warning });
-      }
-      this.deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
-      for (let round = 1; ; round++) {
-        const answer = turn.answer;
-        const calls: ToolCall[] = [];
-        const sentAt = clock.now();
-        let firstAt: number | undefined;
-        // Ollama holds back the first token while it loads a cold model, which can take a while: say so.
-        const loading = clock.setTimeout(() => {
-          if (firstAt === undefined && !signal.aborted && answer.message.status) this.setStatus(answer.message, LOADING);
-        }, LOADING_AFTER_MS);
-        const outcome = await runTurn(
-          provider,
-          { model, messages, ...(tools.length ? { tools } : {}) },
-          signal,
-          {
-            onText: (t) => {
-              firstAt ??= clock.now();
-              answer.pushText(t);
-            },
-            onThinking: (t) => {
-              firstAt ??= clock.now();
-              if (answer.message.status) this.setStatus(answer.message, undefined);
-              answer.pushThinking(t);
-            },
-            // Some servers send no call ids (Ollama), or one id for every call: give each its own, so results can name
-            // the call they answer, also in later turns and on another endpoint.
-            onToolCall: (call) => calls.push(call.id && !calls.some((c) => c.id === call.id) ? call : { ...call, id: newCallId() }),
-            onSources: (sources) => answer.setSources(sources),
-            onRetry: (attempt, delayMs, error) => {
-              this.deps.log.warn(`Attempt ${attempt} failed (${error.detail ?? error.message}); retrying in ${Math.round(delayMs)} ms`);
-              this.setStatus(
-                answer.message,
-                `${error.kind === 'unreachable' ? 'Cannot reach the server' : 'Connection lost'}; retrying (attempt ${attempt + 1})…`,
-              );
-            },
-          },
-          clock,
-        );
-        clock.clearTimeout(loading);
-        const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, config.contextTokens);
-        if (outcome.usage)
-          this.deps.log.info(
-            `Round ${round} ${outcome.state}: ${outcome.usage.promptTokens ?? '?'} tokens in, ${outcome.usage.completionTokens ?? '?'} out, ${calls.length} tool calls`,
-          );
-        if (outcome.state === 'error') {
-          this.deps.log.error(`Turn failed (${outcome.error.kind}): ${outcome.error.detail ?? outcome.error.message}`);
-          return answer.end('error', toErrorInfo(outcome.error), metrics);
-        }
-        if (outcome.state === 'stopped' || calls.length === 0)
-          return answer.end(outcome.state, undefined, metrics, outcome.state === 'done' ? outcome.cut : undefined);
-        if (round >= MAX_TOOL_ROUNDS) {
-          const message = `The model asked for tools ${MAX_TOOL_ROUNDS} rounds in a row, so the turn stopped here. Ask again to let it continue.`;
-          return answer.end('error', { message, actions: [{ kind: 'showLog', label: 'Show log' }] }, metrics);
-        }
-        await answer.end('done', undefined, metrics);
-        messages = [...messages, { role: 'assistant', content: answer.message.text, toolCalls: calls }];
-        messages.push(...(await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal)))));
-        if (signal.aborted) return;
-        turn.answer = this.addAnswer();
-      }
-    } catch (err) {
-      if (signal.aborted) return turn.answer.end('stopped');
-      const error: ProviderError =
-        err instanceof ProviderFailure ? err.error : { kind: 'server', message: `Unexpected error: ${describe(err)}` };
-      this.deps.log.error(`Turn failed: ${error.detail ?? error.message}`);
-      return turn.answer.end('error', toErrorInfo(error));
-    }
+  setNote(message: MessageSnapshot, note: AnswerNote): void {
+    message.note = note;
+    this.deps.post({ type: 'note', id: message.id, note });
   }
 
-  /** The tools to offer: none without tool support, for a model that cannot use them, or on failure. */
-  private async toolsFor(provider: ChatProvider, model: string, signal: AbortSignal): Promise<ToolDescriptor[]> {
-    if (!this.deps.tools || !this.toolCalls) return [];
-    try {
-      if (provider.supportsTools && !(await provider.supportsTools(model, signal))) {
-        this.deps.log.info(`${model} does not support tools: none offered`);
-        return [];
-      }
-      return await this.deps.tools.list(signal);
-    } catch (err) {
-      this.deps.log.warn(`Tools are not available for this turn: ${describe(err)}`);
-      return [];
-    }
+  /** The action behind a button of an answer's note. */
+  noteAction(messageId: string, index: number): ErrorAction | undefined {
+    return this.messages.find((m) => m.id === messageId)?.note?.actions[index];
   }
 
-  private setStatus(message: MessageSnapshot, status: string | undefined): void {
+  setStatus(message: MessageSnapshot, status: string | undefined): void {
     message.status = status;
     this.deps.post({ type: 'status', id: message.id, status });
   }
 
-  private async firstModel(provider: ChatProvider, signal: AbortSignal): Promise<string | undefined> {
-    if (this.resolvedModel) return this.resolvedModel;
-    const models = await provider.listModels(signal);
-    this.resolvedModel = models[0]?.name;
-    if (this.resolvedModel) this.postModel();
-    return this.resolvedModel;
+  firstModel(provider: ChatProvider, signal: AbortSignal): Promise<string | undefined> {
+    return this.model.first(provider, signal);
   }
 
-  /** The conversation as the model sees it before the answer being written, tool calls and their results included. */
-  private history(): ChatMessage[] {
-    return modelHistory(this.messages, {
+  /**
+   * The conversation as the model sees it before the answer being written, tool calls and their results
+   * included; after a compaction, the summary (as a system message) and what follows it.
+   */
+  history(): ChatMessage[] {
+    return this.historyBefore(this.messages.length);
+  }
+
+  historyBefore(index: number): ChatMessage[] {
+    const { summary, rest } = fromLastSummary(this.messages.slice(0, index));
+    const history = modelHistory(rest, {
       question: (m) => userContent(m.text, this.attachments.get(m.id) ?? []),
       call: (cardId) => this.calls.get(cardId),
     });
+    return summary === undefined ? history : [{ role: 'system', content: summaryPreamble(summary) }, ...history];
+  }
+
+  get messageList(): readonly MessageSnapshot[] {
+    return this.messages;
+  }
+
+  insertSummary(index: number): AnswerStream {
+    return this.addAnswer({ covers: index }, index);
+  }
+
+  /** Summarises the older part of the conversation now (as a turn: Stop ends it). False when busy or nothing is older. */
+  compact(): boolean {
+    const cut = compactionCut(this.messages);
+    if (this.turn || cut < 0) return false;
+    const turn = (this.turn = newRunningTurn(this.insertSummary(cut)));
+    this.deps.post({ type: 'busy', busy: true });
+    void runCompaction(this, turn.answer, cut, turn.controller.signal).finally(() => this.finishTurn());
+    return true;
+  }
+
+  /** Removes a summary: the messages it covered (never deleted) go to the model again. */
+  undoSummary(id: string): boolean {
+    const index = this.messages.findIndex((m) => m.id === id && m.summary);
+    if (this.turn || index < 0) return false;
+    this.messages.splice(index, 1);
+    this.postSnapshot();
+    return true;
   }
 }
 

@@ -16,6 +16,8 @@ export interface SessionConfig {
   maxUpdatesPerSecond: number;
   /** The context the server is asked to use (Ollama's num_ctx), for the fullness shown and the warning. */
   contextTokens?: number;
+  /** modelChat.context.autoCompact: summarise the older part when a request would not fit (default on). */
+  autoCompact?: boolean;
 }
 
 export interface SessionDeps {

@@ -24,6 +24,15 @@ export interface UsageStats {
   /** Nanoseconds, as Ollama reports them. */
   loadDurationNs?: number;
   evalDurationNs?: number;
+  /** Of promptTokens, those the server reused from its prompt cache instead of evaluating (llama.cpp `cache_n`, OpenAI `cached_tokens`). */
+  cachedPromptTokens?: number;
+  /**
+   * promptTokens counts only the prompt tokens evaluated for this request, not a prefix reused from the cache
+   * (Ollama's prompt_eval_count): a small count then says nothing about how much of the prompt the model saw.
+   */
+  promptEvaluatedOnly?: boolean;
+  /** The context the request ran with, when the client chose it (the num_ctx sent to Ollama). */
+  contextTokens?: number;
 }
 
 export type ProviderErrorKind =

@@ -20,6 +20,20 @@ export interface ChatRequest {
   messages: ChatMessage[];
   /** Offered only when the model can use them (see ChatProvider.supportsTools). */
   tools?: ToolDescriptor[];
+  /** The prompt's size in tokens as estimated by the session: Ollama picks a num_ctx that fits it. */
+  estimatedPromptTokens?: number;
+  /** The context the model is loaded with now (Ollama /api/ps): kept while the prompt fits it, as a new num_ctx reloads the model. */
+  loadedContext?: number;
+}
+
+/** The context a server runs a model with, as the server itself reports it. */
+export interface ContextWindow {
+  /** Tokens of context the loaded model has now (Ollama /api/ps, llama.cpp /props, LM Studio, vLLM). */
+  loaded?: number;
+  /** The model's maximum (Ollama /api/show `<arch>.context_length`, LM Studio `max_context_length`). */
+  max?: number;
+  /** Where the figure came from, for the log and the meter's tooltip. */
+  source: string;
 }
 
 export interface ModelInfo {
@@ -38,6 +52,10 @@ export interface ChatProvider {
   chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<StreamEvent>;
   /** Whether `model` accepts tools; servers that cannot say are assumed to. */
   supportsTools?(model: string, signal?: AbortSignal): Promise<boolean>;
+  /** The context the server runs `model` with; undefined when it does not say. Never throws. */
+  contextWindow?(model: string, signal?: AbortSignal): Promise<ContextWindow | undefined>;
+  /** The server's own token count of `text` (llama.cpp /tokenize); undefined when it has no tokenizer endpoint. Never throws. */
+  countTokens?(text: string, signal?: AbortSignal): Promise<number | undefined>;
 }
 
 /** A failure outside a stream (listing models), carrying the same user-facing description. */

@@ -1,4 +1,4 @@
-import type { AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
+import type { AnswerNote, AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
 import { MessageView, type MessageContext } from './messageView';
 import { OlderMessages } from './olderMessages';
 import { ScrollKeeper } from './scrollKeeper';
@@ -171,6 +171,12 @@ export class MessageList {
     if (view) view.showSources(sources);
     else this.older.update(id, (m) => ({ ...m, sources }));
     this.scrollIfPinned();
+  }
+
+  setNote(id: string, note: AnswerNote): void {
+    const view = this.views.get(id);
+    if (view) view.showAnswerNote(note);
+    else this.older.update(id, (m) => ({ ...m, note }));
   }
 
   setWarning(id: string, warning: string): void {

@@ -1,5 +1,6 @@
 import type {
   AnswerCut,
+  AnswerNote,
   AnswerMetrics,
   AnswerSource,
   ChatErrorInfo,
@@ -15,7 +16,7 @@ import { messageContextChips } from './messageContextChips';
 import { MessageEditor } from './messageEditor';
 import { MessageToolbar, type MessageActions } from './messageToolbar';
 import { ThinkingView } from './thinkingView';
-import { cutNote, sourcesList } from './answerNotes';
+import { cutNote, sourcesList, summaryFrame, truncatedNote } from './answerNotes';
 import { metricsText } from '../../shared/metricsText';
 
 export type { MessageActions } from './messageToolbar';
@@ -24,6 +25,9 @@ export type { MessageActions } from './messageToolbar';
 export interface MessageContext {
   md: Markdown;
   onErrorAction(messageId: string, index: number): void;
+  /** A button of an answer's note (AnswerNote.actions). */
+  onNoteAction?(messageId: string, index: number): void;
+  onUndoSummary?(messageId: string): void;
   code: CodeActions;
   /** Copy, Edit and Regenerate on each message's toolbar. */
   actions: MessageActions;
@@ -92,6 +96,8 @@ export class MessageView {
     if (snapshot.warning) view.showWarning(snapshot.warning);
     if (snapshot.context?.length) view.showContext(snapshot.context);
     if (snapshot.sources?.length) view.showSources(snapshot.sources);
+    if (snapshot.note) view.showAnswerNote(snapshot.note);
+    if (snapshot.summary) view.showAsSummary(snapshot.summary.covers);
     view.setState(snapshot.state, snapshot.error, snapshot.metrics, snapshot.cut);
     if (snapshot.thinking) view.appendThinking(snapshot.thinking);
     return view;
@@ -221,6 +227,19 @@ export class MessageView {
     line.className = 'metrics';
     line.textContent = text;
     this.element.append(line);
+  }
+
+  /** Replaces the answer's note (one at a time: the latest report is the one that holds). */
+  showAnswerNote(note: AnswerNote): void {
+    this.element.querySelector(':scope > .note.truncated')?.remove();
+    this.element.append(truncatedNote(note, (index) => this.ctx.onNoteAction?.(this.id, index)));
+  }
+
+  private showAsSummary(covers: number): void {
+    this.element.dataset.summary = 'true';
+    this.element.setAttribute('aria-label', 'Summary of earlier messages');
+    const frame = summaryFrame(this.body, covers, () => this.ctx.onUndoSummary?.(this.id));
+    this.element.querySelector(':scope > .role')!.after(frame);
   }
 
   showWarning(text: string): void {

@@ -3,11 +3,14 @@ import { boundedFetch, limitErrorOf, type ResponseLimits } from '../../wire/boun
 import type { ProviderError, StreamEvent } from '../events';
 import { guardedFetch, protocolErrorOf } from '../../wire/lineGuard';
 import { toOllamaMessages, toOllamaTools } from './ollamaMessages';
-import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from '../provider';
+import { ProviderFailure, type ChatProvider, type ChatRequest, type ContextWindow, type ModelInfo } from '../provider';
+import { ollamaLoadedContext, ollamaMaxContext } from '../contextWindow';
+import { chooseNumCtx } from './numCtx';
 import { race } from '../../../shared/abort';
 import { errorCode } from '../../../shared/errors';
 
 export interface OllamaOptions {
+  /** The user's modelChat.ollama.numCtx: the most a request asks for (see numCtx.ts). */
   numCtx?: number;
   /** How long the server keeps the model loaded after a request, e.g. "10m" or "-1" (Ollama's own default when unset). */
   keepAlive?: string;
@@ -15,11 +18,16 @@ export interface OllamaOptions {
   limits?: ResponseLimits;
 }
 
-/**
- * A model's capabilities from /api/show, per server and model: providers are made per turn, this outlives
- * them. `undefined` when the server does not say (older servers): then we try, and report its error.
- */
-const capabilityCache = new Map<string, Promise<string[] | undefined>>();
+/** What /api/show says about a model that matters here. */
+interface ModelFacts {
+  /** `undefined` when the server does not say (older servers): then we try, and report its error. */
+  capabilities?: string[];
+  /** The model's maximum context. */
+  maxContext?: number;
+}
+
+/** /api/show per server and model: providers are made per turn, this outlives them. */
+const showCache = new Map<string, Promise<ModelFacts>>();
 
 /** Thrown by ollama-js when the body ends without a `done: true` line. */
 const NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
@@ -49,21 +57,42 @@ export class OllamaProvider implements ChatProvider {
     return new Ollama({ host: this.url, fetch: guarded });
   }
 
-  private capabilities(model: string, signal?: AbortSignal): Promise<string[] | undefined> {
+  private facts(model: string, signal?: AbortSignal): Promise<ModelFacts> {
     const key = `${this.url}\u0000${model}`;
-    let known = capabilityCache.get(key);
+    let known = showCache.get(key);
     if (!known) {
       known = this.client(signal)
         .show({ model })
-        .then((info) => (info as { capabilities?: string[] }).capabilities)
+        .then((info) => ({ capabilities: (info as { capabilities?: string[] }).capabilities, maxContext: ollamaMaxContext(info) }))
         .catch(() => {
-          capabilityCache.delete(key); // a failed look-up (server down, model missing) is asked again next time
-          return undefined;
+          showCache.delete(key); // a failed look-up (server down, model missing) is asked again next time
+          return {};
         });
-      capabilityCache.set(key, known);
+      showCache.set(key, known);
     }
     // The cached look-up may belong to another turn's request: this turn's Stop must not wait for it.
     return race(known, signal);
+  }
+
+  private async capabilities(model: string, signal?: AbortSignal): Promise<string[] | undefined> {
+    return (await this.facts(model, signal)).capabilities;
+  }
+
+  /** The model's maximum (/api/show) and, when it is running, the context it was loaded with (/api/ps). */
+  async contextWindow(model: string, signal?: AbortSignal): Promise<ContextWindow | undefined> {
+    try {
+      const [facts, ps] = await Promise.all([
+        this.facts(model, signal),
+        this.client(signal)
+          .ps()
+          .catch(() => undefined),
+      ]);
+      const loaded = ollamaLoadedContext(ps, model);
+      if (!facts.maxContext && !loaded) return undefined;
+      return { ...(loaded ? { loaded } : {}), ...(facts.maxContext ? { max: facts.maxContext } : {}), source: 'Ollama /api/show, /api/ps' };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A model without "tools" answers 400 when sent tools. */
@@ -87,10 +116,12 @@ export class OllamaProvider implements ChatProvider {
     let sawToolCall = false;
     try {
       const tools = toOllamaTools(request.tools);
-      const { numCtx, keepAlive } = this.options;
+      const { keepAlive } = this.options;
       // Reasoning models only send their thinking separately (message.thinking) when asked to; without
       // `think` some put it in the answer between <think> tags. Models without the capability refuse it.
-      const think = (await this.capabilities(request.model, signal))?.includes('thinking') ?? false;
+      const facts = await this.facts(request.model, signal);
+      const think = facts.capabilities?.includes('thinking') ?? false;
+      const numCtx = this.numCtxFor(request, facts);
       const stream = await this.client(signal).chat({
         model: request.model,
         messages: toOllamaMessages(request.messages),
@@ -116,6 +147,8 @@ export class OllamaProvider implements ChatProvider {
               completionTokens: part.eval_count,
               loadDurationNs: part.load_duration,
               evalDurationNs: part.eval_duration,
+              promptEvaluatedOnly: true,
+              ...(numCtx ? { contextTokens: numCtx } : {}),
             },
           };
           // Ollama keeps done_reason "stop" even when it asked for tools: decide by what arrived.
@@ -131,6 +164,13 @@ export class OllamaProvider implements ChatProvider {
       }
       yield { type: 'error', error: this.describe(err, request.model) };
     }
+  }
+
+  /** Without a setting nothing is sent (the server's own default applies). */
+  private numCtxFor(request: ChatRequest, facts: ModelFacts): number | undefined {
+    const setting = this.options.numCtx;
+    if (!setting) return undefined;
+    return chooseNumCtx({ estimate: request.estimatedPromptTokens, setting, max: facts.maxContext, loaded: request.loadedContext });
   }
 
   /** Turns whatever ollama-js or fetch threw into a message a user can act on. */

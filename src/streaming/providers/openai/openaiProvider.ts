@@ -9,7 +9,8 @@ import type { ProviderError, StreamEvent, UsageStats } from '../events';
 import { guardedFetch, protocolErrorOf } from '../../wire/lineGuard';
 import { toOpenAIMessages, toOpenAITools } from './openaiMessages';
 import { ToolCallAccumulator, type ToolCallFragment } from './openaiToolCalls';
-import { ProviderFailure, type ChatProvider, type ChatRequest, type ModelInfo } from '../provider';
+import { ProviderFailure, type ChatProvider, type ChatRequest, type ContextWindow, type ModelInfo } from '../provider';
+import { llamaCppTokenCount, openaiCompatibleContext } from '../contextWindow';
 import { describeError, errorCode } from '../../../shared/errors';
 import type { AnswerSource } from '../../../shared/protocol';
 
@@ -86,12 +87,27 @@ export class OpenAIProvider implements ChatProvider {
     }
   }
 
+  /** What the server says it runs the model with (llama.cpp, LM Studio, vLLM, OpenRouter; see contextWindow.ts). */
+  contextWindow(model: string, signal?: AbortSignal): Promise<ContextWindow | undefined> {
+    return openaiCompatibleContext(this.url, model, signal, this.authHeaders());
+  }
+
+  /** llama.cpp's own tokenizer; other servers have no such endpoint (404: undefined). */
+  countTokens(text: string, signal?: AbortSignal): Promise<number | undefined> {
+    return llamaCppTokenCount(this.url, text, signal, this.authHeaders());
+  }
+
+  private authHeaders(): Record<string, string> | undefined {
+    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : undefined;
+  }
+
   async *chat(request: ChatRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     const toolCalls = new ToolCallAccumulator();
     let finishReason: string | null = null;
     let usage: UsageStats | undefined;
     let streamedThinking = false;
     let sourcesKey = '';
+    let cacheN: number | undefined;
     try {
       // No token limit is sent (the server's own applies), so the max_tokens / max_completion_tokens split of
       // OpenAI's reasoning models does not arise; a cut answer still says so (finish_reason "length").
@@ -122,6 +138,14 @@ export class OpenAIProvider implements ChatProvider {
           usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
           const reasoning = chunk.usage.completion_tokens_details?.reasoning_tokens;
           if (reasoning) usage.reasoningTokens = reasoning;
+          const cached = chunk.usage.prompt_tokens_details?.cached_tokens ?? cacheN;
+          if (cached) usage.cachedPromptTokens = cached;
+        }
+        // llama.cpp's timings (on the finish chunk, before usage): cache_n prompt tokens came from its KV cache.
+        const timings = (chunk as { timings?: { cache_n?: unknown } }).timings;
+        if (typeof timings?.cache_n === 'number') {
+          cacheN = timings.cache_n;
+          if (usage && cacheN) usage.cachedPromptTokens ??= cacheN;
         }
         // Perplexity repeats its sources on every chunk: pass them on when they change.
         const sources = sourcesOf(chunk as SourcedChunk);

@@ -1,0 +1,41 @@
+/** Which model a session's turns use: the configured one, or the first one the endpoint lists. */
+import type { ModelLabel } from '../../shared/protocol';
+import type { ChatProvider } from '../providers/provider';
+import { describe } from './answerInfo';
+import type { SessionDeps } from './sessionTypes';
+
+export class SessionModel {
+  private resolved: string | undefined;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    /** The label may have changed (the endpoint named its first model). */
+    private readonly changed: (label: ModelLabel) => void,
+  ) {}
+
+  label(): ModelLabel {
+    const { endpoint, model } = this.deps.config();
+    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolved };
+  }
+
+  /** Asks the endpoint for its first model when none is configured, so the header can name it. */
+  async refresh(signal?: AbortSignal): Promise<void> {
+    const { endpoint, model } = this.deps.config();
+    if (!endpoint || model) return;
+    try {
+      const models = await (await this.deps.providerFor(endpoint)).listModels(signal);
+      this.resolved = models[0]?.name;
+    } catch (err) {
+      this.deps.log.warn(`Listing models at ${endpoint.url} failed: ${describe(err)}`);
+    }
+    this.changed(this.label());
+  }
+
+  async first(provider: ChatProvider, signal: AbortSignal): Promise<string | undefined> {
+    if (this.resolved) return this.resolved;
+    const models = await provider.listModels(signal);
+    this.resolved = models[0]?.name;
+    if (this.resolved) this.changed(this.label());
+    return this.resolved;
+  }
+}
