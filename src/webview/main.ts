@@ -12,6 +12,8 @@ import { createMarkdown } from './markdown/markdown';
 import { MessageList } from './messages/messageList';
 import { NoticeBar } from './panels/noticeBar';
 import { ElicitationForms } from './messages/elicitationForm';
+import { EditReviewBar } from './messages/editReviewBar';
+import { TurnUndoButtons } from './messages/turnUndo';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -48,6 +50,8 @@ const list = new MessageList(
     code: {
       copy: (text) => host.post({ type: 'copyText', text }),
       insert: (text) => host.post({ type: 'insertCode', text }),
+      apply: ({ text, info, before, pre }) =>
+        host.post({ type: 'applyCode', text, info, before, messageId: pre.closest<HTMLElement>('article[data-id]')?.dataset.id }),
     },
     tools: {
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
@@ -120,8 +124,12 @@ const elicitations = new ElicitationForms(list.element, (id, action, content) =>
   host.post({ type: 'elicitationAnswer', id, action, ...(content ? { content } : {}) }),
 );
 
+// Proposed changes wait above the message box; an answer's changes can be undone from the answer.
+const reviewBar = new EditReviewBar({ decide: (action, id) => host.post({ type: 'editReview', action, ...(id ? { id } : {}) }) });
+const undoButtons = new TurnUndoButtons(list.element, (messageId) => host.post({ type: 'undoTurn', messageId }));
+
 body.append(list.element, historyPanel.element);
-app.append(header.element, body, notice.element, composer.element);
+app.append(header.element, body, notice.element, reviewBar.element, composer.element);
 
 // Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
 // the composer's Stop mark the key as used first.
@@ -197,6 +205,10 @@ function handle(message: HostToWebview): void {
       return elicitations.show(message.request);
     case 'elicitationDone':
       return elicitations.done(message.id);
+    case 'editReviews':
+      return reviewBar.show(message.reviews);
+    case 'turnChanges':
+      return undoButtons.show(message.turns);
     case 'batch':
       for (const m of message.messages) handle(m);
       return;
