@@ -14,11 +14,14 @@ import { reportProblems, restoreLatest } from './history/restoreLatest';
 import { ContextController, registerContextCommands } from './context/contextController';
 import { readInstructions } from './context/instructionFiles';
 import { McpHost } from './mcp/mcpHost';
+import { createWorkspaceTools } from './workspaceTools/workspaceTools';
+import { ToolSources } from '../tools/toolSources';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
 import { createBuiltInEngine } from './embedded/builtInEngine';
 import { registerModelCommands } from './embedded/modelCommands';
+import { Edits } from './edits/edits';
 
 /** What the extension exports: enough for other extensions and tests to tell whether it is answering. */
 export interface ModelChatApi {
@@ -55,6 +58,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
   const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState }));
   const surfaces = new ChatSurfaces();
+  const edits = disposables.add(new Edits(context.workspaceState, log));
+  // Built-in tools first: an MCP tool of the same name is offered under a prefixed name instead.
+  const workspaceTools = createWorkspaceTools({
+    workspaceState: context.workspaceState,
+    log,
+    approval: () => settings.toolApproval(),
+    edits: edits.review,
+  });
   const shared: SurfaceShared = {
     log,
     store,
@@ -62,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     session: {
       config: sessionConfig,
       providerFor,
-      tools: mcp.tools,
+      tools: new ToolSources([workspaceTools, mcp.tools]),
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     },
     setup: { config: sessionConfig, providerFor },
@@ -76,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     // The history list of any surface opens conversations in new tabs (the panels are made below).
     openInEditor: (conversation) => panels.open(conversation),
     attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView),
+    edits,
   };
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);

@@ -57,6 +57,8 @@ export interface ToolCallInfo {
   state: ToolState;
   /** Whether the tool says it only reads (readOnlyHint), shown on the approval card. */
   readOnly?: boolean;
+  /** The tool asks before every call whatever the approval setting (a terminal command): no "Always allow". */
+  alwaysAsks?: boolean;
   progress?: { progress: number; total?: number; message?: string };
   result?: { text: string; isError: boolean; images?: Array<{ mimeType: string; data: string }>; truncated?: ToolTruncation };
   /** Epoch ms when it started running, for the elapsed time. */
@@ -295,7 +297,20 @@ export type HostToWebview =
    * extension host's connection, and small ones in quick succession are held back for a round trip each:
    * the start of a turn (question, answer, busy, context) goes as one, so the first token is not behind it.
    */
-  | { type: 'batch'; messages: HostToWebview[] };
+  | { type: 'batch'; messages: HostToWebview[] }
+  /** The proposed changes waiting for Accept or Reject (each post replaces the list). */
+  | { type: 'editReviews'; reviews: EditReviewInfo[] }
+  /** The answers whose accepted changes can be undone, with the files each touched (each post replaces the list). */
+  | { type: 'turnChanges'; turns: Array<{ messageId: string; files: string[] }> };
+
+export interface EditReviewInfo {
+  id: string;
+  /** The file, relative to the workspace. */
+  file: string;
+  label: string;
+  /** Why the diff is not simply the proposal (the file changed since). */
+  note?: string;
+}
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -347,7 +362,13 @@ export type WebviewToHost =
   /** The tools menu opened: the host answers with `toolsMenu` (starting the servers if they are not yet). */
   | { type: 'toolsMenu' }
   /** Turns a server (no `tool`) or one tool on or off, for this conversation, the workspace or everywhere. */
-  | { type: 'setTool'; server: string; tool?: string; on: boolean; scope: 'conversation' | 'workspace' | 'user' };
+  | { type: 'setTool'; server: string; tool?: string; on: boolean; scope: 'conversation' | 'workspace' | 'user' }
+  /** A code block's Apply: its text, the fence's info string, the line before it, and the answer it is in. */
+  | { type: 'applyCode'; text: string; info?: string; before?: string; messageId?: string }
+  /** Accept, Reject or show one proposed change (`id`), or accept or reject them all. */
+  | { type: 'editReview'; action: 'accept' | 'reject' | 'show' | 'acceptAll' | 'rejectAll'; id?: string }
+  /** "Undo changes of this answer". */
+  | { type: 'undoTurn'; messageId: string };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
 export const MAX_WEBVIEW_TEXT = 1_000_000;
@@ -386,6 +407,15 @@ const checks: Record<WebviewToHost['type'], Check> = {
   copyMessage: (m) => isStr(m.id, 200),
   continue: (m) => isStr(m.id, 200),
   setupAction: (m) => isAction(m.action),
+  applyCode: (m) =>
+    isStr(m.text) &&
+    (m.info === undefined || isStr(m.info, 1000)) &&
+    (m.before === undefined || isStr(m.before, 1000)) &&
+    (m.messageId === undefined || isStr(m.messageId, 200)),
+  editReview: (m) =>
+    (m.action === 'accept' || m.action === 'reject' || m.action === 'show' || m.action === 'acceptAll' || m.action === 'rejectAll') &&
+    (m.id === undefined || isStr(m.id, 200)),
+  undoTurn: (m) => isStr(m.messageId, 200),
   elicitationAnswer: (m) =>
     isStr(m.id, 200) &&
     (m.action === 'accept' || m.action === 'decline' || m.action === 'cancel') &&

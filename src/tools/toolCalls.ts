@@ -54,6 +54,7 @@ export class ToolCalls {
       arguments: args,
       state: ask || !runnable ? 'pending' : 'running',
       readOnly: tool?.readOnly,
+      ...(tool?.alwaysAsks ? { alwaysAsks: true } : {}),
     };
     if (info.state === 'running') info.startedAt = Date.now();
     const item: MessageSnapshot = { id: randomUUID(), role: 'tool', text: '', state: 'done', seq: 0, tool: info };

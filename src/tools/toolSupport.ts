@@ -12,6 +12,8 @@ export interface ToolDescriptor {
   inputSchema: Record<string, unknown>;
   server?: string;
   readOnly?: boolean;
+  /** Asks before every call, whatever the approval setting (run_command); the card says so. */
+  alwaysAsks?: boolean;
 }
 
 export interface ToolRunResult {

@@ -13,6 +13,8 @@ import { MessageList } from './messages/messageList';
 import { NoticeBar } from './panels/noticeBar';
 import { ElicitationForms } from './messages/elicitationForm';
 import { ToolsMenu } from './panels/toolsMenu';
+import { EditReviewBar } from './messages/editReviewBar';
+import { TurnUndoButtons } from './messages/turnUndo';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -51,6 +53,8 @@ const list = new MessageList(
     code: {
       copy: (text) => host.post({ type: 'copyText', text }),
       insert: (text) => host.post({ type: 'insertCode', text }),
+      apply: ({ text, info, before, pre }) =>
+        host.post({ type: 'applyCode', text, info, before, messageId: pre.closest<HTMLElement>('article[data-id]')?.dataset.id }),
     },
     tools: {
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
@@ -123,6 +127,10 @@ const elicitations = new ElicitationForms(list.element, (id, action, content) =>
   host.post({ type: 'elicitationAnswer', id, action, ...(content ? { content } : {}) }),
 );
 
+// Proposed changes wait above the message box; an answer's changes can be undone from the answer.
+const reviewBar = new EditReviewBar({ decide: (action, id) => host.post({ type: 'editReview', action, ...(id ? { id } : {}) }) });
+const undoButtons = new TurnUndoButtons(list.element, (messageId) => host.post({ type: 'undoTurn', messageId }));
+
 body.append(list.element, historyPanel.element);
 // The tools menu: its button among the header's actions, its panel over the messages while open.
 const toolsMenu = new ToolsMenu({
@@ -130,7 +138,7 @@ const toolsMenu = new ToolsMenu({
   set: (server, tool, on, scope) => host.post({ type: 'setTool', server, ...(tool === undefined ? {} : { tool }), on, scope }),
 });
 header.element.querySelector('.header-actions')?.prepend(toolsMenu.button);
-app.append(header.element, toolsMenu.element, body, notice.element, composer.element);
+app.append(header.element, toolsMenu.element, body, notice.element, reviewBar.element, composer.element);
 
 // Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
 // the composer's Stop mark the key as used first.
@@ -210,6 +218,10 @@ function handle(message: HostToWebview): void {
       return elicitations.done(message.id);
     case 'toolsMenu':
       return toolsMenu.show(message);
+    case 'editReviews':
+      return reviewBar.show(message.reviews);
+    case 'turnChanges':
+      return undoButtons.show(message.turns);
     case 'batch':
       for (const m of message.messages) handle(m);
       return;

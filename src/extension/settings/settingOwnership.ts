@@ -61,6 +61,14 @@ export function resolveUserOwned<T>(
   return { value: mine, from: 'user', ask: { value: theirs, fingerprint: print } };
 }
 
+/**
+ * `tools.workspace.enabled`: what the user's value (or the default) turns on, minus what a workspace turns
+ * off. A workspace can switch built-in tools off, never on (else a repository could enable run_command).
+ */
+export function workspaceToolSettingValues(inspected: Inspected<unknown> | undefined): unknown[] {
+  return [userValue(inspected), inspected?.workspaceValue, inspected?.workspaceFolderValue].filter((v) => v !== undefined);
+}
+
 /** From strictest to loosest. */
 const APPROVAL_ORDER: readonly ApprovalSetting[] = ['ask', 'readOnly', 'always'];
 

@@ -9,6 +9,7 @@ import type { Event } from '../../shared/event';
 import { batchedPost } from '../chat/batchedPost';
 import { ChatController } from '../chat/chatController';
 import type { ContextController } from '../context/contextController';
+import type { Edits } from '../edits/edits';
 import { HistoryController } from '../history/historyController';
 import type { MessageRouter } from './messageRouter';
 import { SetupController } from './setupController';
@@ -34,6 +35,8 @@ export interface SurfaceShared {
   openInEditor(conversation?: Conversation): void;
   /** The tools menu of each surface (which tools its conversation offers). */
   attachToolsMenu?(view: ToolsMenuView): IDisposable;
+  /** Apply, the review of proposed changes, and undoing an answer's changes. */
+  edits: Edits;
 }
 
 /** Where one chat is shown: the sidebar view or an editor tab. */
@@ -94,6 +97,7 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   disposables.add(history.registerMessages(router));
   disposables.add(contextChips.registerMessages(router));
   disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
+  disposables.add(shared.edits.registerSurface({ router, post, conversationId: () => sessions.active.id }));
   disposables.add(history.followSessions());
   if (shared.attachToolsMenu) disposables.add(shared.attachToolsMenu({ post, sessions, router }));
   disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));

@@ -3,10 +3,12 @@ import { highlight } from './highlighter';
 export interface CodeActions {
   copy(text: string): void;
   insert(text: string): void;
+  /** Proposes the block as a change to its file; `info` is the fence's info string, `before` the line above it. */
+  apply?(block: { text: string; info?: string; before?: string; pre: Element }): void;
 }
 
 /**
- * Gives each closed code block its toolbar (language, Copy, Insert at cursor) and, when the browser is
+ * Gives each closed code block its toolbar (language, Copy, Insert at cursor, Apply) and, when the browser is
  * idle, its highlighting. Everything added carries `data-ui`, so the model's own text stays apart from
  * the interface. Highlighting keeps the text and so the block's size: nothing on screen moves.
  */
@@ -17,13 +19,19 @@ export function decorateCodeBlocks(elements: Element[], actions: CodeActions): v
       const code = pre.querySelector(':scope > code');
       if (!code || pre.querySelector(':scope > [data-ui]')) continue;
       const language = /(?:^|\s)language-([\w+#.-]+)/.exec(code.className)?.[1];
-      pre.prepend(toolbar(language, () => code.textContent ?? '', actions));
+      pre.prepend(toolbar(language, () => code.textContent ?? '', actions, pre, code.getAttribute('data-info') ?? undefined));
       if (language) scheduleHighlight(code, language);
     }
   }
 }
 
-function toolbar(language: string | undefined, text: () => string, actions: CodeActions): HTMLElement {
+function toolbar(
+  language: string | undefined,
+  text: () => string,
+  actions: CodeActions,
+  pre: Element,
+  info: string | undefined,
+): HTMLElement {
   const bar = document.createElement('span');
   bar.dataset.ui = 'code-toolbar';
   bar.className = 'code-toolbar';
@@ -38,7 +46,21 @@ function toolbar(language: string | undefined, text: () => string, actions: Code
     button('copy', 'Copy code', 'copy', () => actions.copy(text())),
     button('insert', 'Insert at cursor', 'insert', () => actions.insert(text())),
   );
+  if (actions.apply) {
+    const apply = actions.apply;
+    bar.append(
+      button('apply', 'Apply', 'git-pull-request-go-to-changes', () => apply({ text: text(), info, before: lineBefore(pre), pre })),
+    );
+  }
   return bar;
+}
+
+/** The last line of the text just above the block, where models often name the file ("`src/app.ts`:"). */
+function lineBefore(pre: Element): string | undefined {
+  const previous = pre.previousElementSibling;
+  if (!previous || previous.matches('pre')) return undefined;
+  const lines = (previous.textContent ?? '').trim().split('\n');
+  return lines[lines.length - 1]?.slice(-500) || undefined;
 }
 
 function button(ui: string, label: string, icon: string, onClick: () => void): HTMLButtonElement {

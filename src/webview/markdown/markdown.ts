@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it';
+import { keepFenceInfo } from './fenceInfo';
 
 /**
  * The one markdown-it configuration used for every render, streaming or final. Raw HTML from the model
@@ -17,6 +18,7 @@ export function createMarkdown() {
   };
   md.renderer.rules.th_open = alignToClass;
   md.renderer.rules.td_open = alignToClass;
+  keepFenceInfo(md);
   // Images from model output are never loaded (a tracking pixel, a huge or cut-off URL): show a link to the
   // image instead. Inside a link (a README badge) an anchor would nest in an anchor, which the HTML parser
   // splits into an empty outer link and a link to the image: there it is a placeholder, and the click goes

@@ -138,7 +138,11 @@ export class ToolCard {
     box.className = 'actions';
     const question = document.createElement('p');
     question.className = 'tool-question';
-    question.textContent = this.info.readOnly ? 'Run this read-only tool?' : 'Run this tool? It may change things.';
+    question.textContent = this.info.alwaysAsks
+      ? 'Run this command? Commands always ask first, even when tools are set to run without asking.'
+      : this.info.readOnly
+        ? 'Run this read-only tool?'
+        : 'Run this tool? It may change things.';
     const button = (label: string, decision: 'allow' | 'deny' | 'always', primary = false) => {
       const b = document.createElement('button');
       b.type = 'button';
@@ -148,7 +152,8 @@ export class ToolCard {
       b.addEventListener('click', () => this.actions.approve(this.id, decision));
       return b;
     };
-    box.append(question, button('Allow', 'allow', true), button('Deny', 'deny'), button('Always allow this tool', 'always'));
+    box.append(question, button('Allow', 'allow', true), button('Deny', 'deny'));
+    if (!this.info.alwaysAsks) box.append(button('Always allow this tool', 'always'));
     return box;
   }
 
