@@ -12,6 +12,7 @@ import { createMarkdown } from './markdown/markdown';
 import { MessageList } from './messages/messageList';
 import { NoticeBar } from './panels/noticeBar';
 import { ElicitationForms } from './messages/elicitationForm';
+import { SlashCommands } from './panels/slashCommands';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -53,6 +54,8 @@ const list = new MessageList(
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
       cancel: (id) => host.post({ type: 'cancelTool', id }),
       openFullResult: (fileId) => host.post({ type: 'openToolResult', fileId }),
+      openResource: (server, uri) => host.post({ type: 'openResource', server, uri }),
+      attachResource: (server, uri, name) => host.post({ type: 'attachResource', server, uri, name }),
     },
     actions: {
       copy: (id) => host.post({ type: 'copyMessage', id }),
@@ -108,6 +111,12 @@ const composer = new Composer(
 );
 contextBar.setDraft(composer.input.value);
 
+// `/` in the message box: the MCP servers' prompts.
+const slash = new SlashCommands(composer, {
+  list: () => host.post({ type: 'listPrompts' }),
+  use: (server, name, args) => host.post({ type: 'usePrompt', server, name, arguments: args }),
+});
+
 const notice = new NoticeBar(
   (id) => host.post({ type: 'noticeAction', id }),
   (hadFocus) => {
@@ -121,7 +130,7 @@ const elicitations = new ElicitationForms(list.element, (id, action, content) =>
 );
 
 body.append(list.element, historyPanel.element);
-app.append(header.element, body, notice.element, composer.element);
+app.append(header.element, body, notice.element, slash.element, composer.element);
 
 // Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
 // the composer's Stop mark the key as used first.
@@ -197,6 +206,10 @@ function handle(message: HostToWebview): void {
       return elicitations.show(message.request);
     case 'elicitationDone':
       return elicitations.done(message.id);
+    case 'prompts':
+      return slash.setPrompts(message.prompts);
+    case 'promptFilled':
+      return slash.filled(message.text);
     case 'batch':
       for (const m of message.messages) handle(m);
       return;

@@ -31,6 +31,8 @@ export interface SurfaceShared {
   openLimitSetting(): void;
   /** Opens a conversation (new when undefined) in a new editor tab. */
   openInEditor(conversation?: Conversation): void;
+  /** MCP prompts (`/` commands) and resource links, per page. */
+  mcpMessages?(router: MessageRouter, post: (message: HostToWebview) => void): IDisposable[];
 }
 
 /** Where one chat is shown: the sidebar view or an editor tab. */
@@ -90,6 +92,7 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   disposables.add(chat.registerMessages(router));
   disposables.add(history.registerMessages(router));
   disposables.add(contextChips.registerMessages(router));
+  for (const d of shared.mcpMessages?.(router, post) ?? []) disposables.add(d);
   disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
   disposables.add(history.followSessions());
   disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));
