@@ -16,6 +16,8 @@ import { readInstructions } from './context/instructionFiles';
 import { McpHost } from './mcp/mcpHost';
 import { createWorkspaceTools } from './workspaceTools/workspaceTools';
 import { ToolSources } from '../tools/toolSources';
+import { McpPrompts } from './mcp/mcpPrompts';
+import { McpResources } from './mcp/mcpResources';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
@@ -56,7 +58,13 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const mcp = disposables.add(new McpHost(context, log, settings));
   const router = new MessageRouter(log);
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
-  const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState }));
+  // Resources and prompts of the MCP servers: chips picked like files, `/` commands in the message box.
+  const mcpLists = { clients: mcp.connections, startServers: () => mcp.startServers(), log };
+  const attach = (items: Parameters<ContextController['addAttachments']>[0]) => contextChips.addAttachments(items);
+  const mcpResources = new McpResources({ ...mcpLists, attach });
+  const mcpPrompts = new McpPrompts({ ...mcpLists, attach, onDidChangeLists: mcp.onDidChangeLists });
+  add(mcpResources.register());
+  const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState, pickResources: mcpResources.pick }));
   const surfaces = new ChatSurfaces();
   const edits = disposables.add(new Edits(context.workspaceState, log));
   // Built-in tools first: an MCP tool of the same name is offered under a prefixed name instead.
@@ -88,6 +96,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     openInEditor: (conversation) => panels.open(conversation),
     attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView),
     edits,
+    mcpMessages: (router, post) => [
+      mcpPrompts.register(router, post),
+      router.register({
+        openResource: (m) => void mcpResources.open(m.server, m.uri).catch((e: unknown) => log.warn(String(e))),
+        attachResource: (m) => void mcpResources.attachLink(m.server, m.uri, m.name),
+      }),
+      ...mcp.signIn.registerMessages(router, post, mcp.onDidChangeLists),
+    ],
   };
   const revealChat = async () => {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);

@@ -18,6 +18,7 @@ const KIND_NAMES: Record<ContextKind, string> = {
   file: 'File',
   problems: 'Problems',
   instructions: 'Instructions',
+  resource: 'MCP resource',
 };
 
 const TOOL_STATES: Record<ToolState, string> = {

@@ -77,7 +77,7 @@ const optional = (v: unknown, test: (v: unknown) => boolean) => v === undefined 
 const ROLES: readonly MessageRole[] = ['user', 'assistant', 'tool'];
 const STATES: readonly StoredMessageState[] = ['streaming', 'done', 'stopped', 'error', 'interrupted'];
 const TOOL_STATES: readonly ToolState[] = ['pending', 'running', 'done', 'error', 'cancelled'];
-const CONTEXT_KINDS: readonly ContextKind[] = ['selection', 'activeFile', 'file', 'problems', 'instructions'];
+const CONTEXT_KINDS: readonly ContextKind[] = ['selection', 'activeFile', 'file', 'problems', 'instructions', 'resource'];
 const METRICS = ['firstTokenMs', 'tokensPerSecond', 'promptTokens', 'completionTokens', 'contextUsed'] as const;
 
 /**
@@ -219,7 +219,19 @@ function checkTool(t: unknown): ToolCallInfo | string {
             ...(isTime(tr.imagesLeftOut) ? { imagesLeftOut: tr.imagesLeftOut } : {}),
           }
         : undefined;
-    result = { text: r.text, isError: r.isError, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
+    // Resource links the card offers; malformed ones are dropped (the text names them too).
+    const links = Array.isArray(r.links)
+      ? r.links
+          .filter((l): l is Record<string, unknown> => isObject(l) && isText(l.uri) && isText(l.name))
+          .map((l) => ({ uri: l.uri as string, name: l.name as string, ...(isText(l.mimeType) ? { mimeType: l.mimeType } : {}) }))
+      : [];
+    result = {
+      text: r.text,
+      isError: r.isError,
+      ...(images ? { images } : {}),
+      ...(truncated ? { truncated } : {}),
+      ...(links.length ? { links } : {}),
+    };
   }
   return {
     name: t.name,

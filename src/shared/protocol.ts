@@ -60,7 +60,14 @@ export interface ToolCallInfo {
   /** The tool asks before every call whatever the approval setting (a terminal command): no "Always allow". */
   alwaysAsks?: boolean;
   progress?: { progress: number; total?: number; message?: string };
-  result?: { text: string; isError: boolean; images?: Array<{ mimeType: string; data: string }>; truncated?: ToolTruncation };
+  result?: {
+    text: string;
+    isError: boolean;
+    images?: Array<{ mimeType: string; data: string }>;
+    truncated?: ToolTruncation;
+    /** MCP resources the result links to or embeds: opened or attached through `server`. */
+    links?: ResourceLinkInfo[];
+  };
   /** Epoch ms when it started running, for the elapsed time. */
   startedAt?: number;
   durationMs?: number;
@@ -115,7 +122,8 @@ export interface MessageSnapshot {
 }
 
 /** The kinds of context a question can carry. */
-export type ContextKind = 'selection' | 'activeFile' | 'file' | 'problems' | 'instructions';
+/** `resource`: an MCP server's resource (resources/read), its chip naming the server. */
+export type ContextKind = 'selection' | 'activeFile' | 'file' | 'problems' | 'instructions' | 'resource';
 
 /** How an attached piece of context is shown under the question it went with. */
 export interface ContextChipLabel {
@@ -206,6 +214,22 @@ export interface ElicitationRequest {
   url?: string;
 }
 
+/** An MCP server's prompt, offered as a `/` command in the message box. */
+export interface PromptInfo {
+  server: string;
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: Array<{ name: string; description?: string; required?: boolean }>;
+}
+
+/** A resource a tool result links to (`resource_link`, or an embedded `resource`): the card opens or attaches it. */
+export interface ResourceLinkInfo {
+  uri: string;
+  name: string;
+  mimeType?: string;
+}
+
 export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 export type ElicitationValue = string | number | boolean | string[];
 
@@ -292,6 +316,10 @@ export type HostToWebview =
   | { type: 'elicitationDone'; id: string; action: ElicitationAction }
   /** The tools menu's servers and tools, on opening it and after each change. */
   | ToolsMenu
+  /** The servers' prompts for the `/` menu: the answer to `listPrompts`, and again whenever a server's list changes. */
+  | { type: 'prompts'; prompts: PromptInfo[] }
+  /** A prompt the user chose, filled in: its text replaces the `/` command in the message box. */
+  | { type: 'promptFilled'; text: string }
   /**
    * Several messages posted in one go, handled in order. In the editor each post costs a hop through the
    * extension host's connection, and small ones in quick succession are held back for a round trip each:
@@ -368,7 +396,14 @@ export type WebviewToHost =
   /** Accept, Reject or show one proposed change (`id`), or accept or reject them all. */
   | { type: 'editReview'; action: 'accept' | 'reject' | 'show' | 'acceptAll' | 'rejectAll'; id?: string }
   /** "Undo changes of this answer". */
-  | { type: 'undoTurn'; messageId: string };
+  | { type: 'undoTurn'; messageId: string }
+  /** `/` typed in the message box: the host answers with `prompts`. */
+  | { type: 'listPrompts' }
+  /** A `/` command chosen (its arguments filled in): the host gets the prompt and answers with `promptFilled`. */
+  | { type: 'usePrompt'; server: string; name: string; arguments: Record<string, string> }
+  /** A tool card's resource link: opened read-only in an editor, or attached as a context chip. */
+  | { type: 'openResource'; server: string; uri: string }
+  | { type: 'attachResource'; server: string; uri: string; name: string };
 
 /** Larger messages than this are refused: nobody types 1 MB into a chat box. */
 export const MAX_WEBVIEW_TEXT = 1_000_000;
@@ -416,6 +451,10 @@ const checks: Record<WebviewToHost['type'], Check> = {
     (m.action === 'accept' || m.action === 'reject' || m.action === 'show' || m.action === 'acceptAll' || m.action === 'rejectAll') &&
     (m.id === undefined || isStr(m.id, 200)),
   undoTurn: (m) => isStr(m.messageId, 200),
+  listPrompts: () => true,
+  usePrompt: (m) => isStr(m.server, 200) && isStr(m.name, 500) && isStringRecord(m.arguments),
+  openResource: (m) => isStr(m.server, 200) && isStr(m.uri, 8192),
+  attachResource: (m) => isStr(m.server, 200) && isStr(m.uri, 8192) && isStr(m.name, 500),
   elicitationAnswer: (m) =>
     isStr(m.id, 200) &&
     (m.action === 'accept' || m.action === 'decline' || m.action === 'cancel') &&
@@ -427,6 +466,13 @@ const checks: Record<WebviewToHost['type'], Check> = {
     typeof m.on === 'boolean' &&
     (m.scope === 'conversation' || m.scope === 'workspace' || m.scope === 'user'),
 };
+
+/** A prompt's arguments: a few named strings. */
+function isStringRecord(c: unknown): boolean {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+  const entries = Object.entries(c);
+  return entries.length <= 100 && entries.every(([key, v]) => key.length <= 200 && isStr(v, 100_000));
+}
 
 /** A form has a few fields; these bounds are far above any real one and far below what could hurt. */
 const MAX_ELICITATION_FIELDS = 100;

@@ -106,6 +106,7 @@ export class ToolCalls {
           text: result.content,
           isError: state !== 'done',
           images: result.images,
+          ...(result.links ? { links: result.links } : {}),
           ...(result.truncated ? { truncated: result.truncated } : {}),
         },
       });

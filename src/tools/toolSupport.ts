@@ -1,4 +1,4 @@
-import type { ToolTruncation } from '../shared/protocol';
+import type { ResourceLinkInfo, ToolTruncation } from '../shared/protocol';
 import type { ToolCall } from '../streaming/providers/events';
 
 /** Finer than ok/failed, for the card: a tool's own error, a failure around it, a timeout, a Stop. */
@@ -21,6 +21,8 @@ export interface ToolRunResult {
   /** Text for the model (and the card); for failures, the reason. */
   content: string;
   images?: Array<{ mimeType: string; data: string }>;
+  /** Resources the result links to, which the card offers to open or attach. */
+  links?: ResourceLinkInfo[];
   durationMs: number;
   /** The content is only part of what the tool returned (the card says so and can open the rest). */
   truncated?: ToolTruncation;

@@ -15,6 +15,7 @@ import { ElicitationForms } from './messages/elicitationForm';
 import { ToolsMenu } from './panels/toolsMenu';
 import { EditReviewBar } from './messages/editReviewBar';
 import { TurnUndoButtons } from './messages/turnUndo';
+import { SlashCommands } from './panels/slashCommands';
 
 const host = connectHost();
 const md = createMarkdown();
@@ -60,6 +61,8 @@ const list = new MessageList(
       approve: (id, decision) => host.post({ type: 'toolApproval', id, decision }),
       cancel: (id) => host.post({ type: 'cancelTool', id }),
       openFullResult: (fileId) => host.post({ type: 'openToolResult', fileId }),
+      openResource: (server, uri) => host.post({ type: 'openResource', server, uri }),
+      attachResource: (server, uri, name) => host.post({ type: 'attachResource', server, uri, name }),
     },
     actions: {
       copy: (id) => host.post({ type: 'copyMessage', id }),
@@ -115,6 +118,12 @@ const composer = new Composer(
 );
 contextBar.setDraft(composer.input.value);
 
+// `/` in the message box: the MCP servers' prompts.
+const slash = new SlashCommands(composer, {
+  list: () => host.post({ type: 'listPrompts' }),
+  use: (server, name, args) => host.post({ type: 'usePrompt', server, name, arguments: args }),
+});
+
 const notice = new NoticeBar(
   (id) => host.post({ type: 'noticeAction', id }),
   (hadFocus) => {
@@ -138,7 +147,7 @@ const toolsMenu = new ToolsMenu({
   set: (server, tool, on, scope) => host.post({ type: 'setTool', server, ...(tool === undefined ? {} : { tool }), on, scope }),
 });
 header.element.querySelector('.header-actions')?.prepend(toolsMenu.button);
-app.append(header.element, toolsMenu.element, body, notice.element, reviewBar.element, composer.element);
+app.append(header.element, toolsMenu.element, body, notice.element, reviewBar.element, slash.element, composer.element);
 
 // Escape closes the history from anywhere (the header, the composer when idle); the panel's own handler and
 // the composer's Stop mark the key as used first.
@@ -222,6 +231,10 @@ function handle(message: HostToWebview): void {
       return reviewBar.show(message.reviews);
     case 'turnChanges':
       return undoButtons.show(message.turns);
+    case 'prompts':
+      return slash.setPrompts(message.prompts);
+    case 'promptFilled':
+      return slash.filled(message.text);
     case 'batch':
       for (const m of message.messages) handle(m);
       return;

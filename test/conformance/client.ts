@@ -1,17 +1,52 @@
 /**
  * The client the conformance suite drives (`conformance client --command …`): the project's own MCP code,
  * McpConnections and runTool, against one scenario server whose URL is the last argument. It stands in only for
- * what is not protocol: the settings (one HTTP server at that URL), the model (it calls every tool once, with
- * arguments made from the tool's schema) and the user (every call approved; an elicitation form submitted as
- * shown, so the server's defaults are what comes back). Exits non-zero when the server cannot be used, with why.
+ * what is not protocol: the settings (one HTTP server at that URL; a pre-registered OAuth client when the
+ * scenario's context gives one), the model (it calls every tool once, with arguments made from the tool's
+ * schema), the user (every call approved; an elicitation form submitted as shown, so the server's defaults are
+ * what comes back; "Sign in" pressed whenever the server shows it), the browser (it follows the authorization
+ * server's redirects, which the suite approves at once, to the loopback listener) and the secret store (memory).
+ * Exits non-zero when the server cannot be used, with why.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../src/shared/log';
 import { McpConnections } from '../../src/tools/mcp/mcpConnections';
+import type { OpenSignInPage, SecretStore } from '../../src/tools/mcp/oauth/oauthProvider';
 import type { HttpServerConfig } from '../../src/tools/mcp/mcpResolve';
 import { runTool } from '../../src/tools/mcp/toolRunner';
 
 const SERVER = 'conformance';
+/** Presses of "Sign in" before the user gives up; the client itself stops offering it sooner when it does not help. */
+const MAX_CLICKS = 5;
+/** The extension publishes no client metadata document yet; the suite's authorization server accepts this one. */
+const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
+const secrets = new Map<string, string>();
+const store: SecretStore = {
+  get: async (key) => secrets.get(key),
+  store: async (key, value) => void secrets.set(key, value),
+  delete: async (key) => void secrets.delete(key),
+};
+
+/** The browser: opens the page and follows redirects until one reaches the loopback listener (the suite approves at once). */
+const browser: OpenSignInPage = async ({ url }) => {
+  let next = url.toString();
+  for (let hop = 0; hop < 10; hop++) {
+    const response = await fetch(next, { redirect: 'manual' });
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return true;
+    next = new URL(location, next).toString();
+  }
+  return true;
+};
+
+function preRegistered(): HttpServerConfig['oauth'] {
+  const raw = process.env.MCP_CONFORMANCE_CONTEXT;
+  if (!raw) return undefined;
+  const context = JSON.parse(raw) as { client_id?: string; client_secret?: string };
+  return context.client_id ? { clientId: context.client_id, clientSecret: context.client_secret } : undefined;
+}
 
 const logger: Logger = {
   info: (m) => console.error(`info ${m}`),
@@ -48,15 +83,27 @@ async function main(): Promise<number> {
     console.error('usage: client.ts <server url>');
     return 2;
   }
-  const config: HttpServerConfig = { name: SERVER, source: 'settings', type: 'http', url, headers: {} };
+  const oauth = preRegistered();
+  const config: HttpServerConfig = { name: SERVER, source: 'settings', type: 'http', url, headers: {}, ...(oauth && { oauth }) };
   const connections = new McpConnections([config], {
     logger,
     clientInfo: { name: 'model-chat-conformance', version: '0.1.0' },
     // The user presses Submit on the form without typing: the form's defaults are the answer.
     elicit: async () => ({ action: 'accept', content: {} }),
+    auth: { store, openSignInPage: browser, clientName: 'Model Chat (conformance)', clientMetadataUrl: CLIENT_METADATA_URL },
   });
+  let clicks = 0;
+  /** The user presses "Sign in" when the server shows it; false when it is not shown (or the user gave up). */
+  const pressSignIn = async (): Promise<boolean> => {
+    const [status] = connections.status;
+    if (status.state !== 'needsAuth' || !status.canSignIn || clicks++ >= MAX_CLICKS) return false;
+    console.error(`info pressing Sign in: ${status.message}`);
+    await connections.signIn(SERVER);
+    return true;
+  };
   try {
     await connections.ensureStarted();
+    while (await pressSignIn());
     const [status] = connections.status;
     if (status.state !== 'running') {
       console.error(`server not usable: ${status.state}: ${status.message}`);
@@ -64,7 +111,10 @@ async function main(): Promise<number> {
     }
     let failures = 0;
     for (const tool of connections.tools) {
-      const result = await runTool(connections, { id: tool.name, name: tool.name, arguments: argumentsFor(tool, connections.tools) });
+      const call = { id: tool.name, name: tool.name, arguments: argumentsFor(tool, connections.tools) };
+      let result = await runTool(connections, call);
+      // A call refused for want of a scope: sign in again (step-up), then the model asks once more.
+      while (result.outcome === 'failed' && (await pressSignIn())) result = await runTool(connections, call);
       console.log(`${tool.name}: ${result.outcome}: ${result.content.slice(0, 300)}`);
       if (result.outcome === 'failed' || result.outcome === 'timeout') failures++;
     }

@@ -90,7 +90,9 @@ describe('MCP over HTTP', () => {
       await connections.ensureStarted();
       const [remote] = connections.status;
       assert.equal(remote.state, 'needsAuth');
-      assert.match(remote.message ?? '', new RegExp(`answered ${status}.*cannot sign in`));
+      assert.match(remote.message ?? '', new RegExp(`answered ${status}.*needs you to sign in`));
+      assert.doesNotMatch(remote.message ?? '', /SSE/);
+      assert.equal(remote.canSignIn, false, 'no sign-in where the host offers none');
       await assert.rejects(connections.client('remote'), /^Error: MCP server "remote" needs you to sign in: /);
       assert.ok(
         requests.every((r) => r.startsWith('POST')),

@@ -30,6 +30,8 @@ export interface ContextControllerOptions {
   state: vscode.Memento;
   /** Called whenever chips() or meterTokens() may have changed (as onDidChange fires). */
   onChange?(): void;
+  /** The picker's "MCP resources…": lets the user pick servers' resources, attached with addAttachments. */
+  pickResources?(): Promise<void>;
 }
 
 const INSTRUCTIONS_OFF_KEY = 'modelChat.context.instructionsOff';
@@ -59,6 +61,8 @@ export class ContextController extends Disposable {
   private problems: { attachment: ContextAttachment; enabled: boolean } | undefined;
   private problemsStale = false;
   private instructions: ContextAttachment | undefined;
+  /** Read once when attached (MCP resources): sent as they were read, by id. */
+  private readonly fixed = new Map<string, { attachment: ContextAttachment; enabled: boolean }>();
 
   constructor(private readonly opts: ContextControllerOptions) {
     super();
@@ -114,6 +118,7 @@ export class ContextController extends Disposable {
       ...(this.selection ? [chip('selection', this.selection, this.selectionOn, false)] : []),
       ...(this.active ? [chip('activeFile', this.active.attachment, this.activeFileOn, false)] : []),
       ...[...this.files].map(([id, f]) => chip(id, f.attachment, f.enabled, true)),
+      ...[...this.fixed].map(([id, f]) => chip(id, f.attachment, f.enabled, true)),
       ...(this.problems ? [chip('problems', this.problems.attachment, this.problems.enabled, true)] : []),
     ];
   }
@@ -136,6 +141,7 @@ export class ContextController extends Disposable {
       if (read.ok) out.push((f.attachment = read.attachment));
       else this.refuse([read.reason], `${f.attachment.label} was not sent`);
     }
+    for (const f of this.fixed.values()) if (f.enabled) out.push(f.attachment);
     if (this.problems?.enabled) out.push((this.problems.attachment = problemsNow()));
     this.changed();
     return out;
@@ -167,6 +173,12 @@ export class ContextController extends Disposable {
     if (refused.length) this.refuse(refused, refused.length === 1 ? '' : `${refused.length} items were not attached`);
     this.changed();
     return added;
+  }
+
+  /** Attachments read elsewhere (MCP resources), each by a stable id: the same id again replaces it. */
+  addAttachments(items: ReadonlyArray<{ id: string; attachment: ContextAttachment }>): void {
+    for (const { id, attachment } of items) this.fixed.set(id, { attachment, enabled: true });
+    if (items.length) this.changed();
   }
 
   /** Files dragged into the view, as the webview's uri-list strings. */
@@ -207,6 +219,7 @@ export class ContextController extends Disposable {
   /** The + button. */
   pick(): Promise<void> {
     return pickContext(this, {
+      resources: this.opts.pickResources,
       selection: this.selection && !this.selectionOn ? this.selection.label : undefined,
       activeFile: this.active && !this.activeFileOn ? this.active.attachment.label : undefined,
     });
@@ -218,6 +231,7 @@ export class ContextController extends Disposable {
     else if (id === 'activeFile') this.activeFileOn = enabled;
     else if (id === 'problems' && this.problems) this.problems.enabled = enabled;
     else if (this.files.has(id)) this.files.get(id)!.enabled = enabled;
+    else if (this.fixed.has(id)) this.fixed.get(id)!.enabled = enabled;
     else return this.opts.log.warn(`No context chip ${id} to toggle`);
     this.changed();
   }
@@ -226,13 +240,14 @@ export class ContextController extends Disposable {
   remove(id: string): void {
     if (id === 'instructions' || id === 'selection' || id === 'activeFile') return this.toggle(id, false);
     if (id === 'problems' && this.problems) this.problems = undefined;
-    else if (!this.files.delete(id)) return this.opts.log.warn(`No context chip ${id} to remove`);
+    else if (!this.files.delete(id) && !this.fixed.delete(id)) return this.opts.log.warn(`No context chip ${id} to remove`);
     this.changed();
   }
 
   /** After a question went: attached files and problems were for it; the implicit chips stay. */
   afterSend(): void {
     this.files.clear();
+    this.fixed.clear();
     this.problems = undefined;
     this.changed();
   }

@@ -17,9 +17,11 @@ export interface PickTarget {
 export interface Offers {
   selection?: string;
   activeFile?: string;
+  /** MCP servers' resources (src/extension/mcp/mcpResources.ts), when there is a way to pick them. */
+  resources?: () => Promise<void>;
 }
 
-type Choice = 'files' | 'problems' | 'activeFile' | 'selection';
+type Choice = 'files' | 'problems' | 'activeFile' | 'selection' | 'resources';
 
 /** The initial list; a bigger workspace is searched with a glob as the user types instead. */
 const MAX_LISTED = 2000;
@@ -30,6 +32,9 @@ export async function pickContext(target: PickTarget, offers: Offers): Promise<v
   const problems = workspaceProblems().length;
   const items: Array<vscode.QuickPickItem & { choice: Choice }> = [
     { label: '$(file) Files…', description: 'Attach files of the workspace', choice: 'files' },
+    ...(offers.resources
+      ? [{ label: '$(plug) MCP resources…', description: "Attach your MCP servers' resources", choice: 'resources' as const }]
+      : []),
     ...(problems ? [{ label: '$(warning) Problems', description: `${problems} in the workspace`, choice: 'problems' as const }] : []),
     ...(offers.activeFile ? [{ label: '$(file-code) Active file', description: offers.activeFile, choice: 'activeFile' as const }] : []),
     ...(offers.selection ? [{ label: '$(selection) Selection', description: offers.selection, choice: 'selection' as const }] : []),
@@ -39,7 +44,8 @@ export async function pickContext(target: PickTarget, offers: Offers): Promise<v
   if (chosen.choice === 'files') {
     const uris = await pickFiles();
     if (uris.length) await target.addFiles(uris);
-  } else if (chosen.choice === 'problems') target.addProblems();
+  } else if (chosen.choice === 'resources') await offers.resources?.();
+  else if (chosen.choice === 'problems') target.addProblems();
   else target.toggle(chosen.choice, true);
 }
 

@@ -11,10 +11,12 @@ import { McpToolSupport } from '../../tools/mcp/mcpToolSupport';
 import type { Settings } from '../settings/settings';
 import { readWorkspaceFile } from '../workspaceFile';
 import { Disposable } from '../../shared/disposable';
+import { Emitter } from '../../shared/event';
 import { Elicitations } from './elicitation';
 import { ToolChoices } from '../../tools/toolChoices';
 import { attachToolsMenu, mementoChoiceStore, type ToolsMenuView } from './toolsMenuController';
 import type { IDisposable } from '../../shared/disposable';
+import { McpSignIn } from './signIn';
 
 /** A hand-written mcp.json is a few KiB; anything near this is not one. */
 const MAX_MCP_JSON_BYTES = 1024 * 1024;
@@ -33,10 +35,15 @@ export class McpHost extends Disposable {
   readonly elicitations: Elicitations;
   /** Which servers and tools each conversation offers (the chat's tools menu). */
   readonly choices: ToolChoices;
+  /** Signing in to HTTP servers (OAuth); its `registerMessages` puts the "Sign in" notice in a chat. */
+  readonly signIn: McpSignIn;
   private loaded: Promise<void> | undefined;
   private readonly inputs: McpInputStore;
   private readonly resultFiles: ToolResultFiles;
   private closing: Promise<void> | undefined;
+  private readonly listsChanged = this.register(new Emitter<void>());
+  /** A server's prompts, resources or tools may have changed (list_changed, a start, a stop): the `/` menu is re-sent. */
+  readonly onDidChangeLists = this.listsChanged.event;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -58,11 +65,16 @@ export class McpHost extends Disposable {
       openExternal: async (url) => vscode.env.openExternal(vscode.Uri.parse(url, true)),
       log,
     });
+    this.signIn = this.register(new McpSignIn(context.secrets, log, () => this.startServers()));
     this.connections = new McpConnections([], {
+      auth: this.signIn.authOptions,
       logger: log,
       clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') },
       elicit: this.elicitations.elicit,
+      onDidChange: () => this.listsChanged.fire(),
+      onListChanged: () => this.listsChanged.fire(),
     });
+    this.signIn.attach(this.connections);
     const support: McpToolSupport = new McpToolSupport(this.connections, {
       approval: () => settings.toolApproval(),
       timeoutMs: () => settings.toolTimeoutMs(),
@@ -122,6 +134,12 @@ export class McpHost extends Disposable {
       },
       view,
     );
+  }
+
+  /** Loads the configuration (once) and starts the servers not running yet: for the `/` menu and the resource picker. */
+  async startServers(): Promise<void> {
+    await (this.loaded ??= this.reload());
+    await this.connections.ensureStarted();
   }
 
   /** Stops the servers (their processes and sessions); deactivate waits for it. Safe to call twice. */
@@ -208,7 +226,7 @@ export class McpHost extends Disposable {
     const pick = await vscode.window.showQuickPick(
       status.map((s) => ({
         label: `$(${s.state === 'running' ? 'pass' : s.state === 'error' ? 'error' : s.state === 'needsAuth' ? 'lock' : 'circle-outline'}) ${s.name}`,
-        description: `${s.state} · ${s.toolCount} tools · ${s.type} · ${s.source}`,
+        description: `${s.state === 'needsAuth' && s.canSignIn ? 'needs sign-in: pick to sign in' : s.state} · ${s.toolCount} tools · ${s.type} · ${s.source}`,
         detail:
           s.message ??
           this.connections.tools
@@ -220,6 +238,7 @@ export class McpHost extends Disposable {
       { title: 'MCP servers', placeHolder: 'Pick a server to restart it' },
     );
     if (!pick) return;
+    if (status.find((s) => s.name === pick.name && s.state === 'needsAuth' && s.canSignIn)) return this.signIn.signIn(pick.name);
     await this.connections.restart(pick.name);
     void vscode.window.showInformationMessage(`MCP server ${pick.name} restarted.`);
   }

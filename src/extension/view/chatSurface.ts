@@ -37,6 +37,8 @@ export interface SurfaceShared {
   attachToolsMenu?(view: ToolsMenuView): IDisposable;
   /** Apply, the review of proposed changes, and undoing an answer's changes. */
   edits: Edits;
+  /** MCP prompts (`/` commands) and resource links, per page. */
+  mcpMessages?(router: MessageRouter, post: (message: HostToWebview) => void): IDisposable[];
 }
 
 /** Where one chat is shown: the sidebar view or an editor tab. */
@@ -96,6 +98,7 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   disposables.add(chat.registerMessages(router));
   disposables.add(history.registerMessages(router));
   disposables.add(contextChips.registerMessages(router));
+  for (const d of shared.mcpMessages?.(router, post) ?? []) disposables.add(d);
   disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
   disposables.add(shared.edits.registerSurface({ router, post, conversationId: () => sessions.active.id }));
   disposables.add(history.followSessions());

@@ -37,6 +37,8 @@ export interface HttpEntry extends EntryBase {
   type: 'http' | 'sse';
   url: string;
   headers: Record<string, string>;
+  /** A client registered with the server's authorization server out of band (MCP OAuth); variables allowed. */
+  oauth?: { clientId: string; clientSecret?: string };
 }
 /** A server as written in the config, shape-checked, with its variables still in place. */
 export type McpServerEntry = StdioEntry | HttpEntry;
@@ -139,7 +141,8 @@ function readServer(name: string, raw: unknown, source: McpServerSource): McpSer
   }
   if (type === 'http' || type === 'sse') {
     if (typeof raw.url !== 'string' || raw.url.trim() === '') throw new Error('"url" must be a non-empty string');
-    return { name, source, type, url: raw.url, headers: stringRecord(raw.headers, 'headers') };
+    const oauth = oauthClient(raw.oauth);
+    return { name, source, type, url: raw.url, headers: stringRecord(raw.headers, 'headers'), ...(oauth && { oauth }) };
   }
   if (type === undefined) throw new Error('has neither "command" (stdio) nor "url" (http)');
   throw new Error(`unknown "type" ${JSON.stringify(type)}: use "stdio", "http" or "sse"`);
@@ -186,6 +189,13 @@ function stringArray(v: unknown, field: string): string[] {
     throw new Error(`"${field}" must be an array of strings`);
   }
   return v.map(String);
+}
+
+function oauthClient(v: unknown): HttpEntry['oauth'] {
+  if (v === undefined) return undefined;
+  if (!isObject(v) || typeof v.clientId !== 'string' || v.clientId.trim() === '')
+    throw new Error('"oauth.clientId" must be a non-empty string');
+  return { clientId: v.clientId, clientSecret: optionalString(v.clientSecret, 'oauth.clientSecret') };
 }
 
 function stringRecord(v: unknown, field: string): Record<string, string> {

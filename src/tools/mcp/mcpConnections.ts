@@ -10,6 +10,7 @@ import type { McpServerConfig } from './mcpResolve';
 import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { ServerConnection, type ServerState } from './mcpServerConnection';
 import { exposeTools, type McpTool } from './toolNames';
+import type { McpAuthOptions } from './oauth/serverAuth';
 
 export type { McpTool } from './toolNames';
 export type { ServerState } from './mcpServerConnection';
@@ -22,6 +23,8 @@ export interface ServerStatus {
   /** Why it is in state 'error' or 'needsAuth'. */
   message?: string;
   toolCount: number;
+  /** An HTTP server the user can sign in to (the host offers sign-in). */
+  canSignIn: boolean;
 }
 
 export interface McpConnectionsOptions {
@@ -36,6 +39,10 @@ export interface McpConnectionsOptions {
    * then told the client cannot, rather than having every form declined.
    */
   elicit?: (server: string, params: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
+  /** A server's prompts or resources changed (its list_changed notification); its tools go through onDidChange. */
+  onListChanged?: (server: string, list: 'prompts' | 'resources') => void;
+  /** Signing in to HTTP servers (OAuth): where tokens are kept, how the browser is opened. */
+  auth?: McpAuthOptions;
 }
 
 export class McpConnections {
@@ -68,6 +75,7 @@ export class McpConnections {
       state: c.state,
       message: c.message,
       toolCount: c.tools.length,
+      canSignIn: c.canSignIn,
     }));
   }
 
@@ -88,14 +96,31 @@ export class McpConnections {
     return connection.getClient();
   }
 
+  /** The servers running now (those a prompts or resources listing can ask). */
+  get running(): string[] {
+    return this.connections.filter((c) => c.state === 'running').map((c) => c.name);
+  }
+
   /** State message of a server, e.g. the stderr line it died with. */
   describe(server: string): string | undefined {
     return this.connections.find((c) => c.name === server)?.message;
   }
 
   /** A call failed below MCP (network, lost HTTP session): the next use reconnects. */
-  markBroken(server: string, reason: string): void {
-    this.connections.find((c) => c.name === server)?.markBroken(reason);
+  markBroken(server: string, reason: string, error?: unknown): void {
+    this.connections.find((c) => c.name === server)?.markBroken(reason, error);
+  }
+
+  /** The user pressed "Sign in" for a server: the browser step, then a fresh start. Throws with a message for the user. */
+  async signIn(server: string, signal?: AbortSignal): Promise<void> {
+    const connection = this.connections.find((c) => c.name === server);
+    if (!connection) throw new Error(`no MCP server named "${server}"`);
+    await connection.signIn(signal);
+  }
+
+  /** Forgets a server's sign-in; it shows as needing one on next use. */
+  async signOut(server: string): Promise<void> {
+    await this.connections.find((c) => c.name === server)?.signOut();
   }
 
   async restart(name: string): Promise<void> {
@@ -141,6 +166,8 @@ export class McpConnections {
       clientInfo: this.options.clientInfo ?? { name: 'model-chat', version: '0.1.0' },
       startTimeoutMs: this.options.startTimeoutMs ?? TIMEOUTS.mcpStartMs,
       elicit: elicitFor(this.options.elicit, config.name),
+      auth: this.options.auth,
+      onListChanged: (list) => this.connections.includes(connection) && this.options.onListChanged?.(config.name, list),
       onChange: () => {
         // Events from a connection that updateConfig or dispose already replaced are not news.
         if (!this.connections.includes(connection)) return;

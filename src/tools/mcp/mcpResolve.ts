@@ -24,6 +24,7 @@ export interface HttpServerConfig extends ConfigBase {
   type: 'http' | 'sse';
   url: string;
   headers: Record<string, string>;
+  oauth?: { clientId: string; clientSecret?: string };
 }
 /** A server ready to start: what McpConnections takes. */
 export type McpServerConfig = StdioServerConfig | HttpServerConfig;
@@ -94,7 +95,7 @@ function stringsOf(entry: McpServerEntry): string[] {
     const env = Object.values(entry.env).filter((v): v is string => v !== null);
     return [entry.command, ...entry.args, ...env, entry.envFile ?? '', entry.cwd ?? ''];
   }
-  return [entry.url, ...Object.values(entry.headers)];
+  return [entry.url, ...Object.values(entry.headers), entry.oauth?.clientId ?? '', entry.oauth?.clientSecret ?? ''];
 }
 
 async function askInputs(entry: McpServerEntry, options: ResolveOptions): Promise<Map<string, string>> {
@@ -134,7 +135,11 @@ async function resolveEntry(entry: McpServerEntry, values: VariableValues, optio
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`"url" must be http or https: ${url}`);
     const headers = Object.fromEntries(Object.entries(entry.headers).map(([k, v]) => [k, sub(v)]));
-    return { name, source, type: entry.type, url, headers };
+    const oauth = entry.oauth && {
+      clientId: sub(entry.oauth.clientId),
+      clientSecret: entry.oauth.clientSecret && sub(entry.oauth.clientSecret),
+    };
+    return { name, source, type: entry.type, url, headers, ...(oauth && { oauth }) };
   }
   // The user's servers live in the user's home: started in the workspace, npx/uvx would honour the
   // repository's .npmrc or uv.toml, and on Windows a npx.cmd in its root would run instead of the real one.

@@ -3,6 +3,7 @@
  * largest part of what activation evaluated (bundled alone it takes ~100 ms to load on the dev machine),
  * and a chat that never uses tools should not pay for it.
  */
+import type * as AuthModule from '@modelcontextprotocol/sdk/client/auth.js';
 import type * as ClientModule from '@modelcontextprotocol/sdk/client/index.js';
 import type * as SseModule from '@modelcontextprotocol/sdk/client/sse.js';
 import type * as StdioModule from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -19,6 +20,9 @@ export interface McpSdk {
   McpError: typeof TypesModule.McpError;
   ErrorCode: typeof TypesModule.ErrorCode;
   ElicitRequestSchema: typeof TypesModule.ElicitRequestSchema;
+  auth: typeof AuthModule.auth;
+  extractWWWAuthenticateParams: typeof AuthModule.extractWWWAuthenticateParams;
+  UnauthorizedError: typeof AuthModule.UnauthorizedError;
 }
 
 let loaded: McpSdk | undefined;
@@ -35,8 +39,9 @@ export function loadMcpSdk(): Promise<McpSdk> {
     import('@modelcontextprotocol/sdk/client/stdio.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
     import('@modelcontextprotocol/sdk/types.js'),
+    import('@modelcontextprotocol/sdk/client/auth.js'),
   ]).then(
-    ([client, sse, stdio, http, types]) =>
+    ([client, sse, stdio, http, types, auth]) =>
       (loaded = {
         Client: client.Client,
         SSEClientTransport: sse.SSEClientTransport,
@@ -47,6 +52,9 @@ export function loadMcpSdk(): Promise<McpSdk> {
         McpError: types.McpError,
         ErrorCode: types.ErrorCode,
         ElicitRequestSchema: types.ElicitRequestSchema,
+        auth: auth.auth,
+        extractWWWAuthenticateParams: auth.extractWWWAuthenticateParams,
+        UnauthorizedError: auth.UnauthorizedError,
       }),
   );
   return loading;

@@ -9,6 +9,8 @@ import { httpStatusOf, isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
 import { errorCode } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
+import { SignInRequiredError } from './oauth/oauthProvider';
+import { ServerAuth, type McpAuthOptions } from './oauth/serverAuth';
 
 export type ServerState = 'stopped' | 'starting' | 'running' | 'error' | 'needsAuth';
 
@@ -31,6 +33,10 @@ export interface ConnectionDeps {
    * servers do not offer what needs it (a form nobody can see could only ever be declined).
    */
   elicit?: ElicitationHandler;
+  /** Signing in to HTTP servers (OAuth). Without it a server that wants credentials only shows as needing them. */
+  auth?: McpAuthOptions;
+  /** The server said its prompts or resources changed (notifications/…/list_changed). */
+  onListChanged?(list: 'prompts' | 'resources'): void;
 }
 
 const STDERR_TAIL = 5;
@@ -50,6 +56,7 @@ export class ServerConnection {
   private stderrTail: string[] = [];
   /** Bumped by every tool re-listing, so an older listing that finishes late does not overwrite a newer one. */
   private listing = 0;
+  private signInState?: ServerAuth;
 
   constructor(
     readonly config: McpServerConfig,
@@ -79,15 +86,46 @@ export class ServerConnection {
     return this.client;
   }
 
-  /** A call failed in a way that says the connection is gone (HTTP session lost, network down): reconnect next time. */
-  markBroken(reason: string): void {
+  /**
+   * A call failed in a way that says the connection is gone (HTTP session lost, network down, credentials no
+   * longer good enough): reconnect next time, or wait for the user to sign in.
+   */
+  markBroken(reason: string, error?: unknown): void {
     if (this.state !== 'running') return;
     const client = this.client;
     this.generation++;
     this.client = undefined;
     this.crashed = true;
-    this.setState('error', `connection lost (${reason}); it reconnects on next use`);
+    const auth = error === undefined ? undefined : this.auth?.classify(error);
+    if (auth) this.setState(auth.state, auth.message);
+    else this.setState('error', `connection lost (${reason}); it reconnects on next use`);
     void client?.close().catch(() => {});
+  }
+
+  /** Whether signing in applies to this server (HTTP, and the host can show a browser). */
+  get canSignIn(): boolean {
+    return this.auth !== undefined;
+  }
+
+  /** The user pressed "Sign in": the browser step, then a fresh start with the new tokens. Throws with a message for the user. */
+  async signIn(signal?: AbortSignal): Promise<void> {
+    const auth = this.auth;
+    if (!auth) throw new Error(`MCP server "${this.name}" does not use sign-in`);
+    await loadMcpSdk();
+    await auth.signIn(signal);
+    await this.close();
+    await this.start();
+  }
+
+  /** Forgets the server's tokens and registration, and disconnects. */
+  async signOut(): Promise<void> {
+    await this.close();
+    await this.auth?.signOut();
+  }
+
+  private get auth(): ServerAuth | undefined {
+    if (this.config.type === 'stdio' || !this.deps.auth) return undefined;
+    return (this.signInState ??= new ServerAuth(this.config, this.deps.auth, this.deps.logger));
   }
 
   async close(): Promise<void> {
@@ -120,14 +158,16 @@ export class ServerConnection {
       const client = this.client;
       this.client = undefined;
       void client?.close().catch(() => {});
-      const status = httpStatusOf(e);
-      if (status !== undefined && isSignInStatus(status)) {
-        this.setState('needsAuth', signInMessage(this.url(), status));
-        this.deps.logger.warn(`MCP server "${this.name}" needs sign-in: ${this.message}`);
+      const auth = this.auth ? this.auth.classify(e) : signInWithoutAuth(e, this.url());
+      if (auth) {
+        this.setState(auth.state, auth.message);
+        this.deps.logger.warn(`MCP server "${this.name}": ${this.message}`);
         return;
       }
       this.setState('error', this.describeStartFailure(e));
       this.deps.logger.error(`MCP server "${this.name}" failed to start: ${this.message}`);
+    } finally {
+      this.auth?.release();
     }
   }
 
@@ -145,6 +185,13 @@ export class ServerConnection {
           autoRefresh: false,
           debounceMs: 300,
           onChanged: () => void this.relistTools(client, gen),
+        },
+        // Prompts and resources are listed when asked for (the / menu, the + picker): a change only says so.
+        prompts: { autoRefresh: false, debounceMs: 300, onChanged: () => gen === this.generation && this.deps.onListChanged?.('prompts') },
+        resources: {
+          autoRefresh: false,
+          debounceMs: 300,
+          onChanged: () => gen === this.generation && this.deps.onListChanged?.('resources'),
         },
       },
     });
@@ -199,9 +246,13 @@ export class ServerConnection {
   private async connectHttp(config: HttpServerConfig, gen: number): Promise<Client> {
     const url = new URL(config.url);
     const requestInit = { headers: config.headers };
+    // Saved tokens are sent and refreshed by the SDK; what needs the browser waits for the user (ServerAuth).
+    const auth = this.auth && { authProvider: this.auth.provider, fetch: this.auth.fetch };
     try {
       const client = this.newClient(gen);
-      await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, ...auth }), {
+        timeout: this.deps.startTimeoutMs,
+      });
       return client;
     } catch (e) {
       const status = e instanceof mcpSdk().StreamableHTTPError ? e.code : undefined;
@@ -209,7 +260,7 @@ export class ServerConnection {
       if (gen !== this.generation) throw e;
       this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${status}, trying the older SSE transport`);
       const client = this.newClient(gen);
-      await client.connect(new (mcpSdk().SSEClientTransport)(url, { requestInit }), { timeout: this.deps.startTimeoutMs });
+      await client.connect(new (mcpSdk().SSEClientTransport)(url, { requestInit, ...auth }), { timeout: this.deps.startTimeoutMs });
       return client;
     }
   }
@@ -278,11 +329,24 @@ export function isSignInStatus(status: number): boolean {
   return status === 401 || status === 403;
 }
 
-export function signInMessage(url: string, status: number): string {
+/** A failure that signing in may cure: an HTTP 401/403, or the SDK's auth flow stopped to wait for the user. */
+export function isSignInFailure(e: unknown): boolean {
+  const status = httpStatusOf(e);
   return (
-    `${url} answered ${status === 401 ? '401 Unauthorized' : '403 Forbidden'}. Model Chat cannot sign in to MCP servers yet: ` +
-    `give the server's token in its "headers" (e.g. "Authorization": "Bearer \${input:token}").`
+    (status !== undefined && isSignInStatus(status)) ||
+    e instanceof SignInRequiredError ||
+    (e as Error | undefined)?.name === 'UnauthorizedError'
   );
+}
+
+/** Where the host offers no sign-in (tests, tools without a browser): the server's token goes in its headers. */
+function signInWithoutAuth(e: unknown, url: string): { state: 'needsAuth'; message: string } | undefined {
+  const status = httpStatusOf(e);
+  if (status === undefined || !isSignInStatus(status)) return undefined;
+  return {
+    state: 'needsAuth',
+    message: `${url} answered ${status === 401 ? '401 Unauthorized' : '403 Forbidden'}: it needs you to sign in (or its token in "headers").`,
+  };
 }
 
 /**

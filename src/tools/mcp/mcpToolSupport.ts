@@ -102,6 +102,7 @@ export class McpToolSupport implements ToolSupport {
       outcome: result.outcome,
       content: result.content,
       images: result.images,
+      ...(result.links ? { links: result.links } : {}),
       durationMs: result.durationMs,
       ...(result.truncated ? { truncated: result.truncated } : {}),
     };

@@ -5,10 +5,10 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { httpStatusOf, isMcpError } from './mcpSdk';
-import { isSignInStatus } from './mcpServerConnection';
+import { isMcpError } from './mcpSdk';
+import { isSignInFailure } from './mcpServerConnection';
 import { formatBytes } from '../../shared/bytes';
-import type { ToolTruncation } from '../../shared/protocol';
+import type { ResourceLinkInfo, ToolTruncation } from '../../shared/protocol';
 import type { ToolCall } from '../../streaming/providers/events';
 import { parseArguments } from '../../streaming/providers/toolArguments';
 import { ChildAbort, race } from '../../shared/abort';
@@ -24,7 +24,8 @@ export interface ToolHost {
   findTool(name: string): McpTool | undefined;
   client(server: string): Promise<Client>;
   describe(server: string): string | undefined;
-  markBroken(server: string, reason: string): void;
+  /** `error`, when given, lets the server tell a sign-in problem from a lost connection. */
+  markBroken(server: string, reason: string, error?: unknown): void;
 }
 
 export interface ToolRunOptions {
@@ -65,6 +66,8 @@ export interface ToolResult {
   /** Text for the model: the tool's text output, or what went wrong. */
   content: string;
   images?: ToolImage[];
+  /** Resources the result links to or embeds (the card opens or attaches them through the server that ran it). */
+  links?: ResourceLinkInfo[];
   durationMs: number;
   /** The server that ran it, when the tool was found. */
   server?: string;
@@ -163,8 +166,10 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
           options.onProgress?.(p.progress, p.total, p.message);
         },
       })) as CallToolResult;
-      const { text, images, truncated } = await bounded(contentOf(output), options);
-      const extra = { server, ...(images ? { images } : {}), ...(truncated ? { truncated } : {}) };
+      const content = contentOf(output);
+      const { text, images, truncated } = await bounded(content, options);
+      const links = content.links;
+      const extra = { server, ...(images ? { images } : {}), ...(links.length ? { links } : {}), ...(truncated ? { truncated } : {}) };
       if (output.isError) return result('toolError', text || `The tool "${call.name}" reported an error without details.`, extra);
       return result('done', text, extra);
     } catch (e) {
@@ -181,18 +186,12 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
         return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
       }
       if (isMcpError(e)) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
-      const status = httpStatusOf(e);
-      if (status !== undefined && isSignInStatus(status)) {
-        // Credentials that worked at the start no longer do (expired, revoked): the next use reconnects and
-        // the server shows as needing sign-in until then.
-        host.markBroken(server, `HTTP ${status}`);
-        return result(
-          'failed',
-          `The MCP server "${server}" answered HTTP ${status} to the call to "${call.name}": it needs you to sign in.`,
-          {
-            server,
-          },
-        );
+      if (isSignInFailure(e)) {
+        // Credentials that worked at the start no longer do (expired, revoked, a scope missing): the server
+        // shows as needing sign-in until the user signs in again.
+        host.markBroken(server, 'sign-in needed', e);
+        const why = host.describe(server) ?? 'it needs you to sign in.';
+        return result('failed', `The MCP server "${server}" refused the call to "${call.name}": ${why}`, { server });
       }
       // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
       host.markBroken(server, (e as Error).message);
@@ -272,20 +271,30 @@ function utf8Prefix(text: string, maxBytes: number): string {
   return lineEnd > head.length * 0.75 ? head.slice(0, lineEnd) : head;
 }
 
-function contentOf(output: CallToolResult): { text: string; images?: ToolImage[] } {
+/** A result linking more resources than this is a listing: the text has them all, the card the first ones. */
+const MAX_LINKS = 20;
+
+function contentOf(output: CallToolResult): { text: string; images?: ToolImage[]; links: ResourceLinkInfo[] } {
   const texts: string[] = [];
   const images: ToolImage[] = [];
+  const links: ResourceLinkInfo[] = [];
+  const link = (uri: string, name: string, mimeType?: string) =>
+    links.length < MAX_LINKS && links.push({ uri: uri.slice(0, 8192), name: name.slice(0, 500), ...(mimeType ? { mimeType } : {}) });
   for (const block of output.content ?? []) {
     if (block.type === 'text') texts.push(block.text);
     else if (block.type === 'image') images.push({ mimeType: block.mimeType, data: block.data });
     else if (block.type === 'audio') texts.push(`[audio (${block.mimeType}) not shown]`);
-    else if (block.type === 'resource')
+    else if (block.type === 'resource') {
       texts.push('text' in block.resource ? block.resource.text : `[binary resource ${block.resource.uri}]`);
-    else if (block.type === 'resource_link') texts.push(`[resource ${block.name}: ${block.uri}]`);
+      link(block.resource.uri, block.resource.uri.replace(/\/+$/, '').split('/').pop() || block.resource.uri, block.resource.mimeType);
+    } else if (block.type === 'resource_link') {
+      texts.push(`[resource ${block.name}: ${block.uri}]`);
+      link(block.uri, block.title ?? block.name, block.mimeType);
+    }
   }
   // Tools that answer only with structuredContent still have something to say.
   if (texts.length === 0 && output.structuredContent !== undefined) texts.push(JSON.stringify(output.structuredContent));
-  return { text: texts.join('\n'), images: images.length ? images : undefined };
+  return { text: texts.join('\n'), images: images.length ? images : undefined, links };
 }
 
 function formatSeconds(ms: number): string {

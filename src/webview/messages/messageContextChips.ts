@@ -7,6 +7,7 @@ const ICON: Record<ContextKind, string> = {
   file: 'file',
   problems: 'warning',
   instructions: 'book',
+  resource: 'plug',
 };
 
 /** What went with a question, as read-only chips under it: only labels, the content stays in the host. */

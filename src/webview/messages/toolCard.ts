@@ -1,11 +1,14 @@
 import { formatBytes } from '../../shared/bytes';
-import type { ToolCallInfo, ToolTruncation } from '../../shared/protocol';
+import type { ResourceLinkInfo, ToolCallInfo, ToolTruncation } from '../../shared/protocol';
 
 export interface ToolCardActions {
   approve(id: string, decision: 'allow' | 'deny' | 'always'): void;
   cancel(id: string): void;
   /** Opens the full text of a truncated result, kept by the host. */
   openFullResult?(fileId: string): void;
+  /** A resource the result links to: read-only in an editor, or as a context chip. */
+  openResource?(server: string, uri: string): void;
+  attachResource?(server: string, uri: string, name: string): void;
 }
 
 const STATE_LABEL: Record<ToolCallInfo['state'], string> = {
@@ -131,6 +134,37 @@ export class ToolCard {
     }
     if (result?.truncated) this.body.append(this.truncationNote(result.truncated));
     if (result) this.body.append(this.resultView(result));
+    if (result?.links?.length && this.info.server) this.body.append(this.linksView(this.info.server, result.links));
+  }
+
+  /** Outside the collapsed result: the resources stay one click away however long the text is. */
+  private linksView(server: string, links: ResourceLinkInfo[]): HTMLElement {
+    const list = document.createElement('ul');
+    list.className = 'tool-links';
+    list.setAttribute('aria-label', `Resources from ${server}`);
+    for (const link of links) {
+      const item = document.createElement('li');
+      item.dataset.resource = link.uri;
+      const name = document.createElement('span');
+      name.className = 'tool-link-name';
+      name.textContent = link.name;
+      name.title = `${link.uri}${link.mimeType ? ` (${link.mimeType})` : ''}`;
+      item.append(name);
+      const button = (label: string, text: string, run: () => void) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'secondary';
+        b.textContent = text;
+        b.setAttribute('aria-label', label);
+        b.addEventListener('click', run);
+        item.append(b);
+      };
+      if (this.actions.openResource) button(`Open ${link.name}`, 'Open', () => this.actions.openResource?.(server, link.uri));
+      if (this.actions.attachResource)
+        button(`Attach ${link.name}`, 'Attach', () => this.actions.attachResource?.(server, link.uri, link.name));
+      list.append(item);
+    }
+    return list;
   }
 
   private approvalButtons(): HTMLElement {

@@ -95,6 +95,16 @@ export class Composer {
     this.input.focus();
   }
 
+  /** Replaces the draft (a `/` command by its prompt's text), the cursor at its end, ready to edit or send. */
+  replace(text: string): void {
+    this.recalled = undefined;
+    this.input.value = text;
+    this.autosize();
+    this.handlers.draftChanged(text);
+    this.input.focus();
+    this.input.setSelectionRange(text.length, text.length);
+  }
+
   /**
    * Up in an empty box brings back the last question, and further Ups older ones; Down goes back toward
    * the empty box. Only while the box is empty or shows a recalled question, so editing text is never lost.

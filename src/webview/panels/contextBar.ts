@@ -14,6 +14,7 @@ const ICONS: Record<ContextKind, string> = {
   file: 'file',
   problems: 'warning',
   instructions: 'book',
+  resource: 'plug',
 };
 
 /**
