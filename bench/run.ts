@@ -6,7 +6,7 @@
  *   BENCH_QUICK=1 node --import tsx bench/run.ts   fewer runs, shorter streams: about 2 minutes
  *   node --import tsx bench/run.ts traffic stop    only some figures (traffic, firstToken, stop, tools,
  *                                                  hostCpu, throughput, render, history, activation,
- *                                                  editorFirstToken: needs `npm run package`); bench/chart.svg
+ *                                                  editorFirstToken, editorLongTasks: need `npm run package`); bench/chart.svg
  *                                                  is only rewritten by a full run
  * BENCH_TOKENS is passed on to bench/render.ts. Timings are printed, never asserted: the machine is shared.
  */
@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchActivation } from './activation';
 import { benchEditorFirstToken } from './editorFirstToken';
+import { benchEditorLongTasks } from './editorLongTasks';
 import { benchFirstToken } from './firstToken';
 import { benchHistory } from './history';
 import { benchHostCpu } from './hostCpu';
@@ -34,6 +35,7 @@ const ALL = [
   'throughput',
   'firstToken',
   'editorFirstToken',
+  'editorLongTasks',
   'stop',
   'tools',
   'render',
@@ -58,6 +60,7 @@ const settings = {
   firstToken: { runs: QUICK ? 3 : 7 },
   // Windows of each extension (code-server reloads between them), and answers in each, the first included.
   editorFirstToken: { windows: QUICK ? 2 : 4, answers: 4 },
+  editorLongTasks: { answers: QUICK ? 1 : 2 },
   stop: { runs: QUICK ? 3 : 5 },
   tools: { runs: QUICK ? 3 : 5 },
   history: { runs: QUICK ? 3 : 5 },
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
   }
   if (selected('firstToken')) await section('firstToken', figures, () => benchFirstToken(settings.firstToken, log));
   if (selected('editorFirstToken')) await section('editorFirstToken', figures, () => benchEditorFirstToken(settings.editorFirstToken, log));
+  if (selected('editorLongTasks')) await section('editorLongTasks', figures, () => benchEditorLongTasks(settings.editorLongTasks, log));
   if (selected('stop')) await section('stop', figures, () => benchStop(settings.stop, log));
   if (selected('tools')) await section('tools', figures, () => benchTools(settings.tools, log));
   if (selected('render')) {

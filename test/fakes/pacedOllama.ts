@@ -9,7 +9,7 @@
  * prints `{"url": "http://127.0.0.1:PORT"}` on stdout, then serves until killed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { longAnswer } from '../fixtures/markdownCorpus';
+import { longAnswer, realWorldDocument } from '../fixtures/markdownCorpus';
 import { LoopbackServer, readBody } from './loopbackServer';
 import { answerLines } from './ollamaServer';
 
@@ -19,8 +19,11 @@ export interface PaceSpec {
   rate: number;
   /** Time between the response headers and the first token (the model's prompt processing). */
   firstDelayMs?: number;
-  /** 'markdown' (default): the long answer of test/fixtures; 'prose': plain sentences, visible from the first token. */
-  kind?: 'markdown' | 'prose';
+  /**
+   * 'markdown' (default): the long answer of test/fixtures; 'prose': plain sentences, visible from the first
+   * token; 'realWorld': the first `tokens` tokens of test/fixtures' real-world document (130 KB, 35k tokens).
+   */
+  kind?: 'markdown' | 'prose' | 'realWorld';
 }
 
 export interface StreamRecord {
@@ -101,7 +104,13 @@ export class PacedOllama extends LoopbackServer {
     const spec = this.specFor(body);
     const record: StreamRecord = { spec, requestAt: epochNow(), complete: false, maxLagMs: 0, writes: 0 };
     this.streams.push(record);
-    const lines = answerLines(body.model, spec.kind === 'prose' ? proseTokens(spec.tokens) : answerTokens(spec.tokens));
+    const tokens =
+      spec.kind === 'prose'
+        ? proseTokens(spec.tokens)
+        : spec.kind === 'realWorld'
+          ? tokenize(realWorldDocument()).slice(0, spec.tokens)
+          : answerTokens(spec.tokens);
+    const lines = answerLines(body.model, tokens);
     res.on('close', () => {
       if (!record.complete) record.closedAt = epochNow();
     });

@@ -12,7 +12,8 @@ export interface PageResources {
 
 /**
  * Scripts run only with this load's nonce; nothing is allowed from outside the extension except images
- * embedded as data: URIs, so model output cannot make the webview fetch anything.
+ * embedded as data: URIs, so model output cannot make the webview fetch anything (the one worker is made
+ * by the page's script from the extension's own bundle).
  */
 export function pageHtml(r: PageResources): string {
   const csp = [
@@ -21,6 +22,10 @@ export function pageHtml(r: PageResources): string {
     `style-src ${r.cspSource}`,
     `font-src ${r.cspSource}`,
     `script-src 'nonce-${r.nonce}'`,
+    // Syntax highlighting runs in a worker built from the extension's own bundle (highlighter.ts): fetched
+    // from the extension's origin, started from a blob: URL that only the page's own script can make.
+    `connect-src ${r.cspSource}`,
+    'worker-src blob:',
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">

@@ -105,7 +105,7 @@ export class IncrementalMarkdown {
     const changed = changedLabels(this.refsSeen, refs);
     let replace: RenderUpdate['replace'];
     if (changed.length) {
-      this.refsSeen = { ...refs };
+      this.refsSeen = detachedRefs(refs);
       replace = this.rerenderSegments(refs, changed);
     }
 
@@ -124,7 +124,7 @@ export class IncrementalMarkdown {
       const commit = this.md.renderer.render(tokens.slice(0, end), this.md.options, env);
       const consumed = final < starts.length ? lines[tokens[starts[final]].map![0]] : tailText.length;
       this.committed += consumed;
-      if (commit) this.segments.push({ end: this.committed, html: commit });
+      if (commit) this.segments.push({ end: this.committed, html: detached(commit) });
       else if (this.segments.length)
         this.segments[this.segments.length - 1] = { ...this.segments[this.segments.length - 1], end: this.committed, labels: undefined };
       if (Object.keys(refs).length) this.collectRefs(tailText.slice(0, consumed));
@@ -153,7 +153,7 @@ export class IncrementalMarkdown {
       if (!usages.some((usage) => segment.labels!.includes(usage))) return;
       const html = this.md.render(text, { references: { ...references } });
       if (html === segment.html) return;
-      segment.html = html;
+      segment.html = detached(html);
       changed.push({ segment: index, html });
     });
     return changed.length ? changed : undefined;
@@ -163,7 +163,7 @@ export class IncrementalMarkdown {
   private collectRefs(text: string): void {
     const env: Env = { references: { ...this.committedRefs } };
     this.md.parse(text, env);
-    this.committedRefs = env.references ?? {};
+    this.committedRefs = detachedRefs(env.references ?? {});
   }
 
   /** Renders the tail (filled in while streaming) and notes whether it ends in an open fence. */
@@ -179,7 +179,7 @@ export class IncrementalMarkdown {
     if (!streaming) {
       this.fenceRendered = undefined;
       const rest = this.md.renderer.render(tokens, this.md.options, env);
-      if (rest) this.segments.push({ end: this.source.length, html: rest });
+      if (rest) this.segments.push({ end: this.source.length, html: detached(rest) });
       return { replace, commit: commit + rest, tail: '' };
     }
     const filled = fillIncomplete(tail);
@@ -190,6 +190,23 @@ export class IncrementalMarkdown {
     this.fenceRendered = openFence ? renderedEnd(this.source) : undefined;
     return { replace, commit, tail: html };
   }
+}
+
+/**
+ * A copy of `text` that shares no memory with other strings. V8 keeps a substring as a view into the string
+ * it was cut from, and the rendered HTML is made of pieces cut from `source` as it was at that update (a
+ * fresh flat copy each time text is appended): a kept HTML string kept a copy of the whole answer alive,
+ * one per commit, 64 MB after a 55k-token answer. Flattening a concatenation copies the characters.
+ */
+function detached(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/** Definitions whose strings are `detached`: they are kept for the rest of the answer. */
+function detachedRefs(refs: References): References {
+  const copy: References = {};
+  for (const [label, ref] of Object.entries(refs)) copy[detached(label)] = { href: detached(ref.href), title: detached(ref.title) };
+  return copy;
 }
 
 /** Labels defined, dropped or defined differently in `after` than in `before` (markdown-it's normalised keys). */

@@ -13,17 +13,18 @@ import { morphChildren } from './morph';
  * top-level children, the parent's layout walk alone cost 1.5 ms per update (3,000 blocks, Chromium),
  * 0.1 ms once grouped. The groups have no styling or containment, so margins collapse through them as if
  * they were not there. `finish` unwraps them: at once when there are a few, otherwise one group per idle
- * slice (unwrapping a 50k-token answer in one go took 22-56 ms, a long task, at the very end).
+ * callback (unwrapping a 50k-token answer in one go took 22-56 ms, a long task, at the very end). Only one:
+ * what costs is not the moving, which `timeRemaining` sees, but the layout of the moved blocks in the frame
+ * after it (as many groups as fitted in an idle period made frames of 400-800 ms on a loaded machine).
  */
 const CHUNK_SIZE = 64;
 const UNWRAP_AT_ONCE = 4;
 
 function unwrapWhenIdle(chunks: Element[], unwrap: (chunk: Element) => void): void {
-  const idle = (fn: (deadline?: IdleDeadline) => void) =>
+  const idle = (fn: () => void) =>
     typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0);
-  const step = (deadline?: IdleDeadline) => {
-    do unwrap(chunks.shift()!);
-    while (chunks.length && (deadline?.timeRemaining() ?? 0) > 4);
+  const step = () => {
+    unwrap(chunks.shift()!);
     if (chunks.length) idle(step);
   };
   idle(step);
