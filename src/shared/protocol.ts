@@ -16,7 +16,10 @@ export type ErrorAction =
   | { kind: 'setApiKey'; label: string }
   /** The built-in llama.cpp engine: switch to it, or add a GGUF model to it. */
   | { kind: 'useBuiltIn'; label: string }
-  | { kind: 'addModel'; label: string };
+  | { kind: 'addModel'; label: string }
+  /** Download one of src/shared/suggestedModels.ts by its name (the host looks the URL up), or pick a file. */
+  | { kind: 'downloadModel'; label: string; model: string }
+  | { kind: 'pickModelFile'; label: string };
 
 export interface ChatErrorInfo {
   /** One or two sentences a user can act on. */
@@ -373,13 +376,15 @@ const ACTION_KINDS: readonly ErrorAction['kind'][] = [
   'setApiKey',
   'useBuiltIn',
   'addModel',
+  'downloadModel',
+  'pickModelFile',
 ];
 function isAction(a: unknown): boolean {
   if (typeof a !== 'object' || a === null) return false;
   const v = a as Record<string, unknown>;
   if (!ACTION_KINDS.includes(v.kind as ErrorAction['kind']) || !isStr(v.label, 200)) return false;
   if (v.kind === 'openSettings') return isStr(v.setting, 200);
-  if (v.kind === 'pullModel') return isStr(v.model, 200);
+  if (v.kind === 'pullModel' || v.kind === 'downloadModel') return isStr(v.model, 200);
   return true;
 }
 
