@@ -18,7 +18,10 @@ export type ErrorAction =
   | { kind: 'useBuiltIn'; label: string }
   | { kind: 'addModel'; label: string }
   /** Summarises the older part of the conversation (modelChat.compactConversation). */
-  | { kind: 'compact'; label: string };
+  | { kind: 'compact'; label: string }
+  /** Download one of src/shared/suggestedModels.ts by its name (the host looks the URL up), or pick a file. */
+  | { kind: 'downloadModel'; label: string; model: string }
+  | { kind: 'pickModelFile'; label: string };
 
 /** Said under an answer about how it was made: the model saw only part of the conversation. */
 export interface AnswerNote {
@@ -503,13 +506,15 @@ const ACTION_KINDS: readonly ErrorAction['kind'][] = [
   'useBuiltIn',
   'addModel',
   'compact',
+  'downloadModel',
+  'pickModelFile',
 ];
 function isAction(a: unknown): boolean {
   if (typeof a !== 'object' || a === null) return false;
   const v = a as Record<string, unknown>;
   if (!ACTION_KINDS.includes(v.kind as ErrorAction['kind']) || !isStr(v.label, 200)) return false;
   if (v.kind === 'openSettings') return isStr(v.setting, 200);
-  if (v.kind === 'pullModel') return isStr(v.model, 200);
+  if (v.kind === 'pullModel' || v.kind === 'downloadModel') return isStr(v.model, 200);
   return true;
 }
 

@@ -3,7 +3,7 @@
  * test's choosing, opened in Debian's headless Chromium. See shared/reference/real-vscode-testing.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
@@ -15,11 +15,41 @@ const repo = join(__dirname, '..', '..');
 /** The .vsix `npm run package` made, or the one MODEL_CHAT_VSIX names (a build measured without touching the repo's). */
 export function packagedVsix(): string {
   if (process.env.MODEL_CHAT_VSIX) return process.env.MODEL_CHAT_VSIX;
+  // The universal package (model-chat-<version>.vsix), not a platform one (model-chat-linux-x64.vsix).
   const found = readdirSync(repo)
-    .filter((f) => /^model-chat-.*\.vsix$/.test(f))
+    .filter((f) => /^model-chat-\d[^-]*\.vsix$/.test(f))
     .sort();
   if (!found.length) throw new Error('No model-chat-*.vsix in the repo root: run `npm run package` first.');
   return join(repo, found[found.length - 1]);
+}
+
+/** What a package is built from: a .vsix older than any of it is stale. */
+const SOURCES = ['src', 'media', 'package.json', 'esbuild.mjs', 'scripts', '.vscodeignore'];
+
+function newestSourceMs(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestSourceMs(join(path, name))), info.mtimeMs);
+}
+
+/**
+ * This machine's platform .vsix (node-llama-cpp and its binaries, for the built-in engine), built with
+ * `npm run package:platform` when it is missing or older than the sources (about 3 minutes on a busy machine).
+ */
+export function platformVsix(): string {
+  const target = `${process.platform}-${process.arch}`;
+  const vsix = join(repo, `model-chat-${target}.vsix`);
+  const built = existsSync(vsix) ? statSync(vsix).mtimeMs : 0;
+  if (
+    built <
+    Math.max(
+      ...SOURCES.map((s) => join(repo, s))
+        .filter(existsSync)
+        .map(newestSourceMs),
+    )
+  )
+    execFileSync('npm', ['run', 'package:platform'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  return vsix;
 }
 
 export class CodeServer {
@@ -32,12 +62,13 @@ export class CodeServer {
 
   /**
    * `trusted: false` opens the folder in Restricted Mode (workspace trust on, no startup prompt); `alsoInstall`
-   * installs more packaged extensions beside ours (bench/editorFirstToken.ts: its minimal baseline).
+   * installs more packaged extensions beside ours (bench/editorFirstToken.ts: its minimal baseline); `vsix`
+   * installs another build of ours (embedded.test.ts: the platform one).
    */
   async start(
     settings: Record<string, unknown>,
     files: Record<string, string> = {},
-    { trusted = true, alsoInstall = [] as string[] } = {},
+    { trusted = true, alsoInstall = [] as string[], vsix = packagedVsix() } = {},
   ): Promise<void> {
     const home = execFileSync('bash', [join(__dirname, 'setup-code-server.sh')], {
       encoding: 'utf8',
@@ -73,8 +104,8 @@ export class CodeServer {
         2,
       ),
     );
-    for (const vsix of [packagedVsix(), ...alsoInstall])
-      execFileSync(bin, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], {
+    for (const file of [vsix, ...alsoInstall])
+      execFileSync(bin, ['--install-extension', file, '--extensions-dir', extensions, '--user-data-dir', userData], {
         env,
         stdio: 'pipe',
       });

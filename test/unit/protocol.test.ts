@@ -11,6 +11,8 @@ describe('parseWebviewMessage', () => {
       { type: 'openLink', href: 'https://example.com' },
       { type: 'errorAction', messageId: 'abc', index: 0 },
       { type: 'log', level: 'error', message: 'x' },
+      { type: 'setupAction', action: { kind: 'downloadModel', label: 'Download', model: 'Qwen3 0.6B (Q8_0)' } },
+      { type: 'setupAction', action: { kind: 'pickModelFile', label: 'Pick a .gguf file…' } },
     ])
       assert.deepEqual(parseWebviewMessage(m), { ok: true, message: m });
   });
@@ -30,6 +32,9 @@ describe('parseWebviewMessage', () => {
       { type: 'errorAction', messageId: 'a', index: -1 },
       { type: 'errorAction', messageId: 'a', index: 1.5 },
       { type: 'log', level: 'debug', message: 'x' },
+      // A suggested download names its model (the host looks the URL up); without one, or with a long one, it is refused.
+      { type: 'setupAction', action: { kind: 'downloadModel', label: 'Download' } },
+      { type: 'setupAction', action: { kind: 'downloadModel', label: 'Download', model: 'x'.repeat(201) } },
       { type: '__proto__' },
       { type: 'toString' },
     ];

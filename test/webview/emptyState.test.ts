@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ErrorAction, SetupState } from '../../src/shared/protocol';
+import { SUGGESTED_MODELS } from '../../src/shared/suggestedModels';
 import { WebviewHarness } from './harness';
 
 const shots = join(__dirname, '..', '..', 'test-output', 'webview');
@@ -87,15 +88,32 @@ describe('empty state in headless Chromium', () => {
     assert.deepEqual(await buttonLabels(), ['Retry', 'Select model'], 'no ollama pull for an OpenAI-compatible server');
   });
 
-  it('when the built-in engine has no model, offers to add one (a file or a suggested download)', async () => {
+  it('when the built-in engine has no model, lists the suggested models with a Download each, and a file picker', async () => {
     await setup({ state: 'noModels', endpoint: 'Built-in', url: '', kind: 'embedded' });
-    assert.match(
-      await empty().innerText(),
-      /The built-in engine has no model yet\.\s+Add a \.gguf file you have, or download a suggested small model/,
-    );
-    assert.deepEqual(await buttonLabels(), ['Add a model', 'Select model']);
-    await h.page.screenshot({ path: join(shots, 'empty-built-in-no-model.png') });
-    await clickPosts('Add a model', { kind: 'addModel', label: 'Add a model' });
+    assert.match(await empty().innerText(), /The built-in engine has no model yet\.\s+Download a suggested small model/);
+    const list = empty().getByRole('list', { name: 'Suggested models' });
+    const rows = list.getByRole('listitem');
+    assert.equal(await rows.count(), SUGGESTED_MODELS.length);
+    for (const [i, m] of SUGGESTED_MODELS.entries()) {
+      const text = await rows.nth(i).innerText();
+      for (const part of [m.name, m.size, m.can]) assert.ok(text.includes(part), `row ${i} shows ${part}: ${text}`);
+      assert.ok(!text.includes('huggingface.co'), 'the page shows no URL: the host looks it up');
+    }
+    assert.deepEqual(await buttonLabels(), [...SUGGESTED_MODELS.map(() => 'Download'), 'Pick a .gguf file…', 'Select model']);
+    for (const width of [250, 420]) {
+      await h.page.setViewportSize({ width, height: 640 });
+      await h.page.screenshot({ path: join(shots, `empty-built-in-no-model-${width}.png`) });
+    }
+    // Each Download names its model (the only thing the host takes from the page); the last one, to be sure the
+    // rows are not all wired to the first.
+    const last = SUGGESTED_MODELS[SUGGESTED_MODELS.length - 1];
+    await clickPosts(`Download ${last.name} (${last.size})`, { kind: 'downloadModel', label: 'Download', model: last.name });
+    await clickPosts(`Download ${SUGGESTED_MODELS[0].name} (${SUGGESTED_MODELS[0].size})`, {
+      kind: 'downloadModel',
+      label: 'Download',
+      model: SUGGESTED_MODELS[0].name,
+    });
+    await clickPosts('Pick a .gguf file…', { kind: 'pickModelFile', label: 'Pick a .gguf file…' });
   });
 
   it('when ready, welcomes with a keyboard hint and questions about the active file', async () => {

@@ -53,6 +53,12 @@ export async function runAction(session: ChatSession, action: ErrorAction, log: 
     case 'addModel':
       await vscode.commands.executeCommand('modelChat.addModel');
       return;
+    case 'downloadModel':
+      await vscode.commands.executeCommand('modelChat.downloadSuggestedModel', action.model);
+      return;
+    case 'pickModelFile':
+      await vscode.commands.executeCommand('modelChat.pickModelFile');
+      return;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
       return;

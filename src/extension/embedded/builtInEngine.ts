@@ -16,7 +16,10 @@ export function createBuiltInEngine(
   const fallbackFolder = join(context.globalStorageUri.fsPath, 'models');
   const modelsFolder = () => settings.embeddedModelsFolder(fallbackFolder);
   const client = new EngineClient({
-    settings: () => ({ modelsFolder: modelsFolder(), idleUnloadMs: settings.embeddedIdleUnloadMs() }),
+    settings: () => {
+      const threads = settings.embeddedThreads();
+      return { modelsFolder: modelsFolder(), idleUnloadMs: settings.embeddedIdleUnloadMs(), ...(threads ? { threads } : {}) };
+    },
     workerPath: join(context.extensionUri.fsPath, 'dist', 'engineWorker.js'),
     log,
     onLoading: (model, loaded) =>

@@ -26,6 +26,9 @@ export function registerModelCommands(deps: ModelCommandDeps): vscode.Disposable
     vscode.commands.registerCommand('modelChat.addModel', () => addModel(deps)),
     vscode.commands.registerCommand('modelChat.deleteModel', () => deleteModel(deps)),
     vscode.commands.registerCommand('modelChat.useBuiltIn', () => useBuiltIn(deps)),
+    // The empty chat's buttons when the built-in engine has no model (not in the palette: they take an argument).
+    vscode.commands.registerCommand('modelChat.downloadSuggestedModel', (name: unknown) => downloadSuggested(deps, name)),
+    vscode.commands.registerCommand('modelChat.pickModelFile', () => addPicked(deps)),
   ];
 }
 
@@ -41,7 +44,8 @@ async function select(deps: ModelCommandDeps, model: string): Promise<void> {
 
 async function useBuiltIn(deps: ModelCommandDeps): Promise<void> {
   const models = await listModelFiles(deps.engine.modelsFolder());
-  if (models.length === 0) return addModel(deps);
+  // With no model yet, the chat switches to the engine anyway: its empty state lists the suggestions and a picker.
+  if (models.length === 0) return select(deps, '');
   const chosen =
     models.length === 1
       ? models[0]
@@ -73,6 +77,19 @@ async function addModel(deps: ModelCommandDeps): Promise<void> {
   ];
   const chosen = await vscode.window.showQuickPick(items, { title: 'Add a GGUF model to the built-in engine', matchOnDetail: true });
   const added = await chosen?.run?.();
+  if (added) await select(deps, added);
+}
+
+async function addPicked(deps: ModelCommandDeps): Promise<void> {
+  const added = await pickFile(deps.engine.modelsFolder());
+  if (added) await select(deps, added);
+}
+
+/** Only a suggestion's name comes from the page; the URL is the list's own. */
+async function downloadSuggested(deps: ModelCommandDeps, name: unknown): Promise<void> {
+  const suggestion = SUGGESTED_MODELS.find((m) => m.name === name);
+  if (!suggestion) return deps.log.warn(`Not downloading a model that is not a suggestion: ${String(name).slice(0, 200)}`);
+  const added = await download(suggestion.url, deps.engine.modelsFolder(), deps);
   if (added) await select(deps, added);
 }
 

@@ -115,6 +115,12 @@ export class Settings {
     return Math.max(0, Number.isFinite(minutes) ? minutes : 10) * 60_000;
   }
 
+  /** CPU threads for the built-in engine; `undefined` lets node-llama-cpp choose. The user's own value only. */
+  embeddedThreads(): number | undefined {
+    const threads = vscode.workspace.getConfiguration('modelChat').inspect<number>('embedded.threads')?.globalValue;
+    return typeof threads === 'number' && Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : undefined;
+  }
+
   /** `tools.approval`: the strictest of the user's and the workspace's values. */
   toolApproval(): ApprovalSetting {
     return strictestApproval(vscode.workspace.getConfiguration('modelChat').inspect('tools.approval'));

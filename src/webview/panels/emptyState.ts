@@ -1,4 +1,5 @@
 import type { ErrorAction, SetupState } from '../../shared/protocol';
+import { SUGGESTED_MODELS } from '../../shared/suggestedModels';
 import { codicon, el, textButton } from '../dom';
 
 export interface EmptyStateActions {
@@ -15,6 +16,7 @@ const SET_KEY: ErrorAction = { kind: 'setApiKey', label: 'Set API key' };
 const SELECT_MODEL: ErrorAction = { kind: 'selectModel', label: 'Select model' };
 const USE_BUILT_IN: ErrorAction = { kind: 'useBuiltIn', label: 'Use the built-in engine' };
 const ADD_MODEL: ErrorAction = { kind: 'addModel', label: 'Add a model' };
+const PICK_FILE: ErrorAction = { kind: 'pickModelFile', label: 'Pick a .gguf file…' };
 /** With no server at all, the built-in engine answers from a GGUF file (the extension's platform build). */
 const BUILT_IN_HINT = 'Or chat without a server: the built-in engine runs a GGUF model file inside VS Code.';
 
@@ -93,8 +95,9 @@ export class EmptyState {
         if (s.kind === 'embedded') {
           return [
             heading('inbox', 'The built-in engine has no model yet.'),
-            para(['Add a ', { code: '.gguf' }, ' file you have, or download a suggested small model (about 0.6–1.8 GB, once).']),
-            this.buttons([ADD_MODEL, SELECT_MODEL]),
+            para(['Download a suggested small model (once; it stays on this machine) or pick a ', { code: '.gguf' }, ' file you have.']),
+            this.suggestions(),
+            this.buttons([PICK_FILE, SELECT_MODEL]),
           ];
         }
         return [
@@ -128,6 +131,25 @@ export class EmptyState {
     const drop = el('p', 'empty-hint');
     drop.append('Hold ', kbd('Shift'), ' while dragging files here to attach them.');
     return [title, hint, list, drop];
+  }
+
+  /** The suggested first models, each a row with what it is and a Download button (the host looks the URL up). */
+  private suggestions(): HTMLElement {
+    const list = el('ul', 'suggested-models');
+    list.setAttribute('aria-label', 'Suggested models');
+    for (const m of SUGGESTED_MODELS) {
+      const row = el('li', 'suggested-model');
+      const about = el('div', 'suggested-about');
+      const name = el('span', 'suggested-name', m.name);
+      about.append(name, ' ', el('span', 'suggested-size', m.size), el('div', 'suggested-can', m.can));
+      const download = textButton('Download', 'secondary');
+      download.setAttribute('aria-label', `Download ${m.name} (${m.size})`);
+      download.prepend(codicon('cloud-download'));
+      download.addEventListener('click', () => this.actions.action({ kind: 'downloadModel', label: 'Download', model: m.name }));
+      row.append(about, download);
+      list.append(row);
+    }
+    return list;
   }
 
   private buttons(actions: ErrorAction[]): HTMLElement {
