@@ -1,7 +1,7 @@
 /**
  * The store's directory and what is in it:
  *
- *   conversation-<id>.json             one per conversation: `{ "version": 1, "conversation": {…} }`
+ *   conversation-<id>.json             one per conversation: `{ "version": 2, "conversation": {…} }`
  *   index.json                         the history list's cache (see `conversationIndex.ts`)
  *   <file>.tmp-<pid>-<n>               a write in progress (or left by a process that died mid-write)
  *   <file>.corrupt-<timestamp>         a file that could not be read, kept aside and reported

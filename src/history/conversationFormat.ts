@@ -5,9 +5,10 @@
  */
 import { checkMessage, interruptMessage, isMessageUnfinished, isObject, isTime, type StoredMessage } from './storedMessage';
 
-export type { StoredMessage, StoredMessageState } from './storedMessage';
+export type { StoredMessage, StoredMessageState, StoredSummary } from './storedMessage';
 
-export const CONVERSATION_FORMAT_VERSION = 1;
+/** 2: an answer may carry its truncation `note`, and a compaction's `summary` is stored where it was made. */
+export const CONVERSATION_FORMAT_VERSION = 2;
 
 export interface StoredModel {
   endpoint: string;
@@ -26,8 +27,8 @@ export interface Conversation {
   messages: StoredMessage[];
 }
 
-export interface ConversationFileV1 {
-  version: 1;
+export interface ConversationFile {
+  version: typeof CONVERSATION_FORMAT_VERSION;
   /** Counts the writes of this file by any process (absent in files written before it existed). */
   rev?: number;
   /** Unique to each write: tells a writer whether the file is still the one it last read or wrote. */
@@ -47,16 +48,17 @@ export function assertId(id: string): void {
 }
 
 /**
- * A file's parsed JSON to the current shape, checked field by field. Version 1 is the first and current
- * format; a file without a valid version is unreadable, not some older format.
+ * A file's parsed JSON to the current shape, checked field by field. Version 2 only added optional fields
+ * (notes, summaries), so a version 1 file reads as it is; a file without a valid version is unreadable, not
+ * some older format.
  */
 export function migrate(raw: unknown): MigrateResult {
   if (!isObject(raw)) return { ok: false, reason: 'the file does not hold a JSON object' };
   const { version } = raw;
   if (version === undefined) return { ok: false, reason: 'no format version (the "version" field is missing)' };
-  if (version === 1) {
+  if (version === 1 || version === 2) {
     const checked = checkConversation(raw.conversation);
-    return typeof checked === 'string' ? { ok: false, reason: checked } : { ok: true, conversation: checked, from: 1 };
+    return typeof checked === 'string' ? { ok: false, reason: checked } : { ok: true, conversation: checked, from: version };
   }
   if (typeof version === 'number' && Number.isInteger(version) && version > CONVERSATION_FORMAT_VERSION) {
     return { ok: false, newer: true, reason: `written in format version ${version} by a newer version of the extension` };

@@ -35,7 +35,7 @@ import {
   markInterrupted,
   titleOf,
   type Conversation,
-  type ConversationFileV1,
+  type ConversationFile,
 } from './conversationFormat';
 import { ConversationFiles, fileNameOf } from './conversationFiles';
 import { ConversationIndex, type ConversationSummary } from './conversationIndex';
@@ -195,7 +195,7 @@ export class ConversationStore {
   /** Writes the file; `settled`: this process's next write of it may go straight over it. */
   private async writeVersion(c: Conversation, rev: number, settled: boolean): Promise<Stamp> {
     const writeId = randomUUID();
-    const file: ConversationFileV1 = { version: CONVERSATION_FORMAT_VERSION, rev, writeId, conversation: c };
+    const file: ConversationFile = { version: CONVERSATION_FORMAT_VERSION, rev, writeId, conversation: c };
     const stamp = await this.files.write(fileNameOf(c.id), JSON.stringify(file));
     if (settled) this.bases.set(c.id, { writeId, stamp, rev });
     else this.bases.delete(c.id);

@@ -5,7 +5,8 @@
  * transcript reads the same in any viewer. The JSON export (`exportJson.ts`) is the one that keeps everything.
  */
 import { titleOf, type Conversation, type StoredMessage } from './conversationFormat';
-import type { StoredAttachment } from './storedMessage';
+import type { StoredAttachment, StoredSummary } from './storedMessage';
+import { truncationText } from '../streaming/chat/turnContext';
 import { formatBytes } from './storageBound';
 import { INTERRUPTED, withSources } from '../streaming/chat/sessionMessages';
 import { closingFence, fenceFor } from '../shared/markdownFences';
@@ -72,13 +73,19 @@ function answerBlocks(m: StoredMessage): string[] {
   const text = withSources(m.text, m.sources).trim();
   // A round that only called tools leaves an empty answer the chat does not show either.
   if (!text && !m.thinking && !ending) return [];
-  const blocks = ['## Answer'];
+  const blocks = [m.summary ? summaryHeading(m.summary) : '## Answer'];
   if (m.thinking?.trim()) blocks.push(quote(`**Thinking**\n\n${closeFence(m.thinking.trim())}`));
   if (text) blocks.push(closeFence(text));
   const metrics = m.metrics && metricsText(m.metrics);
   if (metrics) blocks.push(`*${metrics}*`);
+  if (m.note) blocks.push(`*${truncationText(m.note)}*`);
   if (ending) blocks.push(ending);
   return blocks;
+}
+
+function summaryHeading(s: StoredSummary): string {
+  const what = `${s.covers} message${s.covers === 1 ? '' : 's'} before it`;
+  return `## Summary of earlier messages (${s.undone ? `undone: the model got the ${what} again` : `the model got this instead of the ${what}`})`;
 }
 
 /** How an answer that is not simply finished ended, in words; undefined when it is. */

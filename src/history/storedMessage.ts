@@ -6,6 +6,7 @@
 import type {
   AnswerCut,
   AnswerMetrics,
+  AnswerNote,
   AnswerSource,
   ChatErrorInfo,
   ContextKind,
@@ -38,6 +39,19 @@ export interface StoredMessage {
   sources?: AnswerSource[];
   /** The server cut the answer at its token limit. */
   cut?: AnswerCut;
+  /** The model saw only part of the conversation when it wrote this answer (format 2 on). */
+  note?: AnswerNote;
+  /** This answer is a compaction's summary of the messages before it (format 2 on). */
+  summary?: StoredSummary;
+}
+
+/**
+ * A compaction's summary. It stands where it was made: requests send it instead of the `covers` messages
+ * before it, which stay stored. An undone one is kept (the user may want to read it) but no longer used.
+ */
+export interface StoredSummary {
+  covers: number;
+  undone?: boolean;
 }
 
 /**
@@ -95,15 +109,7 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
   let error: ChatErrorInfo | undefined;
   if (m.error !== undefined) {
     if (!isObject(m.error) || typeof m.error.message !== 'string') return 'malformed error';
-    // Actions are conveniences: one this version does not know is dropped, not a reason to lose the conversation.
-    const actions = Array.isArray(m.error.actions)
-      ? (
-          m.error.actions.filter(
-            (a) => isObject(a) && typeof a.kind === 'string' && typeof a.label === 'string',
-          ) as unknown as ErrorAction[]
-        ).map((a) => ({ ...a }))
-      : [];
-    error = { message: m.error.message, actions };
+    error = { message: m.error.message, actions: knownActions(m.error.actions) };
   }
   let tool: ToolCallInfo | undefined;
   if (m.role === 'tool') {
@@ -138,6 +144,16 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
         .filter((x): x is Record<string, unknown> => isObject(x) && isText(x.url) && /^https?:\/\//i.test(x.url))
         .map((x) => ({ url: x.url as string, ...(isText(x.title) ? { title: x.title } : {}) }))
     : undefined;
+  let summary: StoredSummary | undefined;
+  if (m.summary !== undefined) {
+    const sm = m.summary;
+    if (m.role !== 'assistant') return `a summary on a message of role ${JSON.stringify(m.role)}`;
+    if (!isObject(sm) || !Number.isInteger(sm.covers) || (sm.covers as number) < 0 || !optional(sm.undone, isFlag))
+      return 'malformed summary';
+    summary = { covers: sm.covers as number, ...(sm.undone === true ? { undone: true } : {}) };
+  }
+  const note = checkNote(m.note);
+  if (typeof note === 'string') return note;
   let context: StoredAttachment[] | undefined;
   if (m.context !== undefined) {
     if (!Array.isArray(m.context)) return 'context is not a list';
@@ -161,7 +177,23 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     ...(context?.length ? { context } : {}),
     ...(sources?.length ? { sources } : {}),
     ...(m.cut === 'length' ? { cut: 'length' as const } : {}),
+    ...(note ? { note } : {}),
+    ...(summary ? { summary } : {}),
   };
+}
+
+/** Actions are conveniences: one this version does not know is dropped, not a reason to lose the conversation. */
+const knownActions = (v: unknown): ErrorAction[] =>
+  Array.isArray(v)
+    ? (v.filter((a) => isObject(a) && typeof a.kind === 'string' && typeof a.label === 'string') as unknown as ErrorAction[]).map((a) => ({
+        ...a,
+      }))
+    : [];
+
+function checkNote(n: unknown): AnswerNote | undefined | string {
+  if (n === undefined) return undefined;
+  if (!isObject(n) || n.kind !== 'truncated' || !isTime(n.seen) || !isTime(n.sent)) return 'malformed note';
+  return { kind: 'truncated', seen: n.seen, sent: n.sent, actions: knownActions(n.actions) };
 }
 
 function checkAttachment(a: unknown): StoredAttachment | string {

@@ -58,7 +58,8 @@ export function answerLines(model: string, tokens: string[], opts: { toolCalls?:
   return lines;
 }
 
-export function doneLine(model: string, evalCount: number): string {
+/** `promptEvalCount`: the prompt tokens the server says it evaluated (Ollama leaves out what did not fit num_ctx). */
+export function doneLine(model: string, evalCount: number, promptEvalCount = 26): string {
   return (
     JSON.stringify({
       model,
@@ -68,7 +69,7 @@ export function doneLine(model: string, evalCount: number): string {
       done_reason: 'stop',
       total_duration: 1_000_000_000,
       load_duration: 1_000_000,
-      prompt_eval_count: 26,
+      prompt_eval_count: promptEvalCount,
       prompt_eval_duration: 1_000_000,
       eval_count: evalCount,
       eval_duration: 500_000_000,
@@ -106,6 +107,8 @@ export class FakeOllama extends LoopbackServer {
   models: FakeModel[] = [{ name: 'test-model:latest', parameter_size: '1B', quantization_level: 'Q4_K_M' }];
   /** What /api/show says a model can do; models not in the map can do completion and tools. */
   readonly capabilities = new Map<string, string[]>();
+  /** /api/show's `model_info` per model (e.g. `general.architecture` and `<arch>.context_length`); empty when absent. */
+  readonly modelInfo = new Map<string, Record<string, unknown>>();
   /** Decides how each /api/chat request is answered. */
   onChat: (body: any, index: number) => ChatScript = (body) => ({ steps: answerLines(body.model, ['Hello', ', ', 'world', '!']) });
   get chatRequests(): RecordedRequest[] {
@@ -157,7 +160,7 @@ export class FakeOllama extends LoopbackServer {
         parameters: '',
         template: '',
         details: { family: 'test', parameter_size: '1B', quantization_level: 'Q4_K_M' },
-        model_info: {},
+        model_info: this.modelInfo.get(model) ?? {},
         capabilities: this.capabilities.get(model) ?? ['completion', 'tools'],
       });
     }

@@ -113,7 +113,7 @@ describe('ConversationStore', () => {
     assert.equal(index.version, 1);
     assert.equal(index.conversations[0].id, 'round-trip');
     const file = JSON.parse(await fs.readFile(path.join(dir, fileNameOf('round-trip')), 'utf8'));
-    assert.equal(file.version, 1);
+    assert.equal(file.version, 2);
   });
 
   it('drops fields it does not know (seq, status) and refuses ids that are not file-name safe', async () => {
@@ -464,7 +464,7 @@ describe('ConversationStore', () => {
         'still format version 1',
       );
       const file = JSON.parse(await fs.readFile(path.join(dir, fileNameOf('tools')), 'utf8'));
-      assert.equal(file.version, 1);
+      assert.equal(file.version, 2);
       const [summary] = (await store.list()).conversations;
       assert.equal(summary.title, 'Read /tmp/a.txt and /tmp/b.png', 'tool cards do not make the title');
       assert.equal(summary.messageCount, 6);
@@ -587,7 +587,7 @@ describe('ConversationStore', () => {
 
   describe('format version', () => {
     it('says why it cannot read a file: a newer version, an unknown one, none at all', () => {
-      const newer = migrate({ version: 2, conversation: {} });
+      const newer = migrate({ version: 3, conversation: {} });
       assert.ok(!newer.ok && newer.newer);
       const unknown = migrate({ version: 'x' });
       assert.ok(!unknown.ok && !unknown.newer);

@@ -228,7 +228,7 @@ describe('Export and import as JSON', () => {
   });
 
   it('refuses a wrong version: a newer one says so', () => {
-    assert.match(refused({ ...exported(), version: 2 }), /format version 2 by a newer version of the extension/);
+    assert.match(refused({ ...exported(), version: 3 }), /format version 3 by a newer version of the extension/);
     assert.match(refused({ ...exported(), version: 'one' }), /unknown format version "one"/);
     const { version: _, ...noVersion } = exported();
     assert.match(refused(noVersion), /no format version/);

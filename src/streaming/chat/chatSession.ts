@@ -20,6 +20,7 @@ import { newRunningTurn, runTurnLoop, type RunningTurn, type TurnHost } from './
 import { compactionCut, fromLastSummary, summaryPreamble } from './compaction';
 import { runCompaction } from './compactTurn';
 import { SessionModel } from './sessionModel';
+import { UndoneSummaries } from './undoneSummaries';
 
 export { LOADING } from './turnLoop';
 
@@ -58,6 +59,7 @@ export class ChatSession implements TurnHost {
   readonly tools: ToolRound;
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
+  private readonly undoneSummaries = new UndoneSummaries();
   private readonly didEndTurn = new Emitter<TurnEnd>();
   private readonly didChangeModel = new Emitter<ModelLabel>();
   private readonly didResetMessages = new Emitter<void>();
@@ -230,6 +232,7 @@ export class ChatSession implements TurnHost {
     this.messages = [];
     this.attachments.clear();
     this.calls.clear();
+    this.undoneSummaries.clear();
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
     this.title = undefined;
@@ -288,7 +291,7 @@ export class ChatSession implements TurnHost {
       if (m.context?.length) this.attachments.set(m.id, m.context);
       if (m.call) this.calls.set(m.id, { ...m.call });
     }
-    this.messages = conversation.messages.map(fromStored);
+    this.messages = this.undoneSummaries.restore(conversation.messages).map(fromStored);
     this.postSnapshot();
     return true;
   }
@@ -302,8 +305,8 @@ export class ChatSession implements TurnHost {
       createdAt: this.createdAt,
       updatedAt: Date.now(),
       model: { endpoint, model },
-      // A summary is not stored: the messages it covers are, and a reopened conversation is compacted again when it needs to be.
-      messages: this.messages.filter((m) => !m.summary).map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id))),
+      // Summaries stay where they were made (undone ones too), so a reopened conversation sends the same without summarising again.
+      messages: this.undoneSummaries.interleave(this.messages.map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id)))),
     };
   }
 
@@ -429,8 +432,10 @@ export class ChatSession implements TurnHost {
   undoSummary(id: string): boolean {
     const index = this.messages.findIndex((m) => m.id === id && m.summary);
     if (this.turn || index < 0) return false;
-    this.messages.splice(index, 1);
+    const [summary] = this.messages.splice(index, 1);
+    this.undoneSummaries.add(toStored(summary, undefined), this.messages[index - 1]?.id);
     this.postSnapshot();
+    this.save('flush');
     return true;
   }
 }

@@ -20,7 +20,10 @@ export function fromStored(m: StoredMessage): MessageSnapshot {
   if (m.sources?.length) message.sources = m.sources.map((x) => ({ ...x }));
   if (m.cut) message.cut = m.cut;
   if (m.context?.length) message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
-  if (cut) message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
+  if (m.note) message.note = { ...m.note, actions: m.note.actions.map((a) => ({ ...a })) };
+  if (m.summary) message.summary = { covers: m.summary.covers };
+  // A summary cut off is not used; compacting again makes a new one, so it has no Retry.
+  if (cut) message.error = { message: INTERRUPTED, actions: m.summary ? [] : [{ kind: 'retry', label: 'Retry' }] };
   return message;
 }
 
@@ -41,6 +44,8 @@ export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undef
     ...(m.thinking ? { thinking: m.thinking } : {}),
     ...(m.sources?.length ? { sources: m.sources.map((x) => ({ ...x })) } : {}),
     ...(m.cut ? { cut: m.cut } : {}),
+    ...(m.note ? { note: m.note } : {}),
+    ...(m.summary ? { summary: { covers: m.summary.covers } } : {}),
     ...(context?.length ? { context } : {}),
   };
 }

@@ -5,7 +5,8 @@
  * `{"type": "function", "function": {…}}`. jsonc-parser reads them, also unfinished (it returns what it has
  * so far), which is what lets a stream decide early that an object is not a call.
  */
-import { parse, type ParseError } from 'jsonc-parser';
+// The ESM build: the package's main is a UMD bundle whose require('./impl/…') esbuild cannot follow, so the packaged extension would not activate.
+import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { ToolCall } from '../../streaming/providers/events';
 
 type Json = Record<string, unknown>;
