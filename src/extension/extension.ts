@@ -16,6 +16,9 @@ import { readInstructions } from './context/instructionFiles';
 import { McpHost } from './mcp/mcpHost';
 import { createWorkspaceTools } from './workspaceTools/workspaceTools';
 import { ToolSources } from '../tools/toolSources';
+import { withChoices } from '../tools/toolChoices';
+import { askModelToMerge } from '../streaming/chat/mergeRequest';
+import { WORKSPACE_SOURCE } from '../tools/workspace/workspaceToolSupport';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
@@ -58,7 +61,9 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
   const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState }));
   const surfaces = new ChatSurfaces();
-  const edits = disposables.add(new Edits(context.workspaceState, log));
+  const edits = disposables.add(
+    new Edits(context.workspaceState, log, (input, signal) => askModelToMerge({ config: sessionConfig, providerFor }, input, signal)),
+  );
   // Built-in tools first: an MCP tool of the same name is offered under a prefixed name instead.
   const workspaceTools = createWorkspaceTools({
     workspaceState: context.workspaceState,
@@ -73,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     session: {
       config: sessionConfig,
       providerFor,
-      tools: new ToolSources([workspaceTools, mcp.tools]),
+      tools: new ToolSources([withChoices(workspaceTools, mcp.choices), mcp.tools]),
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     },
     setup: { config: sessionConfig, providerFor },
@@ -86,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
     // The history list of any surface opens conversations in new tabs (the panels are made below).
     openInEditor: (conversation) => panels.open(conversation),
-    attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView),
+    attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView, { server: WORKSPACE_SOURCE, list: () => workspaceTools.list() }),
     edits,
   };
   const revealChat = async () => {

@@ -17,4 +17,6 @@ export const TIMEOUTS = {
   elicitationMs: 10 * 60_000,
   /** The setup check when the view opens (is the server there, is the model installed). */
   setupCheckMs: 10_000,
+  /** Apply's "Ask the model to merge": a whole file written back by a local model can take minutes. */
+  modelMergeMs: 5 * 60_000,
 } as const;
