@@ -18,6 +18,9 @@ import { createWorkspaceTools } from './workspaceTools/workspaceTools';
 import { ToolSources } from '../tools/toolSources';
 import { McpPrompts } from './mcp/mcpPrompts';
 import { McpResources } from './mcp/mcpResources';
+import { withChoices } from '../tools/toolChoices';
+import { askModelToMerge } from '../streaming/chat/mergeRequest';
+import { WORKSPACE_SOURCE } from '../tools/workspace/workspaceToolSupport';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
 import { Settings } from './settings/settings';
@@ -66,7 +69,9 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   add(mcpResources.register());
   const contextChips = disposables.add(new ContextController({ log, state: context.workspaceState, pickResources: mcpResources.pick }));
   const surfaces = new ChatSurfaces();
-  const edits = disposables.add(new Edits(context.workspaceState, log));
+  const edits = disposables.add(
+    new Edits(context.workspaceState, log, (input, signal) => askModelToMerge({ config: sessionConfig, providerFor }, input, signal)),
+  );
   // Built-in tools first: an MCP tool of the same name is offered under a prefixed name instead.
   const workspaceTools = createWorkspaceTools({
     workspaceState: context.workspaceState,
@@ -81,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     session: {
       config: sessionConfig,
       providerFor,
-      tools: new ToolSources([workspaceTools, mcp.tools]),
+      tools: new ToolSources([withChoices(workspaceTools, mcp.choices), mcp.tools]),
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     },
     setup: { config: sessionConfig, providerFor },
@@ -94,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
     // The history list of any surface opens conversations in new tabs (the panels are made below).
     openInEditor: (conversation) => panels.open(conversation),
-    attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView),
+    attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView, { server: WORKSPACE_SOURCE, list: () => workspaceTools.list() }),
     edits,
     mcpMessages: (router, post) => [
       mcpPrompts.register(router, post),

@@ -21,4 +21,6 @@ export const TIMEOUTS = {
   mcpSignInMs: 5 * 60_000,
   /** The setup check when the view opens (is the server there, is the model installed). */
   setupCheckMs: 10_000,
+  /** Apply's "Ask the model to merge": a whole file written back by a local model can take minutes. */
+  modelMergeMs: 5 * 60_000,
 } as const;

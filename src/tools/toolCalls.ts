@@ -3,7 +3,7 @@ import type { MessageSnapshot, ToolCallInfo } from '../shared/protocol';
 import type { ToolCall } from '../streaming/providers/events';
 import type { ChatMessage } from '../streaming/providers/provider';
 import { ChildAbort } from '../shared/abort';
-import type { ToolDescriptor, ToolSupport } from './toolSupport';
+import type { ToolDescriptor, ToolSupport, ToolTurn } from './toolSupport';
 
 export type Decision = 'allow' | 'deny' | 'always';
 
@@ -42,7 +42,7 @@ export class ToolCalls {
   }
 
   /** Runs one tool call as a card: approval when needed, progress, result. Always answers the model. */
-  async run(call: ToolCall, tools: ToolDescriptor[], signal: AbortSignal): Promise<ChatMessage> {
+  async run(call: ToolCall, tools: ToolDescriptor[], signal: AbortSignal, turn?: ToolTurn): Promise<ChatMessage> {
     const support = this.support;
     const tool = tools.find((t) => t.name === call.name);
     const runnable = tool !== undefined && typeof call.arguments !== 'string';
@@ -92,6 +92,7 @@ export class ToolCalls {
         signal: own.signal,
         cancel: () => own.abort(),
         cardId: item.id,
+        ...(turn ? { turn } : {}),
         // A progress message is a status line: a server sending megabytes in each would flood the view and the history.
         onProgress: (progress, total, message) =>
           update({ progress: { progress, total, message: message?.slice(0, MAX_PROGRESS_MESSAGE) } }),

@@ -7,7 +7,7 @@
  */
 import type { ToolMenuEntry, ToolsMenu } from '../shared/protocol';
 import { estimateTokens } from '../shared/tokens';
-import type { ToolDescriptor } from './toolSupport';
+import type { ToolDescriptor, ToolSupport } from './toolSupport';
 import { toolDefinition } from './textToolCalls/toolsPrompt';
 
 export type ToolScope = 'conversation' | 'workspace' | 'user';
@@ -90,4 +90,17 @@ export class ToolChoices {
     });
     return { type: 'toolsMenu', conversationId: conversation, servers: entries, enabledTokens, allTokens };
   }
+}
+
+/**
+ * `source` offering only the tools a conversation has on. Filtered before ToolSources renames a clashing
+ * tool, so a choice's key is always the tool's own server and name.
+ */
+export function withChoices(source: ToolSupport, choices: ToolChoices): ToolSupport {
+  return {
+    list: async (signal, conversation) => choices.filter(await source.list(signal, conversation), conversation),
+    needsApproval: (tool) => source.needsApproval(tool),
+    alwaysAllow: (tool) => source.alwaysAllow(tool),
+    run: (call, options) => source.run(call, options),
+  };
 }

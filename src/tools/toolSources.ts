@@ -21,11 +21,11 @@ export class ToolSources implements ToolSupport {
 
   constructor(private readonly sources: readonly ToolSupport[]) {}
 
-  async list(signal: AbortSignal): Promise<ToolDescriptor[]> {
+  async list(signal: AbortSignal, conversation?: string): Promise<ToolDescriptor[]> {
     const lists = await Promise.all(
       this.sources.map((source) =>
         // One failing source (a broken MCP config) must not take the others' tools away; a Stop still ends the wait.
-        source.list(signal).catch((err: unknown) => {
+        source.list(signal, conversation).catch((err: unknown) => {
           if (signal.aborted) throw err;
           return [] as ToolDescriptor[];
         }),

@@ -28,6 +28,13 @@ export interface ToolRunResult {
   truncated?: ToolTruncation;
 }
 
+/** The answer a call was made in: what the call changes joins that answer's "Undo changes of this answer". */
+export interface ToolTurn {
+  conversationId: string;
+  /** The id of the turn's first assistant message (MessageSnapshot.id), which shows the Undo. */
+  messageId: string;
+}
+
 export interface ToolCallOptions {
   /** This call's own signal: the turn's Stop and the card's Cancel both abort it. */
   signal: AbortSignal;
@@ -36,6 +43,7 @@ export interface ToolCallOptions {
   onProgress(progress: number, total?: number, message?: string): void;
   /** The card the call shows as: what a server's request during the call (a form) is shown next to. */
   cardId?: string;
+  turn?: ToolTurn;
 }
 
 /** The tools of a turn, and whether they go in the prompt (the model or server has no native tool calling). */

@@ -160,6 +160,49 @@ describe('Apply, review and undo in a real VS Code (code-server)', { timeout: 8 
       () => 'util.ts not restored',
     );
   });
+
+  it('a block whose place is unclear can be merged by the model, then reviewed like any proposal', T, async () => {
+    const mergeFile = join(vscode.workspace, 'src', 'merge.ts');
+    writeFileSync(mergeFile, 'export const a = 1;\nexport const b = 2;\n');
+    const merged = 'export const a = 1;\nexport const b = 3;\n';
+    let mergeRequest: any;
+    server.onChat = (body) => {
+      if (String(body.messages[0]?.content).startsWith('You merge a change')) {
+        mergeRequest = body;
+        return { steps: answerLines(body.model, ['```ts\n', merged, '```\n']) };
+      }
+      // A search block that is not in the file: where it goes is unclear.
+      return {
+        steps: answerLines(body.model, [
+          '```ts src/merge.ts\n<<<<<<< SEARCH\nexport const b = 1;\n=======\nexport const b = 3;\n>>>>>>> REPLACE\n```\n',
+        ]),
+      };
+    };
+    const box = chat.locator('textarea[aria-label="Message"]');
+    await box.fill('Set b to 3');
+    await box.press('Enter');
+    const answer = chat.locator('article[data-role="assistant"][data-state="done"]').nth(2);
+    const pre = answer.locator('pre').first();
+    await pre.waitFor({ timeout: 30_000 });
+    await pre.hover();
+    await pre.locator('[data-ui] button[aria-label="Apply"]').click();
+    const toast = vscode.page.locator('.notification-toast', { hasText: 'is unclear' });
+    await toast.waitFor({ timeout: 30_000 });
+    await vscode.screenshot('apply-ask-model');
+    await toast.locator('.monaco-button', { hasText: 'Ask the Model to Merge' }).click();
+    await accept().waitFor({ timeout: 30_000 });
+    await diffEditor().locator('.editor.modified .view-line', { hasText: 'export const b = 3;' }).first().waitFor({ timeout: 30_000 });
+    // A side request: the file and the block only, not the conversation.
+    assert.equal(mergeRequest.messages.length, 2);
+    assert.ok(!JSON.stringify(mergeRequest.messages).includes('Set b to 3'));
+    assert.equal(readFileSync(mergeFile, 'utf8'), 'export const a = 1;\nexport const b = 2;\n');
+    await vscode.screenshot('apply-model-merge-diff');
+    await accept().click();
+    await waitFor(
+      () => readFileSync(mergeFile, 'utf8') === merged,
+      () => readFileSync(mergeFile, 'utf8'),
+    );
+  });
 });
 
 async function waitFor(condition: () => boolean, describe: () => string, timeoutMs = 30_000): Promise<void> {

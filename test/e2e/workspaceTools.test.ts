@@ -109,7 +109,8 @@ describe('workspace tools in a real VS Code (code-server)', { timeout: 10 * 60_0
     const accept = chat.locator('button[aria-label="Accept"]');
     await accept.waitFor({ timeout: 60_000 });
     // The diff is open and nothing is written while the user has not decided.
-    await vscode.page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
+    const diff = vscode.page.locator('.monaco-diff-editor').first();
+    await diff.locator('.editor.modified .view-line', { hasText: 'Hello, ${name}!' }).first().waitFor({ timeout: 30_000 });
     assert.equal(readFileSync(join(vscode.workspace, 'src', 'greeting.ts'), 'utf8'), ORIGINAL);
     await vscode.screenshot('workspace-tools-propose-edit-review');
     await accept.click();
@@ -122,6 +123,32 @@ describe('workspace tools in a real VS Code (code-server)', { timeout: 10 * 60_0
     await waitFor(() => readFileSync(join(vscode.workspace, 'src', 'greeting.ts'), 'utf8') === PROPOSED, 30_000);
     assert.match(toolResults.get('propose_edit') ?? '', /accepted/);
     await chat.locator('article[data-role="assistant"]:last-of-type[data-state="done"]').waitFor({ timeout: 30_000, state: 'attached' });
+
+    // The model's accepted edit joins its answer's Undo, like an applied code block.
+    const undo = chat.locator('article[data-role="assistant"] button[aria-label="Undo changes of this answer"]');
+    await undo.waitFor({ timeout: 30_000 });
+    assert.match((await undo.getAttribute('title')) ?? '', /src\/greeting\.ts/);
+    await undo.scrollIntoViewIfNeeded();
+    await vscode.screenshot('workspace-tools-undo');
+    await undo.click();
+    await waitFor(() => readFileSync(join(vscode.workspace, 'src', 'greeting.ts'), 'utf8') === ORIGINAL, 30_000);
+    await undo.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('the tools menu lists the built-in tools as server "workspace", each of which can be turned off', T, async () => {
+    await chat.locator('button.tools-button').click();
+    const menu = chat.locator('[role="dialog"][aria-label="Tools"]');
+    const workspace = menu.locator('fieldset', { has: chat.locator('legend', { hasText: 'workspace' }) });
+    await workspace.waitFor({ timeout: 30_000 });
+    for (const tool of ['read_file', 'search_text', 'propose_edit', 'run_command'])
+      await workspace.locator('label', { hasText: tool }).first().waitFor();
+    const runCommand = workspace.locator('input[data-key="workspace/run_command"]');
+    assert.equal(await runCommand.isChecked(), true);
+    await runCommand.uncheck();
+    await chat.locator('input[data-key="workspace/run_command"]:not(:checked)').waitFor({ timeout: 30_000 });
+    await vscode.screenshot('workspace-tools-menu');
+    await vscode.screenshotSidebar(join(__dirname, '..', '..', 'test-output', 'e2e', 'workspace-tools-menu-sidebar.png'));
+    await chat.locator('button.tools-button').click();
   });
 });
 

@@ -90,4 +90,38 @@ describe('Apply, review and undo in the page', () => {
     await h.send({ type: 'turnChanges', turns: [] });
     await undo.waitFor({ state: 'detached' });
   });
+
+  it("puts a turn's Undo under its last answer, past rounds that only called tools (hidden)", async () => {
+    const card = (id: string) => ({
+      id,
+      role: 'tool',
+      text: '',
+      state: 'done',
+      seq: 0,
+      tool: { name: 'propose_edit', server: 'workspace', arguments: '{}', state: 'done', result: { text: 'accepted' } },
+    });
+    await h.send({
+      type: 'snapshot',
+      messages: [
+        { id: 'u1', role: 'user', text: 'Fix it', state: 'done', seq: 0 },
+        { id: 'r1', role: 'assistant', text: '', state: 'done', seq: 0 },
+        card('t1'),
+        { id: 'r2', role: 'assistant', text: 'Changed src/app.ts.', state: 'done', seq: 0 },
+        { id: 'u2', role: 'user', text: 'Thanks', state: 'done', seq: 0 },
+        { id: 'r3', role: 'assistant', text: 'You are welcome.', state: 'done', seq: 0 },
+      ],
+      busy: false,
+      model: { endpoint: 'E', model: 'm' },
+    } as never);
+    await h.send({ type: 'turnChanges', turns: [{ messageId: 'r1', files: ['src/app.ts'] }] });
+    const undo = h.page.locator('button[aria-label="Undo changes of this answer"]');
+    await h.page.locator('article[data-id="r2"] button[aria-label="Undo changes of this answer"]').waitFor();
+    assert.equal(await undo.count(), 1);
+    assert.equal(await undo.isVisible(), true);
+    await h.clearPosted();
+    await undo.click();
+    assert.deepEqual(await h.posted(), [{ type: 'undoTurn', messageId: 'r1' }]);
+    await h.send({ type: 'turnChanges', turns: [] });
+    await undo.waitFor({ state: 'detached' });
+  });
 });

@@ -10,6 +10,14 @@ import { nameBlock, relativeInside, type CodeBlock } from './codeTarget';
 import { EditRefused, readCurrentText } from './fileText';
 import { mergeBlock } from './mergeCode';
 import type { EditReview } from './editReview';
+import { fitsMerge, type MergeAnswer, type MergeInput } from '../../streaming/chat/mergeRequest';
+
+/** The chat's model merging a block it is unclear where to put (a side request: streaming/chat/mergeRequest.ts). */
+export type Merger = (input: MergeInput, signal: AbortSignal) => Promise<MergeAnswer>;
+
+const REPLACE = 'Replace the Whole File';
+const APPEND = 'Add at the End';
+const ASK_MODEL = 'Ask the Model to Merge';
 
 export interface ApplySource {
   conversationId?: string;
@@ -22,6 +30,7 @@ export async function applyCodeBlock(
   source: ApplySource,
   review: EditReview,
   log: vscode.LogOutputChannel,
+  merger?: Merger,
 ): Promise<void> {
   try {
     const named = nameBlock(block);
@@ -30,18 +39,30 @@ export async function applyCodeBlock(
     const current = await readCurrentText(uri);
     // A file that does start with the comment naming it keeps it.
     const code = named.pathComment && current?.startsWith(named.pathComment) ? `${named.pathComment}\n${named.code}` : named.code;
+    const path = vscode.workspace.asRelativePath(uri);
     let merged = mergeBlock(current, code);
+    let by = '';
     if (!merged.ok) {
+      const canAsk = merger !== undefined && current !== undefined && fitsMerge({ current, block: code });
       const choice = await vscode.window.showWarningMessage(
-        `Model Chat: where this block goes in ${vscode.workspace.asRelativePath(uri)} is unclear (${merged.reason}).`,
-        'Replace the Whole File',
-        'Add at the End',
+        `Model Chat: where this block goes in ${path} is unclear (${merged.reason}).`,
+        ...[REPLACE, APPEND, ...(canAsk ? [ASK_MODEL] : [])],
       );
       if (!choice) return;
-      const text = choice === 'Add at the End' ? `${current ?? ''}${current && !current.endsWith('\n') ? '\n' : ''}${code}` : code;
+      let text: string;
+      if (choice === ASK_MODEL) {
+        const answer = await mergeWithProgress(merger!, { path, current: current ?? '', block: code });
+        if (!answer.ok) {
+          log.info(`Merge by the model for ${path}: ${answer.reason}`);
+          if (!answer.cancelled) void vscode.window.showErrorMessage(`Model Chat: the model could not merge the block: ${answer.reason}`);
+          return;
+        }
+        text = answer.text;
+        by = ` (merged by ${answer.model})`;
+      } else text = choice === APPEND ? `${current ?? ''}${current && !current.endsWith('\n') ? '\n' : ''}${code}` : code;
       merged = { ok: true, kind: 'region', text: text.endsWith('\n') ? text : `${text}\n` };
     }
-    const label = `Apply to ${vscode.workspace.asRelativePath(uri)}`;
+    const label = `Apply to ${path}${by}`;
     const outcome = await review.propose({
       uri,
       newText: merged.text,
@@ -56,6 +77,22 @@ export async function applyCodeBlock(
       void vscode.window.showErrorMessage(`Model Chat: Apply failed: ${messageOf(err)}`);
     }
   }
+}
+
+/** The side request under a cancellable notification: Cancel aborts it (the socket is closed). */
+function mergeWithProgress(merger: Merger, input: MergeInput): Thenable<MergeAnswer> {
+  return vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Model Chat: asking the model to merge the block into ${input.path}…`,
+      cancellable: true,
+    },
+    (_progress, token) => {
+      const abort = new AbortController();
+      const listener = token.onCancellationRequested(() => abort.abort());
+      return merger(input, abort.signal).finally(() => listener.dispose());
+    },
+  );
 }
 
 /** The path in the first workspace folder that has it (or, for a new file, the first folder), checked inside it. */

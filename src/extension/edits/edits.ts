@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { HostToWebview } from '../../shared/protocol';
 import { DisposableStore, type IDisposable } from '../../shared/disposable';
 import type { MessageRouter } from '../view/messageRouter';
-import { applyCodeBlock } from './applyCode';
+import { applyCodeBlock, type Merger } from './applyCode';
 import { EditReview } from './editReview';
 import { TurnChanges } from './turnChanges';
 
@@ -25,6 +25,8 @@ export class Edits implements vscode.Disposable {
   constructor(
     state: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
+    /** Apply's "Ask the Model to Merge"; without it the choice is not offered. */
+    private readonly merger?: Merger,
   ) {
     this.review = new EditReview(log);
     this.turns = new TurnChanges(this.review, state, log);
@@ -71,6 +73,7 @@ export class Edits implements vscode.Disposable {
             { conversationId: surface.conversationId(), messageId: m.messageId },
             this.review,
             this.log,
+            this.merger,
           ),
         editReview: (m) => void this.decide(m.action, m.id),
         undoTurn: (m) => void this.turns.undo(m.messageId),

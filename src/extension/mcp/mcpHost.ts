@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { ToolSupport } from '../../tools/toolSupport';
+import type { ToolDescriptor, ToolSupport } from '../../tools/toolSupport';
 import type { McpInput } from '../../tools/mcp/mcpConfig';
 import { McpConnections } from '../../tools/mcp/mcpConnections';
 import { McpInputStore, type InputOwner } from '../../tools/mcp/mcpInputs';
@@ -13,7 +13,7 @@ import { readWorkspaceFile } from '../workspaceFile';
 import { Disposable } from '../../shared/disposable';
 import { Emitter } from '../../shared/event';
 import { Elicitations } from './elicitation';
-import { ToolChoices } from '../../tools/toolChoices';
+import { ToolChoices, withChoices } from '../../tools/toolChoices';
 import { attachToolsMenu, mementoChoiceStore, type ToolsMenuView } from './toolsMenuController';
 import type { IDisposable } from '../../shared/disposable';
 import { McpSignIn } from './signIn';
@@ -87,16 +87,19 @@ export class McpHost extends Disposable {
     });
     this.choices = new ToolChoices(mementoChoiceStore(context.globalState, context.workspaceState));
     // Loading waits for the first turn: nothing starts (and nobody is asked for inputs) before tools are wanted.
-    this.tools = {
-      // Only the tools the conversation has on are offered (and so can be called at all).
-      list: async (signal, conversation) => {
-        await (this.loaded ??= this.reload());
-        return this.choices.filter(await support.list(signal), conversation);
+    // Only the tools the conversation has on are offered (and so can be called at all).
+    this.tools = withChoices(
+      {
+        list: async (signal) => {
+          await (this.loaded ??= this.reload());
+          return support.list(signal);
+        },
+        needsApproval: (tool) => support.needsApproval(tool),
+        alwaysAllow: (tool) => support.alwaysAllow(tool),
+        run: (call, options) => support.run(call, options),
       },
-      needsApproval: (tool) => support.needsApproval(tool),
-      alwaysAllow: (tool) => support.alwaysAllow(tool),
-      run: (call, options) => support.run(call, options),
-    };
+      this.choices,
+    );
     const watcher = vscode.workspace.createFileSystemWatcher('**/.vscode/mcp.json');
     const changed = () => {
       if (this.loaded) this.loaded = this.reload();
@@ -114,23 +117,30 @@ export class McpHost extends Disposable {
       this.register(d);
   }
 
-  /** The tools menu in a chat view: opening it starts the servers, as a turn would. */
-  attachToolsMenu(view: ToolsMenuView): IDisposable {
+  /**
+   * The tools menu in a chat view: opening it starts the servers, as a turn would. `builtIn`: the built-in
+   * tools the settings and trust allow (before any choice), listed first as their own server.
+   */
+  attachToolsMenu(view: ToolsMenuView, builtIn?: { server: string; list(): Promise<ToolDescriptor[]> }): IDisposable {
     return attachToolsMenu(
       this.choices,
       {
         allTools: async (start) => {
-          if (!start && !this.loaded) return [];
+          const own = (await builtIn?.list()) ?? [];
+          if (!start && !this.loaded) return own;
           await (this.loaded ??= this.reload());
           if (start) await this.connections.ensureStarted();
-          return this.connections.tools.map((t) => ({
-            name: t.name,
-            description: t.description ?? t.title,
-            inputSchema: t.inputSchema as Record<string, unknown>,
-            server: t.server,
-          }));
+          return [
+            ...own,
+            ...this.connections.tools.map((t) => ({
+              name: t.name,
+              description: t.description ?? t.title,
+              inputSchema: t.inputSchema as Record<string, unknown>,
+              server: t.server,
+            })),
+          ];
         },
-        serverNames: () => this.connections.status.map((s) => s.name),
+        serverNames: () => [...(builtIn ? [builtIn.server] : []), ...this.connections.status.map((s) => s.name)],
       },
       view,
     );

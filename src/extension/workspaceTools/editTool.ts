@@ -13,7 +13,7 @@ export interface EditProposer {
 }
 
 export function proposeEdit(review: EditProposer): WorkspaceToolHandler {
-  return async (args, { signal, onProgress }) => {
+  return async (args, { signal, onProgress, turn }) => {
     const where = await resolveWorkspacePath(String(args.path), localFolders());
     if (!where.ok) return { outcome: 'toolError', text: where.error };
     const summary = typeof args.summary === 'string' && args.summary.trim() ? args.summary.trim().slice(0, 200) : undefined;
@@ -24,7 +24,7 @@ export function proposeEdit(review: EditProposer): WorkspaceToolHandler {
         {
           uri: vscode.Uri.file(where.absolute),
           newText: String(args.content),
-          source: { label: summary ?? `propose_edit: ${where.relative}` },
+          source: { label: summary ?? `propose_edit: ${where.relative}`, conversationId: turn?.conversationId, turnId: turn?.messageId },
         },
         signal,
       );

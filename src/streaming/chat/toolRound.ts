@@ -8,7 +8,7 @@ import { monotonicClock } from '../../shared/clock';
 import type { Logger } from '../../shared/log';
 import type { ToolCall } from '../providers/events';
 import type { ChatMessage, ChatProvider } from '../providers/provider';
-import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolOffer, type ToolSupport } from '../../tools/toolSupport';
+import { MAX_TOOL_ROUNDS, type ToolDescriptor, type ToolOffer, type ToolSupport, type ToolTurn } from '../../tools/toolSupport';
 import { refusedTools } from '../../tools/textToolCalls/textToolRequest';
 import { ToolCalls, type Decision, type ToolCallUi } from '../../tools/toolCalls';
 import { newCallId } from './modelHistory';
@@ -88,10 +88,11 @@ export class ToolRound {
 
   /**
    * Runs the calls of one answer (concurrently, each card shown as it completes) and returns what goes back
-   * to the model: the answer with its calls, then each call's result.
+   * to the model: the answer with its calls, then each call's result. `turn`: the answer the changes the calls
+   * make belong to.
    */
-  async run(answerText: string, calls: ToolCall[], tools: ToolDescriptor[], signal: AbortSignal): Promise<ChatMessage[]> {
-    const results = await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal)));
+  async run(answerText: string, calls: ToolCall[], tools: ToolDescriptor[], signal: AbortSignal, turn?: ToolTurn): Promise<ChatMessage[]> {
+    const results = await Promise.all(calls.map((call) => this.toolCalls!.run(call, tools, signal, turn)));
     return [{ role: 'assistant', content: answerText, toolCalls: calls }, ...results];
   }
 

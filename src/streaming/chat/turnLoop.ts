@@ -140,6 +140,8 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
       deps.post({ type: 'warning', id: turn.answer.message.id, warning });
     }
     deps.log.info(`Turn: ${endpoint.name} (${endpoint.url}) model ${model}, ${messages.length} messages, ${tools.length} tools`);
+    // Every round's changes join the first answer's Undo: one action undoes the whole turn.
+    const toolTurn = { conversationId: host.id, messageId: turn.answer.message.id };
     for (let round = 1; ; round++) {
       const answer = turn.answer;
       const calls: ToolCall[] = [];
@@ -218,7 +220,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
       const tooMany = roundLimitError(round);
       if (tooMany) return answer.end('error', tooMany, metrics);
       await answer.end('done', undefined, metrics);
-      messages = [...messages, ...(await host.tools.run(answer.message.text, calls, tools, signal))];
+      messages = [...messages, ...(await host.tools.run(answer.message.text, calls, tools, signal, toolTurn))];
       if (signal.aborted) return;
       turn.answer = host.addAnswer();
     }

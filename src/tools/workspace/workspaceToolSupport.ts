@@ -24,7 +24,7 @@ export interface WorkspaceToolOutput {
 
 export type WorkspaceToolHandler = (
   args: Record<string, unknown>,
-  options: Pick<ToolCallOptions, 'signal' | 'onProgress' | 'cancel'>,
+  options: Pick<ToolCallOptions, 'signal' | 'onProgress' | 'cancel' | 'turn'>,
 ) => Promise<WorkspaceToolOutput>;
 
 export interface WorkspaceToolSupportOptions {
@@ -73,7 +73,7 @@ export class WorkspaceToolSupport implements ToolSupport {
     if (def && !def.alwaysAsks) this.options.rememberAlwaysAllowed(def.name);
   }
 
-  async run(call: ToolCall, { signal, onProgress, cancel }: ToolCallOptions): Promise<ToolRunResult> {
+  async run(call: ToolCall, { signal, onProgress, cancel, turn }: ToolCallOptions): Promise<ToolRunResult> {
     const started = performance.now();
     const done = (outcome: ToolOutcome, content: string, truncated?: ToolTruncation): ToolRunResult => ({
       outcome,
@@ -90,7 +90,7 @@ export class WorkspaceToolSupport implements ToolSupport {
     if (!checked.ok) return done('failed', checked.error);
     if (signal.aborted) return done('cancelled', `The tool call "${call.name}" was cancelled.`);
     try {
-      const out = await this.options.handlers[def.name](checked.args, { signal, onProgress, cancel });
+      const out = await this.options.handlers[def.name](checked.args, { signal, onProgress, cancel, turn });
       if (signal.aborted) return done('cancelled', `The tool call "${call.name}" was cancelled.${out.text ? `\n${out.text}` : ''}`);
       return done(out.outcome ?? 'done', out.text, out.truncated);
     } catch (err) {

@@ -29,8 +29,13 @@ export class TurnUndoButtons {
 
   private place(): void {
     for (const [id, files] of this.turns) {
-      const article = this.list.querySelector<HTMLElement>(`article[data-role="assistant"][data-id="${CSS.escape(id)}"]`);
-      if (!article || article.querySelector(':scope > [data-undo-turn]')) continue;
+      const first = this.list.querySelector<HTMLElement>(`article[data-role="assistant"][data-id="${CSS.escape(id)}"]`);
+      if (!first) continue;
+      const article = lastAnswerOfTurn(first);
+      const placed = this.list.querySelector<HTMLElement>(`[data-undo-turn="${CSS.escape(id)}"]`);
+      if (placed?.parentElement === article) continue;
+      // The turn went on (another round of tools): the button moves to its newest answer.
+      placed?.remove();
       const button = el('button', 'turn-undo');
       button.type = 'button';
       button.dataset.undoTurn = id;
@@ -41,4 +46,15 @@ export class TurnUndoButtons {
       article.append(button);
     }
   }
+}
+
+/**
+ * The answer a turn ends with: the record names the turn's first answer, but a round that only asked for tools
+ * is not shown (its cards say it all), so the button goes under the last answer before the next question.
+ */
+function lastAnswerOfTurn(first: HTMLElement): HTMLElement {
+  let last = first;
+  for (let next = first.nextElementSibling; next && !next.matches('article[data-role="user"]'); next = next.nextElementSibling)
+    if (next.matches('article[data-role="assistant"]')) last = next as HTMLElement;
+  return last;
 }

@@ -12,9 +12,10 @@ const SCOPES: Array<[Scope, string]> = [
 const tokens = (n: number) => `~${n.toLocaleString('en-US')} tokens`;
 
 /**
- * The tools menu in the header: which MCP servers and single tools this conversation offers the model, for
- * this conversation, the workspace or everywhere, and what their definitions cost in every request. The
- * host decides and sends the menu back after each change; the page only shows it and asks.
+ * The tools menu in the header: which servers (the built-in `workspace` tools, MCP servers) and single tools
+ * this conversation offers the model, for this conversation, the workspace or everywhere, and what their
+ * definitions cost in every request. The host decides and sends the menu back after each change; the page
+ * only shows it and asks.
  */
 export class ToolsMenu {
   readonly button: HTMLButtonElement;
@@ -105,7 +106,7 @@ export class ToolsMenu {
     const all = m.servers.reduce((n, s) => n + s.tools.length, 0);
     this.summary.textContent = all
       ? `${this.enabledCount()} of ${all} tools on: ${tokens(m.enabledTokens)} of ${tokens(m.allTokens)} in every request.`
-      : 'No MCP tools. Add servers in the modelChat.mcp.servers setting or .vscode/mcp.json.';
+      : 'No tools. Add MCP servers in the modelChat.mcp.servers setting or .vscode/mcp.json.';
     const scope = this.scope.value as Scope;
     const focused = document.activeElement instanceof HTMLInputElement ? document.activeElement.dataset.key : undefined;
     this.list.replaceChildren(
