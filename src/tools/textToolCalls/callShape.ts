@@ -5,7 +5,7 @@
  * `{"type": "function", "function": {…}}`. jsonc-parser reads them, also unfinished (it returns what it has
  * so far), which is what lets a stream decide early that an object is not a call.
  */
-import { parse, type ParseError } from 'jsonc-parser';
+import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { ToolCall } from '../../streaming/providers/events';
 
 type Json = Record<string, unknown>;
