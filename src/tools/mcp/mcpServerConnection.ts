@@ -318,6 +318,8 @@ export class ServerConnection {
   }
 
   private setState(state: ServerState, message?: string): void {
+    // Until the user signs in (again) its tools cannot run: offering them would only have the model call in vain.
+    if (state === 'needsAuth') this.tools = [];
     this.state = state;
     this.message = message;
     this.deps.onChange();
