@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorAction, HostToWebview, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
+import type { ErrorAction, HostToWebview, ImageLabel, MessageSnapshot, ModelLabel, ToolCallInfo } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
 import { fromStored, toStored, withSources } from './sessionMessages';
 import { MAX_TOOL_ROUNDS, type ToolDescriptor } from '../../tools/toolSupport';
@@ -7,6 +7,7 @@ import { titleOf, type Conversation } from '../../history/conversationFormat';
 import type { StoredAttachment, StoredToolCall } from '../../history/storedMessage';
 import { modelHistory, newCallId } from './modelHistory';
 import { userContent } from './contextPrompt';
+import { SessionImages } from './sessionImages';
 import type { ProviderError, ToolCall } from '../providers/events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
 import { runTurn } from './chatTurn';
@@ -64,6 +65,8 @@ export class ChatSession {
   private readonly attachments = new Map<string, StoredAttachment[]>();
   /** Each tool card's call as the model made it and what it got back (by card id): later turns send both again. */
   private readonly calls = new Map<string, StoredToolCall>();
+  /** The bytes of the questions' images (the messages carry their labels). */
+  readonly images: SessionImages;
   private readonly toolCalls: ToolCalls | undefined;
   /** Tool cards' progress, at most `maxUpdatesPerSecond` per card; state changes go at once. */
   private readonly toolUpdates: LatestPerKey<ToolCallInfo>;
@@ -90,6 +93,7 @@ export class ChatSession {
   readonly onDidFork = this.didFork.event;
 
   constructor(private readonly deps: SessionDeps) {
+    this.images = new SessionImages(deps.images, deps.log);
     this.forks = deps.persist?.onDidFork?.((fork) => fork.from === this.conversationId && this.adoptFork(fork));
     this.toolUpdates = new LatestPerKey(
       deps.config().maxUpdatesPerSecond,
@@ -153,16 +157,21 @@ export class ChatSession {
 
   modelLabel(): ModelLabel {
     const { endpoint, model } = this.deps.config();
-    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolvedModel };
+    return {
+      endpoint: endpoint?.name ?? '(no endpoint)',
+      model: model || this.resolvedModel,
+      ...(endpoint ? { provider: endpoint.type } : {}),
+    };
   }
 
   /**
    * Starts a turn. `context` goes with the question (files, selection, problems), exactly as given.
    * Returns false (and changes nothing) when one is already running.
    */
-  send(text: string, context: StoredAttachment[] = []): boolean {
+  send(text: string, context: StoredAttachment[] = [], images: ImageLabel[] = []): boolean {
     if (this.turn) return false;
     const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
+    if (images.length) user.images = images.map((i) => ({ ...i }));
     if (context.length) {
       user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
       this.attachments.set(
@@ -189,9 +198,10 @@ export class ChatSession {
     earlier.id = randomUUID();
     earlier.title = `${this.displayTitle} (before edit)`;
     const context = this.attachments.get(messageId) ?? [];
+    const images = this.messages[index].images ?? [];
     for (const m of this.messages.splice(index)) this.forget(m.id);
     this.postSnapshot();
-    this.send(text, context);
+    this.send(text, context, images);
     return { earlier };
   }
 
@@ -252,6 +262,7 @@ export class ChatSession {
     await running?.ended;
     this.messages = [];
     this.attachments.clear();
+    this.images.clear();
     this.calls.clear();
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
@@ -306,6 +317,7 @@ export class ChatSession {
     this.createdAt = conversation.createdAt;
     this.title = conversation.title;
     this.attachments.clear();
+    this.images.clear();
     this.calls.clear();
     for (const m of conversation.messages) {
       if (m.context?.length) this.attachments.set(m.id, m.context);
@@ -449,6 +461,7 @@ export class ChatSession {
         return [];
       });
       const system = systemPrompt((parts && (await race(parts, signal))) ?? []);
+      await race(this.images.load(this.messages), signal);
       let messages: ChatMessage[] = [...(system ? [{ role: 'system' as const, content: system }] : []), ...this.history()];
       const warning = contextWarning(messages, config.contextTokens);
       if (warning) {
@@ -553,10 +566,27 @@ export class ChatSession {
     return this.resolvedModel;
   }
 
+  /**
+   * Whether the model the next turn uses can see images: false only when its server says it cannot (Ollama's
+   * capabilities); a server that cannot say, or a look-up that fails, lets the turn go and report.
+   */
+  async canSee(signal: AbortSignal): Promise<boolean> {
+    const { endpoint, model } = this.deps.config();
+    if (!endpoint) return true;
+    try {
+      const provider = await this.deps.providerFor(endpoint);
+      const name = model || this.resolvedModel || (await this.firstModel(provider, signal));
+      return !name || ((await provider.supportsVision?.(name, signal)) ?? true);
+    } catch {
+      return true;
+    }
+  }
+
   /** The conversation as the model sees it before the answer being written, tool calls and their results included. */
   private history(): ChatMessage[] {
     return modelHistory(this.messages, {
       question: (m) => userContent(m.text, this.attachments.get(m.id) ?? []),
+      images: (m) => this.images.forModel(m.images),
       call: (cardId) => this.calls.get(cardId),
     });
   }

@@ -20,6 +20,7 @@ export function fromStored(m: StoredMessage): MessageSnapshot {
   if (m.sources?.length) message.sources = m.sources.map((x) => ({ ...x }));
   if (m.cut) message.cut = m.cut;
   if (m.context?.length) message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
+  if (m.images?.length) message.images = m.images.map((i) => ({ ...i }));
   if (cut) message.error = { message: INTERRUPTED, actions: [{ kind: 'retry', label: 'Retry' }] };
   return message;
 }
@@ -42,6 +43,7 @@ export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undef
     ...(m.sources?.length ? { sources: m.sources.map((x) => ({ ...x })) } : {}),
     ...(m.cut ? { cut: m.cut } : {}),
     ...(context?.length ? { context } : {}),
+    ...(m.images?.length ? { images: m.images.map((i) => ({ ...i })) } : {}),
   };
 }
 

@@ -10,9 +10,16 @@ export interface EndpointConfig {
 
 /** A message as the model sees it; each provider maps it to its own wire format. */
 export type ChatMessage =
-  | { role: 'system' | 'user'; content: string }
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string; images?: ChatImage[] }
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; content: string; toolName: string; toolCallId?: string };
+
+/** An image in a question: base64 bytes of a kind every vision server takes (PNG, JPEG, GIF, WebP). */
+export interface ChatImage {
+  mimeType: string;
+  data: string;
+}
 
 export interface ChatRequest {
   model: string;
@@ -37,6 +44,8 @@ export interface ChatProvider {
   chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<StreamEvent>;
   /** Whether `model` accepts tools; servers that cannot say are assumed to. */
   supportsTools?(model: string, signal?: AbortSignal): Promise<boolean>;
+  /** Whether `model` can see images; undefined when the server cannot say. */
+  supportsVision?(model: string, signal?: AbortSignal): Promise<boolean | undefined>;
 }
 
 /** A failure outside a stream (listing models), carrying the same user-facing description. */

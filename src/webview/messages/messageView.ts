@@ -1,3 +1,4 @@
+import { messageImages } from '../panels/imageAttach';
 import type {
   AnswerCut,
   AnswerMetrics,
@@ -90,6 +91,7 @@ export class MessageView {
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
     if (snapshot.warning) view.showWarning(snapshot.warning);
+    if (snapshot.images?.length) view.body.after(messageImages(snapshot.images));
     if (snapshot.context?.length) view.showContext(snapshot.context);
     if (snapshot.sources?.length) view.showSources(snapshot.sources);
     view.setState(snapshot.state, snapshot.error, snapshot.metrics, snapshot.cut);
