@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EndpointConfig } from '../streaming/providers/provider';
 import { ConversationStore } from '../history/conversationStore';
+import { ImageBlobs } from '../history/imageBlobs';
 import { createProvider } from '../streaming/providers/createProvider';
 import { DisposableStore, type IDisposable } from '../shared/disposable';
 import { ChatViewProvider } from './view/chatViewProvider';
@@ -23,6 +24,7 @@ import { askModelToMerge } from '../streaming/chat/mergeRequest';
 import { WORKSPACE_SOURCE } from '../tools/workspace/workspaceToolSupport';
 import { createApiKeys, registerCommands } from './commands/commands';
 import { registerConversationCommands } from './commands/conversationCommands';
+import { registerMoveChatCommands } from './commands/moveChat';
 import { Settings } from './settings/settings';
 import { createBuiltInEngine } from './embedded/builtInEngine';
 import { registerModelCommands } from './embedded/modelCommands';
@@ -48,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const log = disposables.add(vscode.window.createOutputChannel('Model Chat', { log: true }));
   // Workspace-scoped when a folder is open, the global storage otherwise.
   const store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
+  const images = new ImageBlobs(join((context.storageUri ?? context.globalStorageUri).fsPath, 'images'));
   const settings = disposables.add(new Settings(context.globalState, log, context.workspaceState));
   const apiKeys = createApiKeys(context.secrets, context.globalState, settings, log);
   const builtIn = disposables.add(createBuiltInEngine(context, settings, log));
@@ -87,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       config: sessionConfig,
       providerFor,
       tools: new ToolSources([withChoices(workspaceTools, mcp.choices), mcp.tools]),
+      images,
       instructions: async (signal) => contextChips.filterInstructions(await readInstructions(signal)),
     },
     setup: { config: sessionConfig, providerFor },
@@ -118,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       router,
       post: (m) => view.post(m),
       onDidBecomeVisible: view.onDidBecomeVisible,
+      onDidFocus: view.onDidBecomeVisible,
       reveal: () => void revealChat(),
     }),
   );
@@ -128,6 +133,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       log,
       store,
       surfaces,
+      memory: context.workspaceState,
       createSurface: (target) => createChatSurface(shared, target),
     }),
   );
@@ -142,9 +148,19 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   add(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view));
   add(vscode.window.registerWebviewPanelSerializer(ChatPanels.viewType, panels));
   add(...registerContextCommands(contextChips, revealChat));
-  add(...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged }));
+  add(
+    ...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged, focused: () => surfaces.current() }),
+  );
+  add(...registerConversationCommands({ sessions, store, history, log, revealChat, focusedSessions: () => surfaces.current()?.sessions }));
+  add(
+    ...registerMoveChatCommands({
+      surfaces,
+      sidebar: { entry: sidebar.entry, history },
+      revealSidebar: revealChat,
+      closeTab: (entry) => panels.close(entry),
+    }),
+  );
   add(...registerModelCommands({ engine: builtIn, settings, log, onModelChanged }));
-  add(...registerConversationCommands({ sessions, store, history, log, revealChat }));
   add(
     vscode.commands.registerCommand('modelChat.openChatInEditor', () => panels.open()),
     vscode.commands.registerCommand('modelChat.focusChat', async () => {

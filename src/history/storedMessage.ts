@@ -15,6 +15,7 @@ import type {
   ToolCallInfo,
   ToolState,
 } from '../shared/protocol';
+import { checkImages, type StoredImage } from './storedImage';
 
 /** A message's state on disk: the webview's states plus `interrupted` (the editor died mid-answer). */
 export type StoredMessageState = 'streaming' | 'done' | 'stopped' | 'error' | 'interrupted';
@@ -37,6 +38,8 @@ export interface StoredMessage {
   context?: StoredAttachment[];
   /** The pages the answer cites (Perplexity), shown as links under it. */
   sources?: AnswerSource[];
+  /** Images that went with the question (user messages): previews here, bytes in the image store. */
+  images?: StoredImage[];
   /** The server cut the answer at its token limit. */
   cut?: AnswerCut;
   /** The model saw only part of the conversation when it wrote this answer (format 2 on). */
@@ -164,6 +167,7 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
       context.push(checked);
     }
   }
+  const images = m.role === 'user' ? checkImages(m.images) : undefined;
   return {
     id: m.id,
     role: m.role as MessageRole,
@@ -176,6 +180,7 @@ export function checkMessage(m: unknown, strict = true): StoredMessage | string 
     ...(isText(m.thinking) && m.thinking ? { thinking: m.thinking } : {}),
     ...(context?.length ? { context } : {}),
     ...(sources?.length ? { sources } : {}),
+    ...(images ? { images } : {}),
     ...(m.cut === 'length' ? { cut: 'length' as const } : {}),
     ...(note ? { note } : {}),
     ...(summary ? { summary } : {}),

@@ -3,6 +3,15 @@
  * Messages from the webview are untrusted: the host checks them with `parseWebviewMessage`.
  */
 
+import {
+  MAX_IMAGE_BASE64,
+  MAX_IMAGES_PER_MESSAGE,
+  MAX_MESSAGE_IMAGES_BASE64,
+  MAX_THUMB_CHARS,
+  sniffBase64,
+  type ImageMime,
+} from './images';
+
 export type MessageRole = 'user' | 'assistant' | 'tool';
 export type MessageState = 'streaming' | 'done' | 'stopped' | 'error';
 
@@ -122,6 +131,30 @@ export interface MessageSnapshot {
   note?: AnswerNote;
   /** Set on a summary of the messages before it (compaction): shown collapsed, with Undo. */
   summary?: { covers: number };
+  /** Images that went with a question (user messages), as previews. */
+  images?: ImageLabel[];
+}
+
+/** An image the page prepared for a question: the bytes the model gets (already downscaled) and a preview. */
+export interface ImageInput {
+  mimeType: ImageMime;
+  /** Base64, no data: prefix. */
+  data: string;
+  width: number;
+  height: number;
+  /** A small `data:image/…` preview. */
+  thumb: string;
+}
+
+/** How a sent image is shown under its question. */
+export interface ImageLabel {
+  /** SHA-256 of its bytes: where the store keeps them. */
+  hash: string;
+  mimeType: ImageMime;
+  width: number;
+  height: number;
+  thumb: string;
+  tokens: number;
 }
 
 /** The kinds of context a question can carry. */
@@ -247,6 +280,8 @@ export interface MessageEnd {
 export interface ModelLabel {
   endpoint: string;
   model: string | undefined;
+  /** The endpoint's kind, for estimates the page makes (an image's tokens). */
+  provider?: 'ollama' | 'openai' | 'embedded';
 }
 
 /**
@@ -302,6 +337,8 @@ export type HostToWebview =
   | { type: 'focusInput' }
   /** The host did not start a turn for this text (one is running): the webview puts it back. */
   | { type: 'sendRefused'; text: string; reason: string }
+  /** An image the user picked in the open dialog (Attach image), for the page to prepare like a pasted one. */
+  | { type: 'imageFile'; name: string; data: string }
   /** Reasoning text added to an answer since the previous one (throttled like the answer). */
   | { type: 'thinking'; id: string; text: string }
   /** The pages an answer cites, whole (each post replaces the list). */
@@ -345,7 +382,9 @@ export interface EditReviewInfo {
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  | { type: 'send'; text: string; images?: ImageInput[] }
+  /** The attach button: the host shows the open dialog for images. */
+  | { type: 'attachImage' }
   | { type: 'stop' }
   | { type: 'newChat' }
   | { type: 'selectModel' }
@@ -416,7 +455,8 @@ const isStr = (v: unknown, max = MAX_WEBVIEW_TEXT): v is string => typeof v === 
 
 const checks: Record<WebviewToHost['type'], Check> = {
   ready: () => true,
-  send: (m) => isStr(m.text) && m.text.trim().length > 0,
+  send: (m) => isStr(m.text) && m.text.trim().length > 0 && (m.images === undefined || areImages(m.images)),
+  attachImage: () => true,
   stop: () => true,
   newChat: () => true,
   selectModel: () => true,
@@ -475,6 +515,28 @@ function isStringRecord(c: unknown): boolean {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
   const entries = Object.entries(c);
   return entries.length <= 100 && entries.every(([key, v]) => key.length <= 200 && isStr(v, 100_000));
+}
+
+const isSide = (v: unknown) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 100_000;
+/** Each image's bytes are what they claim to be (checked from the bytes), and none is larger than the caps. */
+function areImages(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.length <= MAX_IMAGES_PER_MESSAGE &&
+    v.reduce((sum: number, i: { data?: unknown }) => sum + (typeof i?.data === 'string' ? i.data.length : 0), 0) <=
+      MAX_MESSAGE_IMAGES_BASE64 &&
+    v.every((i: Record<string, unknown>) => {
+      if (typeof i !== 'object' || i === null || !isStr(i.data, MAX_IMAGE_BASE64) || !isStr(i.thumb, MAX_THUMB_CHARS)) return false;
+      return (
+        sniffBase64(i.data) === i.mimeType &&
+        /^[A-Za-z0-9+/]*={0,2}$/.test(i.data) &&
+        /^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=]+$/.test(i.thumb) &&
+        isSide(i.width) &&
+        isSide(i.height)
+      );
+    })
+  );
 }
 
 /** A form has a few fields; these bounds are far above any real one and far below what could hurt. */

@@ -1,5 +1,6 @@
 import { decodeDelta, type HostToWebview } from '../shared/protocol';
 import { Composer } from './panels/composer';
+import { ImageAttachments } from './panels/imageAttach';
 import { ContextBar } from './panels/contextBar';
 import { el } from './dom';
 import { acceptFileDrops } from './panels/dropTarget';
@@ -104,7 +105,8 @@ const contextBar = new ContextBar({
 
 const composer = new Composer(
   {
-    send: (text) => host.post({ type: 'send', text }),
+    // Images still being prepared (a large paste) are waited for: the question goes with all of them.
+    send: (text) => void images.take().then((list) => host.post({ type: 'send', text, ...(list.length ? { images: list } : {}) })),
     stop: () => host.post({ type: 'stop' }),
     draftChanged: (draft) => {
       host.saveState({ ...host.state(), draft });
@@ -123,6 +125,16 @@ const slash = new SlashCommands(composer, {
   list: () => host.post({ type: 'listPrompts' }),
   use: (server, name, args) => host.post({ type: 'usePrompt', server, name, arguments: args }),
 });
+const images = new ImageAttachments(
+  {
+    attach: () => host.post({ type: 'attachImage' }),
+    problem: (text) => notice.show(text),
+    changed: () => undefined,
+  },
+  composer.input,
+);
+contextBar.element.after(images.element);
+composer.addButton(images.attachButton);
 
 const notice = new NoticeBar(
   (id) => host.post({ type: 'noticeAction', id }),
@@ -157,6 +169,11 @@ document.addEventListener('keydown', (e) => {
 
 acceptFileDrops(document.body, composer.element, {
   drop: (uris) => host.post({ type: 'dropFiles', uris }),
+  // Files from outside the editor (the desktop, a browser) carry no URI the host could read: images are read here.
+  files: (files) => {
+    images.addFiles(files);
+    return true;
+  },
   unreadable: () => notice.show('Those files could not be read. Drag them from the Explorer or an editor tab, holding Shift.'),
 });
 
@@ -184,6 +201,7 @@ function handle(message: HostToWebview): void {
       }
       composer.setBusy(message.busy);
       header.showModel(message.model);
+      images.setProvider(message.model.provider);
       return;
     case 'messageAdded':
       return list.add(message.message);
@@ -206,12 +224,16 @@ function handle(message: HostToWebview): void {
     case 'sources':
       return list.setSources(message.id, message.sources);
     case 'model':
+      images.setProvider(message.model.provider);
       return header.showModel(message.model);
+    case 'imageFile':
+      return images.addBase64(message.name, message.data);
     case 'focusInput':
       historyPanel.close();
       return composer.focus();
     case 'sendRefused':
       composer.restore(message.text);
+      images.restore();
       return;
     case 'context':
       return contextBar.show(message.chips, message.meter);

@@ -63,7 +63,7 @@ describe('session events', () => {
     const labels: unknown[] = [];
     s.onDidChangeModel((label) => labels.push(label));
     await s.refreshModel();
-    assert.deepEqual(labels, [{ endpoint: 'Local', model: 'm:latest' }]);
+    assert.deepEqual(labels, [{ endpoint: 'Local', model: 'm:latest', provider: 'ollama' }]);
   });
 
   it('onDidResetMessages fires when the conversation is replaced or cut back, not for each new message', async () => {

@@ -224,13 +224,13 @@ describe('composer context in headless Chromium', () => {
     );
   });
 
-  it('Tab visits the header, the chips, +, the message box and Send in order, each with a visible focus ring', async () => {
+  it('Tab visits the header, the chips, +, the message box, Attach image and Send in order, each with a visible focus ring', async () => {
     await h.send({ type: 'setup', setup: { state: 'checking' } });
     // From the message box (where the page starts), Tab runs off the end and comes round to the top.
     const focused = () => page().evaluate(() => document.activeElement?.classList.contains('model-picker'));
     for (let i = 0; i < 20 && !(await focused()); i++) await page().keyboard.press('Tab');
     const visited: Array<{ label: string; outline: string; frame: string }> = [];
-    for (let i = 0; i < 11; i++) {
+    for (let i = 0; i < 12; i++) {
       if (i > 0) await page().keyboard.press('Tab');
       visited.push(
         await page().evaluate(() => {
@@ -257,6 +257,7 @@ describe('composer context in headless Chromium', () => {
         'Include AGENTS.md',
         'Add context',
         'Message',
+        'Attach image',
         'Send',
       ],
     );

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import type { HostToWebview } from '../../shared/protocol';
+import type { HostToWebview, ImageInput } from '../../shared/protocol';
+import { TIMEOUTS } from '../../shared/timeouts';
+import { pickImages } from './imagePicker';
 import type { ChatSession } from '../../streaming/chat/chatSession';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import type { ConversationStore } from '../../history/conversationStore';
@@ -62,8 +64,9 @@ export class ChatController extends Disposable {
         void this.deps.context.ready.then(() => this.postContext());
         void this.session.refreshModel();
       },
-      send: ({ text }) =>
-        void this.send(text).catch((err) => {
+      attachImage: () => void pickImages(post, log),
+      send: ({ text, images }) =>
+        void this.send(text, images ?? []).catch((err) => {
           log.error(`Sending failed: ${String(err)}`);
           post({ type: 'sendRefused', text, reason: 'The question could not be sent; see the log.' });
         }),
@@ -114,7 +117,7 @@ export class ChatController extends Disposable {
   }
 
   /** Sends with the chips' context, read now. */
-  private async send(text: string): Promise<void> {
+  private async send(text: string, images: ImageInput[]): Promise<void> {
     const { post, context } = this.deps;
     const refuse = () => post({ type: 'sendRefused', text, reason: 'An answer is still being written: stop it or wait for it to finish.' });
     // The conversation shown when Enter was pressed: reading the attachments takes a moment, during which
@@ -123,12 +126,23 @@ export class ChatController extends Disposable {
     if (this.sending || target.busy) return refuse();
     this.sending = true;
     try {
+      // Asked before sending: a model that cannot see would otherwise answer with a server error, or ignore them.
+      if (images.length && !(await target.canSee(AbortSignal.timeout(TIMEOUTS.smallResponseMs)))) {
+        const { model } = target.modelLabel();
+        post({ type: 'sendRefused', text, reason: 'no vision' });
+        post({
+          type: 'notice',
+          text: `${model ?? 'This model'} cannot see images. Pick a model that can (Ollama lists “vision” for it, e.g. llava or gemma3); your question and images are still in the message box.`,
+        });
+        return;
+      }
       const attachments = await context.attachments();
       if (target !== this.session) {
         post({ type: 'sendRefused', text, reason: 'Another conversation was opened before the question went out.' });
         return;
       }
-      if (!target.send(text, attachments)) return refuse();
+      const labels = target.images.accept(images, target.modelLabel().provider ?? 'ollama');
+      if (!target.send(text, attachments, labels)) return refuse();
       context.afterSend();
     } finally {
       this.sending = false;

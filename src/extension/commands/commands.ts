@@ -6,6 +6,7 @@ import { listAllModels } from '../../streaming/providers/modelCatalog';
 import { ApiKeys, endpointUrlKey } from '../settings/apiKeys';
 import { selectionOf } from '../context/contextSources';
 import type { Settings } from '../settings/settings';
+import type { ChatSurfaceEntry } from '../view/chatSurfaces';
 
 export interface CommandDeps {
   sessions: ChatSessions;
@@ -15,6 +16,13 @@ export interface CommandDeps {
   providerFor(endpoint: EndpointConfig): Promise<ChatProvider>;
   revealChat(): Promise<void>;
   onModelChanged(): void;
+  /** The chat surface the user was in last (an editor tab or the sidebar); the sidebar when not given. */
+  focused?(): Pick<ChatSurfaceEntry, 'sessions' | 'reveal'> | undefined;
+}
+
+/** Where Stop and Ask act: the surface focused last. */
+function here(deps: CommandDeps): Pick<ChatSurfaceEntry, 'sessions' | 'reveal'> {
+  return deps.focused?.() ?? { sessions: deps.sessions, reveal: () => void deps.revealChat() };
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -24,9 +32,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       deps.sessions.newChat();
       await deps.revealChat();
     }),
-    vscode.commands.registerCommand('modelChat.stop', () => deps.sessions.active.stop()),
+    vscode.commands.registerCommand('modelChat.stop', () => here(deps).sessions.active.stop()),
     vscode.commands.registerCommand('modelChat.compactConversation', () => {
-      if (!deps.sessions.active.compact())
+      if (!here(deps).sessions.active.compact())
         void vscode.window.showInformationMessage(
           'Nothing to compact: a turn is running, or there is no earlier part of the conversation to summarise.',
         );
@@ -50,8 +58,9 @@ async function ask(deps: CommandDeps): Promise<void> {
   if (!question?.trim()) return;
   // While the shown conversation is answering, the question starts a conversation of its own: both
   // answers stream at once, and the first one stays in the history list (marked as answering).
-  const target = deps.sessions.active.busy ? deps.sessions.newChat() : deps.sessions.active;
-  await deps.revealChat();
+  const { sessions, reveal } = here(deps);
+  const target = sessions.active.busy ? sessions.newChat() : sessions.active;
+  reveal();
   // The selection goes along as context (a chip under the question), as the chat's own selection chip does.
   target.send(question.trim(), selection ? [selection] : []);
 }

@@ -21,7 +21,11 @@ export interface ConversationCommandDeps {
   history: Pick<HistoryController, 'open' | 'list'>;
   log: vscode.LogOutputChannel;
   revealChat(): Promise<void>;
+  /** The conversations of the chat surface the user was in last; the sidebar's when not given. */
+  focusedSessions?(): Pick<ChatSessions, 'active'> | undefined;
 }
+
+const shownSessions = (deps: ConversationCommandDeps) => deps.focusedSessions?.() ?? deps.sessions;
 
 export function registerConversationCommands(deps: ConversationCommandDeps): vscode.Disposable[] {
   const command = (id: string, what: string, run: () => Promise<void>) =>
@@ -42,7 +46,7 @@ export function registerConversationCommands(deps: ConversationCommandDeps): vsc
 
 /** The conversation the view shows, or undefined (and the user told) when there is nothing in it yet. */
 function shown(deps: ConversationCommandDeps): Conversation | undefined {
-  const session = deps.sessions.active;
+  const session = shownSessions(deps).active;
   if (!session.isEmpty) return session.conversation();
   void vscode.window.showInformationMessage('Model Chat: the chat is empty, there is no conversation to export or copy yet.');
   return undefined;
@@ -62,7 +66,8 @@ async function exportConversation(deps: ConversationCommandDeps): Promise<void> 
   });
   if (!target) return;
   // Taken again after the dialog: an answer still streaming has gone on while the user picked a name.
-  const conversation = deps.sessions.active.id === before.id ? deps.sessions.active.conversation() : before;
+  const { active } = shownSessions(deps);
+  const conversation = active.id === before.id ? active.conversation() : before;
   const asJson = posix.extname(target.path).toLowerCase() === '.json';
   const text = asJson ? exportJson(conversation, Date.now()) : conversationMarkdown(conversation);
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));

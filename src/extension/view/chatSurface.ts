@@ -4,7 +4,9 @@ import type { Conversation } from '../../history/conversationFormat';
 import type { ConversationStore } from '../../history/conversationStore';
 import type { StoreProblem } from '../../history/storeTypes';
 import { ChatSessions, type SessionsDeps } from '../../streaming/chat/chatSessions';
+import { race } from '../../shared/abort';
 import { DisposableStore, type IDisposable } from '../../shared/disposable';
+import { messageOf } from '../../shared/errors';
 import type { Event } from '../../shared/event';
 import { batchedPost } from '../chat/batchedPost';
 import { ChatController } from '../chat/chatController';
@@ -14,7 +16,7 @@ import { HistoryController } from '../history/historyController';
 import type { MessageRouter } from './messageRouter';
 import { SetupController } from './setupController';
 import { registerViewActions } from './viewActions';
-import type { ChatSurfaces, ChatSurfaceEntry } from './chatSurfaces';
+import { stopAll, type ChatSurfaces, type ChatSurfaceEntry } from './chatSurfaces';
 import type { ToolsMenuView } from '../mcp/toolsMenuController';
 
 /** What every chat surface shares: the window's settings, models, tools, store and chips. */
@@ -41,6 +43,9 @@ export interface SurfaceShared {
   mcpMessages?(router: MessageRouter, post: (message: HostToWebview) => void): IDisposable[];
 }
 
+/** How long closing a tab waits for its answers to end after Stop (the provider's abort is usually immediate). */
+const CLOSE_WAIT_MS = 5_000;
+
 /** Where one chat is shown: the sidebar view or an editor tab. */
 export interface SurfaceTarget {
   router: MessageRouter;
@@ -48,6 +53,8 @@ export interface SurfaceTarget {
   post(message: HostToWebview): void;
   /** The page missed what was posted while hidden. */
   onDidBecomeVisible: Event<void>;
+  /** The user came to this surface (its tab became active, the view was shown). */
+  onDidFocus?: Event<void>;
   reveal(): void;
 }
 
@@ -60,6 +67,11 @@ export interface ChatSurface extends IDisposable {
   entry: ChatSurfaceEntry;
   /** Every batched post to this surface's page. */
   post(message: HostToWebview): void;
+  /**
+   * Stops what this surface is answering and waits (bounded) for those answers to be saved as stopped, so
+   * closing a tab loses nothing; then disposes.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -105,5 +117,17 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   if (shared.attachToolsMenu) disposables.add(shared.attachToolsMenu({ post, sessions, router }));
   disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));
   disposables.add(surfaces.add(entry));
-  return { sessions, chat, setup, history, entry, post, dispose: () => disposables.dispose() };
+  // Sending from a page means the user is there, even when several surfaces are on screen at once.
+  disposables.add(router.on('send', () => surfaces.focus(entry)));
+  if (target.onDidFocus) disposables.add(target.onDidFocus(() => surfaces.focus(entry)));
+  const dispose = () => disposables.dispose();
+  const close = async () => {
+    try {
+      await race(stopAll(sessions), AbortSignal.timeout(CLOSE_WAIT_MS));
+    } catch (err) {
+      log.warn(`Closing a chat: its answers did not end in time (${messageOf(err)})`);
+    }
+    dispose();
+  };
+  return { sessions, chat, setup, history, entry, post, close, dispose };
 }

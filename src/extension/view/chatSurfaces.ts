@@ -19,12 +19,36 @@ export interface ChatSurfaceEntry {
 /** What `take` found: the conversation, handed over; or it is answering where it is, which was revealed. */
 export type Taken = { conversation: Conversation } | { answeringIn: ChatSurfaceEntry } | undefined;
 
+/** Stops every answer of `sessions` (shown or not) and resolves when each turn has ended and been saved. */
+export async function stopAll(sessions: Pick<ChatSessions, 'active' | 'backgroundIds' | 'find'>): Promise<void> {
+  const running = [sessions.active, ...[...sessions.backgroundIds()].map((id) => sessions.find(id))].filter(
+    (s): s is ChatSession => !!s?.busy,
+  );
+  for (const session of running) session.stop();
+  await Promise.all(running.map((s) => s.idle()));
+}
+
 export class ChatSurfaces {
   private readonly entries = new Set<ChatSurfaceEntry>();
+  /** The surface the user was in last: Stop, Export and the other commands act on its conversation. */
+  private focused: ChatSurfaceEntry | undefined;
 
   add(entry: ChatSurfaceEntry): IDisposable {
     this.entries.add(entry);
-    return toDisposable(() => this.entries.delete(entry));
+    return toDisposable(() => {
+      this.entries.delete(entry);
+      if (this.focused === entry) this.focused = undefined;
+    });
+  }
+
+  /** The user is in `entry` (its tab became active, or the sidebar view was shown). */
+  focus(entry: ChatSurfaceEntry): void {
+    if (this.entries.has(entry)) this.focused = entry;
+  }
+
+  /** The surface focused last, else the first added (the sidebar); undefined when there is none. */
+  current(): ChatSurfaceEntry | undefined {
+    return this.focused ?? this.entries.values().next().value;
   }
 
   /** The live session of conversation `id`, wherever it is (optionally not counting `except`). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerNote, ErrorAction, HostToWebview, MessageSnapshot, ModelLabel } from '../../shared/protocol';
+import type { AnswerNote, ErrorAction, HostToWebview, ImageLabel, MessageSnapshot, ModelLabel } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
 import { fromStored, toStored, withSources } from './sessionMessages';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
@@ -21,6 +21,7 @@ import { compactionCut, fromLastSummary, summaryPreamble } from './compaction';
 import { runCompaction } from './compactTurn';
 import { SessionModel } from './sessionModel';
 import { UndoneSummaries } from './undoneSummaries';
+import { SessionImages } from './sessionImages';
 
 export { LOADING } from './turnLoop';
 
@@ -60,6 +61,8 @@ export class ChatSession implements TurnHost {
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
   private readonly undoneSummaries = new UndoneSummaries();
+  /** The bytes of the questions' images (the messages carry their labels). */
+  readonly images: SessionImages;
   private readonly didEndTurn = new Emitter<TurnEnd>();
   private readonly didChangeModel = new Emitter<ModelLabel>();
   private readonly didResetMessages = new Emitter<void>();
@@ -81,6 +84,7 @@ export class ChatSession implements TurnHost {
   readonly onDidFork = this.didFork.event;
 
   constructor(readonly deps: SessionDeps) {
+    this.images = new SessionImages(deps.images, deps.log);
     this.model = new SessionModel(deps, (model) => {
       this.deps.post({ type: 'model', model });
       this.didChangeModel.fire(model);
@@ -139,9 +143,10 @@ export class ChatSession implements TurnHost {
    * Starts a turn. `context` goes with the question (files, selection, problems), exactly as given.
    * Returns false (and changes nothing) when one is already running.
    */
-  send(text: string, context: StoredAttachment[] = []): boolean {
+  send(text: string, context: StoredAttachment[] = [], images: ImageLabel[] = []): boolean {
     if (this.turn) return false;
     const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
+    if (images.length) user.images = images.map((i) => ({ ...i }));
     if (context.length) {
       user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
       this.attachments.set(
@@ -168,9 +173,10 @@ export class ChatSession implements TurnHost {
     earlier.id = randomUUID();
     earlier.title = `${this.displayTitle} (before edit)`;
     const context = this.attachments.get(messageId) ?? [];
+    const images = this.messages[index].images ?? [];
     for (const m of this.messages.splice(index)) this.forget(m.id);
     this.postSnapshot();
-    this.send(text, context);
+    this.send(text, context, images);
     return { earlier };
   }
 
@@ -231,6 +237,7 @@ export class ChatSession implements TurnHost {
     await running?.ended;
     this.messages = [];
     this.attachments.clear();
+    this.images.clear();
     this.calls.clear();
     this.undoneSummaries.clear();
     this.conversationId = randomUUID();
@@ -286,6 +293,7 @@ export class ChatSession implements TurnHost {
     this.createdAt = conversation.createdAt;
     this.title = conversation.title;
     this.attachments.clear();
+    this.images.clear();
     this.calls.clear();
     for (const m of conversation.messages) {
       if (m.context?.length) this.attachments.set(m.id, m.context);
@@ -393,6 +401,10 @@ export class ChatSession implements TurnHost {
     return this.model.first(provider, signal);
   }
 
+  canSee(signal: AbortSignal): Promise<boolean> {
+    return this.model.canSee(signal);
+  }
+
   /**
    * The conversation as the model sees it before the answer being written, tool calls and their results
    * included; after a compaction, the summary (as a system message) and what follows it.
@@ -405,6 +417,7 @@ export class ChatSession implements TurnHost {
     const { summary, rest } = fromLastSummary(this.messages.slice(0, index));
     const history = modelHistory(rest, {
       question: (m) => userContent(m.text, this.attachments.get(m.id) ?? []),
+      images: (m) => this.images.forModel(m.images),
       call: (cardId) => this.calls.get(cardId),
     });
     return summary === undefined ? history : [{ role: 'system', content: summaryPreamble(summary) }, ...history];

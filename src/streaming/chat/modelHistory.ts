@@ -8,13 +8,15 @@ import { randomUUID } from 'node:crypto';
 import type { MessageSnapshot } from '../../shared/protocol';
 import type { StoredToolCall } from '../../history/storedMessage';
 import type { ToolCall } from '../providers/events';
-import type { ChatMessage } from '../providers/provider';
+import type { ChatImage, ChatMessage } from '../providers/provider';
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 
 export interface HistorySources {
   /** A question as the model got it, with what was attached to it. */
   question(m: MessageSnapshot): string;
+  /** A question's images, as the model gets them. */
+  images?(m: MessageSnapshot): ChatImage[];
   /** The recorded call behind a tool card; none for cards from files written before calls were kept. */
   call(cardId: string): StoredToolCall | undefined;
 }
@@ -54,7 +56,8 @@ export function modelHistory(messages: readonly MessageSnapshot[], sources: Hist
     // The answer being written is not history yet.
     if (m.state === 'streaming') continue;
     if (m.role === 'user') {
-      if (m.text) out.push({ role: 'user', content: sources.question(m) });
+      const images = sources.images?.(m) ?? [];
+      if (m.text) out.push({ role: 'user', content: sources.question(m), ...(images.length ? { images } : {}) });
     } else {
       out.push((asking = { role: 'assistant', content: m.text }));
     }

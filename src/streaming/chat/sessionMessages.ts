@@ -22,6 +22,7 @@ export function fromStored(m: StoredMessage): MessageSnapshot {
   if (m.context?.length) message.context = m.context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
   if (m.note) message.note = { ...m.note, actions: m.note.actions.map((a) => ({ ...a })) };
   if (m.summary) message.summary = { covers: m.summary.covers };
+  if (m.images?.length) message.images = m.images.map((i) => ({ ...i }));
   // A summary cut off is not used; compacting again makes a new one, so it has no Retry.
   if (cut) message.error = { message: INTERRUPTED, actions: m.summary ? [] : [{ kind: 'retry', label: 'Retry' }] };
   return message;
@@ -47,6 +48,7 @@ export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undef
     ...(m.note ? { note: m.note } : {}),
     ...(m.summary ? { summary: { covers: m.summary.covers } } : {}),
     ...(context?.length ? { context } : {}),
+    ...(m.images?.length ? { images: m.images.map((i) => ({ ...i })) } : {}),
   };
 }
 

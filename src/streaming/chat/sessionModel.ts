@@ -15,7 +15,7 @@ export class SessionModel {
 
   label(): ModelLabel {
     const { endpoint, model } = this.deps.config();
-    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolved };
+    return { endpoint: endpoint?.name ?? '(no endpoint)', model: model || this.resolved, ...(endpoint ? { provider: endpoint.type } : {}) };
   }
 
   /** Asks the endpoint for its first model when none is configured, so the header can name it. */
@@ -37,5 +37,21 @@ export class SessionModel {
     this.resolved = models[0]?.name;
     if (this.resolved) this.changed(this.label());
     return this.resolved;
+  }
+
+  /**
+   * Whether the model the next turn uses can see images: false only when its server says it cannot (Ollama's
+   * capabilities); a server that cannot say, or a look-up that fails, lets the turn go and report.
+   */
+  async canSee(signal: AbortSignal): Promise<boolean> {
+    const { endpoint, model } = this.deps.config();
+    if (!endpoint) return true;
+    try {
+      const provider = await this.deps.providerFor(endpoint);
+      const name = model || this.resolved || (await this.first(provider, signal));
+      return !name || ((await provider.supportsVision?.(name, signal)) ?? true);
+    } catch {
+      return true;
+    }
   }
 }

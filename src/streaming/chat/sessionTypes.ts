@@ -8,6 +8,7 @@ import type { ChatProvider, EndpointConfig } from '../providers/provider';
 import type { MonotonicClock } from '../../shared/clock';
 import type { Logger } from '../../shared/log';
 import type { ToolSupport } from '../../tools/toolSupport';
+import type { ImageStore } from './sessionImages';
 
 export interface SessionConfig {
   endpoint: EndpointConfig | undefined;
@@ -31,6 +32,8 @@ export interface SessionDeps {
   tools?: ToolSupport;
   /** Where the conversation is kept: checkpoints while streaming, flushes on every state change. */
   persist?: Persistence;
+  /** Where the questions' images are kept; without it they live only as long as the session. */
+  images?: ImageStore;
   /** Standing instructions, read for every turn (the setting and the workspace's instructions file); `signal` is the turn's. */
   instructions?(signal: AbortSignal): Promise<InstructionPart[]>;
 }

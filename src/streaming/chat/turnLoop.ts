@@ -1,4 +1,5 @@
 /** One turn of a conversation: the model answers; when it asks for tools they run and it answers again. */
+import type { SessionImages } from './sessionImages';
 import type { MessageSnapshot } from '../../shared/protocol';
 import type { ProviderError, ToolCall } from '../providers/events';
 import { ProviderFailure, type ChatMessage, type ChatProvider } from '../providers/provider';
@@ -69,6 +70,8 @@ export interface TurnHost {
   /** The model's view of the messages before `index` (what a summary there covers). */
   historyBefore(index: number): ChatMessage[];
   readonly messageList: readonly MessageSnapshot[];
+  /** The questions' image bytes, read back from the store before the request is built. */
+  readonly images: SessionImages;
   /** A summary message shown at `index`, streamed like an answer. */
   insertSummary(index: number): AnswerStream;
   /** The context the server really has for this model (the meter's 100 %). */
@@ -119,6 +122,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
       return [];
     });
     const system = systemPrompt((parts && (await race(parts, signal))) ?? []);
+    await race(host.images.load(host.messageList), signal);
     let messages = withSystem(system, host.history());
     const context = await readTurnContext(provider, endpoint, model, config.contextTokens, messages, signal, deps.log);
     host.contextLimit = context.limit;

@@ -11,9 +11,16 @@ export interface EndpointConfig {
 
 /** A message as the model sees it; each provider maps it to its own wire format. */
 export type ChatMessage =
-  | { role: 'system' | 'user'; content: string }
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string; images?: ChatImage[] }
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; content: string; toolName: string; toolCallId?: string };
+
+/** An image in a question: base64 bytes of a kind every vision server takes (PNG, JPEG, GIF, WebP). */
+export interface ChatImage {
+  mimeType: string;
+  data: string;
+}
 
 export interface ChatRequest {
   model: string;
@@ -56,6 +63,8 @@ export interface ChatProvider {
   contextWindow?(model: string, signal?: AbortSignal): Promise<ContextWindow | undefined>;
   /** The server's own token count of `text` (llama.cpp /tokenize); undefined when it has no tokenizer endpoint. Never throws. */
   countTokens?(text: string, signal?: AbortSignal): Promise<number | undefined>;
+  /** Whether `model` can see images; undefined when the server cannot say. */
+  supportsVision?(model: string, signal?: AbortSignal): Promise<boolean | undefined>;
 }
 
 /** A failure outside a stream (listing models), carrying the same user-facing description. */

@@ -1,3 +1,4 @@
+import { messageImages } from '../panels/imageAttach';
 import type {
   AnswerCut,
   AnswerNote,
@@ -94,6 +95,7 @@ export class MessageView {
     view.seq = snapshot.seq;
     view.setStatus(snapshot.status);
     if (snapshot.warning) view.showWarning(snapshot.warning);
+    if (snapshot.images?.length) view.body.after(messageImages(snapshot.images));
     if (snapshot.context?.length) view.showContext(snapshot.context);
     if (snapshot.sources?.length) view.showSources(snapshot.sources);
     if (snapshot.note) view.showAnswerNote(snapshot.note);

@@ -9,6 +9,7 @@ export class Composer {
   readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
+  private readonly buttons: HTMLElement;
   private busy = false;
   /** Position while stepping through earlier questions with Up/Down; undefined when not recalling. */
   private recalled: number | undefined;
@@ -36,7 +37,7 @@ export class Composer {
     this.sendButton = iconButton('Send', 'send');
     this.stopButton = iconButton('Stop', 'debug-stop');
     this.stopButton.hidden = true;
-    const buttons = document.createElement('div');
+    const buttons = (this.buttons = document.createElement('div'));
     buttons.className = 'buttons';
     buttons.append(this.sendButton, this.stopButton);
     const row = document.createElement('div');
@@ -67,6 +68,11 @@ export class Composer {
       this.handlers.draftChanged(this.input.value);
     });
     queueMicrotask(() => this.autosize());
+  }
+
+  /** A button beside Send (Attach image), before it. */
+  addButton(button: HTMLButtonElement): void {
+    this.buttons.prepend(button);
   }
 
   get isBusy(): boolean {

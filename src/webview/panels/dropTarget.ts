@@ -22,7 +22,7 @@ function carriesFiles(dt: DataTransfer | null): boolean {
 export function acceptFileDrops(
   zone: HTMLElement,
   highlight: HTMLElement,
-  handlers: { drop(uris: string[]): void; unreadable(): void },
+  handlers: { drop(uris: string[]): void; unreadable(): void; files?(files: File[]): boolean },
 ): void {
   const hint = el('div', 'drop-hint');
   hint.setAttribute('aria-hidden', 'true');
@@ -55,6 +55,7 @@ export function acceptFileDrops(
     const raw = URI_TYPES.map((t) => dt.getData(t)).find((v) => v.trim() !== '') ?? '';
     const uris = parseUriList(raw).slice(0, 100);
     if (uris.length > 0) handlers.drop(uris);
+    else if (dt.files.length > 0 && handlers.files?.([...dt.files])) return;
     else handlers.unreadable();
   });
 }

@@ -14,6 +14,11 @@ export class EmbeddedProvider implements ChatProvider {
     private readonly options: GenerationOptions = {},
   ) {}
 
+  /** llama.cpp's multimodal projectors are not loaded by the engine: a question with images is refused before it goes. */
+  async supportsVision(): Promise<boolean> {
+    return false;
+  }
+
   async listModels(): Promise<ModelInfo[]> {
     try {
       return (await listModelFiles(this.modelsFolder)).map((m) => ({ name: m.name, detail: `${formatBytes(m.bytes)} · built-in` }));

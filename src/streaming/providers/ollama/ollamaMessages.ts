@@ -16,6 +16,8 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
       return { role: 'assistant', content: m.content, tool_calls };
     }
     if (m.role === 'tool') return { role: 'tool', content: m.content, tool_name: m.toolName };
+    // Ollama takes images as bare base64 on the message (no data: prefix, no MIME type: it sniffs them).
+    if (m.role === 'user' && m.images?.length) return { role: 'user', content: m.content, images: m.images.map((i) => i.data) };
     return { role: m.role, content: m.content };
   });
 }

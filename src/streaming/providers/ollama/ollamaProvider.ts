@@ -100,6 +100,11 @@ export class OllamaProvider implements ChatProvider {
     return (await this.capabilities(model, signal))?.includes('tools') ?? true;
   }
 
+  /** Servers before capabilities were listed (Ollama < 0.6.4) cannot say. */
+  async supportsVision(model: string, signal?: AbortSignal): Promise<boolean | undefined> {
+    return (await this.capabilities(model, signal))?.includes('vision');
+  }
+
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     try {
       const { models } = await this.client(signal).list();

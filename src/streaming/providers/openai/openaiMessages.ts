@@ -28,6 +28,15 @@ export function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessage
       return { role: 'tool', tool_call_id: id, content: m.content };
     }
     unanswered = [];
+    if (m.role === 'user' && m.images?.length) {
+      return {
+        role: 'user',
+        content: [
+          { type: 'text', text: m.content },
+          ...m.images.map((i) => ({ type: 'image_url' as const, image_url: { url: `data:${i.mimeType};base64,${i.data}` } })),
+        ],
+      };
+    }
     return { role: m.role, content: m.content };
   });
 }
