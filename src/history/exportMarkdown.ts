@@ -6,9 +6,8 @@
  */
 import { titleOf, type Conversation, type StoredMessage } from './conversationFormat';
 import type { StoredAttachment, StoredSummary } from './storedMessage';
-import { truncationText } from '../streaming/chat/turnContext';
 import { formatBytes } from './storageBound';
-import { INTERRUPTED, withSources } from '../streaming/chat/sessionMessages';
+import { INTERRUPTED, truncationText, withSources } from '../shared/answerText';
 import { closingFence, fenceFor } from '../shared/markdownFences';
 import { metricsText } from '../shared/metricsText';
 import type { ContextKind, ToolCallInfo, ToolState } from '../shared/protocol';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChatSession } from '../../src/streaming/chat/chatSession';
-import { INTERRUPTED } from '../../src/streaming/chat/sessionMessages';
+import { INTERRUPTED } from '../../src/shared/answerText';
 import { ConversationStore } from '../../src/history/conversationStore';
 import { createProvider } from '../../src/streaming/providers/createProvider';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';

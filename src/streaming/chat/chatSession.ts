@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerNote, ErrorAction, HostToWebview, ImageLabel, MessageSnapshot, ModelLabel } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
-import { fromStored, toStored, withSources } from './sessionMessages';
+import { fromStored, toStored } from './sessionMessages';
+import { withSources } from '../../shared/answerText';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
 import type { StoredAttachment, StoredToolCall } from '../../history/storedMessage';
 import { modelHistory } from './modelHistory';

@@ -1,9 +1,9 @@
 /** A conversation's messages as the view shows them (MessageSnapshot) and as the store keeps them (StoredMessage). */
-import type { AnswerSource, MessageSnapshot } from '../../shared/protocol';
+import type { MessageSnapshot } from '../../shared/protocol';
+import { INTERRUPTED } from '../../shared/answerText';
 import type { StoredAttachment, StoredMessage, StoredToolCall } from '../../history/storedMessage';
 
 /** Shown on an answer that was still being written when the editor closed or crashed. */
-export const INTERRUPTED = 'Interrupted: VS Code closed while this answer was being written.';
 
 /**
  * A stored message as the view shows it. An answer the editor was still writing when it closed comes back
@@ -50,16 +50,6 @@ export function toStored(m: MessageSnapshot, context: StoredAttachment[] | undef
     ...(context?.length ? { context } : {}),
     ...(m.images?.length ? { images: m.images.map((i) => ({ ...i })) } : {}),
   };
-}
-
-/**
- * An answer's markdown with its sources appended as a numbered list, so `[1]`, `[2]` in the text still
- * point somewhere once copied, exported or sent back to the model.
- */
-export function withSources(text: string, sources: AnswerSource[] | undefined): string {
-  if (!sources?.length) return text;
-  const list = sources.map((s, i) => `${i + 1}. [${(s.title ?? s.url).replace(/[[\]]/g, '')}](<${s.url}>)`).join('\n');
-  return `${text.trimEnd()}\n\nSources:\n\n${list}\n`;
 }
 
 /** The reply is kept only where it is not the card's result text already (a large result is not stored twice). */

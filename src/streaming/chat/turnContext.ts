@@ -67,8 +67,3 @@ export function truncationNote(cut: Truncation, endpoint: EndpointConfig): Answe
   actions.push({ kind: 'compact', label: 'Compact conversation' });
   return { kind: 'truncated', seen: cut.seen, sent: cut.sent, actions };
 }
-
-export function truncationText(note: AnswerNote): string {
-  const n = (x: number) => x.toLocaleString('en-US');
-  return `The model saw only part of the conversation: ${n(note.seen)} of about ${n(note.sent)} tokens.`;
-}
