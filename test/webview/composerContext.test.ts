@@ -224,13 +224,13 @@ describe('composer context in headless Chromium', () => {
     );
   });
 
-  it('Tab visits the header, the chips, +, the message box, Attach image and Send in order, each with a visible focus ring', async () => {
+  it('Tab visits the header (model, tools, history, new chat), the chips, +, the message box, Attach image and Send in order, each with a visible focus ring', async () => {
     await h.send({ type: 'setup', setup: { state: 'checking' } });
     // From the message box (where the page starts), Tab runs off the end and comes round to the top.
     const focused = () => page().evaluate(() => document.activeElement?.classList.contains('model-picker'));
     for (let i = 0; i < 20 && !(await focused()); i++) await page().keyboard.press('Tab');
     const visited: Array<{ label: string; outline: string; frame: string }> = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 13; i++) {
       if (i > 0) await page().keyboard.press('Tab');
       visited.push(
         await page().evaluate(() => {
@@ -248,6 +248,7 @@ describe('composer context in headless Chromium', () => {
       visited.map((v) => v.label),
       [
         'Model: Ollama · qwen3:latest. Select model',
+        'Tools',
         'Show history',
         'New chat',
         'Include parser.ts:12-40',
