@@ -1,7 +1,8 @@
 /**
  * Restricted Mode: the extension still works (capabilities.untrustedWorkspaces is "limited"), but MCP
- * servers from the workspace's .vscode/mcp.json never start. test/e2e/chat.test.ts is the positive
- * control: the same mcp.json in a trusted workspace offers its tools.
+ * servers from the workspace's .vscode/mcp.json never start, and of the built-in workspace tools only the
+ * read-only ones are offered. test/e2e/chat.test.ts is the positive control: the same mcp.json in a trusted
+ * workspace offers its tools.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -25,16 +26,24 @@ describe('Model Chat in an untrusted workspace (Restricted Mode)', { timeout: 5 
     await server.stop();
   });
 
-  it('chats, but starts no server from .vscode/mcp.json and offers the model no tools', { timeout: 120_000 }, async () => {
-    await vscode.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
-    const chat = await vscode.openChat();
-    server.onChat = (body) => ({ steps: answerLines(body.model, ['Hello from restricted mode.']) });
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Any tools?');
-    await box.press('Enter');
-    await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ timeout: 30_000 });
-    assert.equal((await chat.locator('article[data-role="assistant"] .markdown').textContent())?.trim(), 'Hello from restricted mode.');
-    assert.equal(server.chatRequests[0].body.tools, undefined, 'no tools offered: the workspace server did not start');
-    await vscode.screenshot('restricted-mode');
-  });
+  it(
+    'chats, but starts no server from .vscode/mcp.json and offers the model only the read-only workspace tools',
+    { timeout: 120_000 },
+    async () => {
+      await vscode.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+      const chat = await vscode.openChat();
+      server.onChat = (body) => ({ steps: answerLines(body.model, ['Hello from restricted mode.']) });
+      const box = chat.locator('textarea[aria-label="Message"]');
+      await box.fill('Any tools?');
+      await box.press('Enter');
+      await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ timeout: 30_000 });
+      assert.equal((await chat.locator('article[data-role="assistant"] .markdown').textContent())?.trim(), 'Hello from restricted mode.');
+      const offered = ((server.chatRequests[0].body.tools ?? []) as Array<{ function: { name: string } }>)
+        .map((t) => t.function.name)
+        .sort();
+      // Nothing from the workspace's server (`whoami`, `crash`, …), nothing that writes or runs.
+      assert.deepEqual(offered, ['find_files', 'get_problems', 'list_files', 'read_file', 'search_text']);
+      await vscode.screenshot('restricted-mode');
+    },
+  );
 });

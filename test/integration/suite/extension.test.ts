@@ -212,7 +212,7 @@ describe('Model Chat in the extension host of a real VS Code', function () {
     it('modelChat.tools.approval offers exactly ask, readOnly and always', function () {
       const props = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.configuration.properties;
       assert.deepEqual(props['modelChat.tools.approval'].enum, ['ask', 'readOnly', 'always']);
-      assert.deepEqual(props['modelChat.endpoints'].items.properties.type.enum, ['ollama', 'openai']);
+      assert.deepEqual(props['modelChat.endpoints'].items.properties.type.enum, ['ollama', 'openai', 'embedded']);
     });
   });
 
