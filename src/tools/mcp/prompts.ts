@@ -7,9 +7,8 @@ import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import type { PromptInfo } from '../../shared/protocol';
 import type { ContextAttachment } from '../../streaming/chat/contextPrompt';
 import { TIMEOUTS } from '../../shared/timeouts';
-import { resourceAttachment, resourceText, type McpClients, type RequestOptions } from './resources';
+import { allPages, forEachServer, resourceAttachment, resourceText, type McpClients, type RequestOptions } from './resources';
 
-const MAX_PAGES = 20;
 /** A prompt's text goes into the message box: the page refuses more than a million characters anyway. */
 const MAX_PROMPT_CHARS = 200_000;
 
@@ -21,34 +20,24 @@ export async function listPrompts(
   const prompts: PromptInfo[] = [];
   const problems: string[] = [];
   const request = { signal: options.signal, timeout: options.timeoutMs ?? TIMEOUTS.mcpRequestMs };
-  await Promise.all(
-    source.running.map(async (server) => {
-      try {
-        const client = await source.client(server);
-        if (!client.getServerCapabilities()?.prompts) return;
-        let cursor: string | undefined;
-        for (let page = 0; page < MAX_PAGES; page++) {
-          const result = await client.listPrompts(cursor ? { cursor } : undefined, request);
-          for (const p of result.prompts)
-            prompts.push({
-              server,
-              name: p.name,
-              ...(p.title ? { title: p.title } : {}),
-              ...(p.description ? { description: p.description } : {}),
-              arguments: (p.arguments ?? []).map((a) => ({
-                name: a.name,
-                ...(a.description ? { description: a.description } : {}),
-                ...(a.required ? { required: true } : {}),
-              })),
-            });
-          cursor = result.nextCursor;
-          if (!cursor) break;
-        }
-      } catch (e) {
-        if (options.signal?.aborted) throw e;
-        problems.push(`MCP server "${server}": could not list its prompts: ${(e as Error).message}`);
-      }
-    }),
+  problems.push(
+    ...(await forEachServer(source, 'prompts', options.signal, async (server, client) => {
+      for (const p of await allPages(
+        (cursor) => client.listPrompts(cursor, request),
+        (page) => page.prompts,
+      ))
+        prompts.push({
+          server,
+          name: p.name,
+          ...(p.title ? { title: p.title } : {}),
+          ...(p.description ? { description: p.description } : {}),
+          arguments: (p.arguments ?? []).map((a) => ({
+            name: a.name,
+            ...(a.description ? { description: a.description } : {}),
+            ...(a.required ? { required: true } : {}),
+          })),
+        });
+    })),
   );
   // Servers answer in any order: the menu lists them the same way every time.
   prompts.sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name));

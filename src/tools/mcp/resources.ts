@@ -60,33 +60,62 @@ export async function listResources(
   const templates: McpResourceTemplateRef[] = [];
   const problems: string[] = [];
   const request = { signal: options.signal, timeout: options.timeoutMs ?? TIMEOUTS.mcpRequestMs };
+  problems.push(
+    ...(await forEachServer(source, 'resources', options.signal, async (server, client) => {
+      for (const r of await allPages(
+        (cursor) => client.listResources(cursor, request),
+        (p) => p.resources,
+      ))
+        resources.push({ server, ...pick(r), uri: r.uri, ...(r.size !== undefined ? { size: r.size } : {}) });
+      for (const t of await allPages(
+        (cursor) => client.listResourceTemplates(cursor, request),
+        (p) => p.resourceTemplates,
+      ))
+        templates.push({ server, ...pick(t), uriTemplate: t.uriTemplate });
+    })),
+  );
+  return { resources, templates, problems };
+}
+
+/**
+ * Runs `each` for every running server that declares `capability`, all at once. A server that fails is named in
+ * the returned problems (the others' results still count); a Stop ends the whole listing.
+ */
+export async function forEachServer(
+  source: McpClients,
+  capability: 'resources' | 'prompts',
+  signal: AbortSignal | undefined,
+  each: (server: string, client: Client) => Promise<void>,
+): Promise<string[]> {
+  const problems: string[] = [];
   await Promise.all(
     source.running.map(async (server) => {
       try {
         const client = await source.client(server);
-        if (!client.getServerCapabilities()?.resources) return;
-        let cursor: string | undefined;
-        for (let page = 0; page < MAX_PAGES; page++) {
-          const result = await client.listResources(cursor ? { cursor } : undefined, request);
-          for (const r of result.resources)
-            resources.push({ server, ...pick(r), uri: r.uri, ...(r.size !== undefined ? { size: r.size } : {}) });
-          cursor = result.nextCursor;
-          if (!cursor) break;
-        }
-        cursor = undefined;
-        for (let page = 0; page < MAX_PAGES; page++) {
-          const result = await client.listResourceTemplates(cursor ? { cursor } : undefined, request);
-          for (const t of result.resourceTemplates) templates.push({ server, ...pick(t), uriTemplate: t.uriTemplate });
-          cursor = result.nextCursor;
-          if (!cursor) break;
-        }
+        if (client.getServerCapabilities()?.[capability]) await each(server, client);
       } catch (e) {
-        if (options.signal?.aborted) throw e;
-        problems.push(`MCP server "${server}": could not list its resources: ${(e as Error).message}`);
+        if (signal?.aborted) throw e;
+        problems.push(`MCP server "${server}": could not list its ${capability}: ${(e as Error).message}`);
       }
     }),
   );
-  return { resources, templates, problems };
+  return problems;
+}
+
+/** Every item of a paged list, following `nextCursor` for at most MAX_PAGES pages. */
+export async function allPages<P extends { nextCursor?: string }, T>(
+  list: (params: { cursor: string } | undefined) => Promise<P>,
+  items: (page: P) => T[],
+): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await list(cursor ? { cursor } : undefined);
+    all.push(...items(result));
+    cursor = result.nextCursor;
+    if (!cursor) break;
+  }
+  return all;
 }
 
 function pick(r: { name: string; title?: string; description?: string; mimeType?: string }) {
