@@ -49,8 +49,9 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const add = (...items: IDisposable[]) => items.forEach((item) => disposables.add(item));
   const log = disposables.add(vscode.window.createOutputChannel('Model Chat', { log: true }));
   // Workspace-scoped when a folder is open, the global storage otherwise.
-  const store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log });
   const images = new ImageBlobs(join((context.storageUri ?? context.globalStorageUri).fsPath, 'images'));
+  // The storage bound counts the images too, and pruning removes those no conversation has any more.
+  const store = new ConversationStore({ dir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'conversations'), log, images });
   const settings = disposables.add(new Settings(context.globalState, log, context.workspaceState));
   const apiKeys = createApiKeys(context.secrets, context.globalState, settings, log);
   const builtIn = disposables.add(createBuiltInEngine(context, settings, log));

@@ -29,10 +29,21 @@ export interface ConversationSummary {
   messageCount: number;
   /** Size of the conversation's file. */
   bytes: number;
+  /** The hashes of its images (`ImageBlobs`), each once; absent when it has none. Their bytes are not in `bytes`. */
+  images?: string[];
 }
 
+/** On disk `images` is always there (empty when none): an entry without it is from before images were indexed. */
 interface IndexEntry extends ConversationSummary {
+  images: string[];
   stamp: Stamp;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The distinct images of a conversation's questions. */
+export function imagesOf(c: Conversation): string[] {
+  return [...new Set(c.messages.flatMap((m) => m.images?.map((i) => i.hash) ?? []))];
 }
 
 /** What `reconcile` must leave alone. */
@@ -54,13 +65,14 @@ function summarize(c: Conversation, stamp: Stamp): IndexEntry {
     ...(c.model ? { model: { ...c.model } } : {}),
     messageCount: c.messages.length,
     bytes: stamp.size,
+    images: imagesOf(c),
     stamp,
   };
 }
 
 function publicSummary(e: IndexEntry): ConversationSummary {
-  const { stamp: _stamp, ...summary } = e;
-  return summary;
+  const { stamp: _stamp, images, ...summary } = e;
+  return images.length ? { ...summary, images: [...images] } : summary;
 }
 
 function checkIndex(raw: unknown): IndexEntry[] | string {
@@ -86,7 +98,9 @@ function checkIndex(raw: unknown): IndexEntry[] | string {
     ) {
       return `entry ${i} is malformed`;
     }
-    entries.push(e as unknown as IndexEntry);
+    // Written without image hashes (an older index, or bad ones): the stamp that never matches has the file read again.
+    const knowsImages = Array.isArray(e.images) && e.images.every((h) => typeof h === 'string' && HASH.test(h));
+    entries.push({ ...(e as unknown as IndexEntry), ...(knowsImages ? {} : { images: [], stamp: NO_STAMP }) });
   }
   return entries;
 }

@@ -38,17 +38,19 @@ import {
   type ConversationFile,
 } from './conversationFormat';
 import { ConversationFiles, fileNameOf } from './conversationFiles';
-import { ConversationIndex, type ConversationSummary } from './conversationIndex';
+import { ConversationIndex, imagesOf, type ConversationSummary } from './conversationIndex';
 import { mergeConversations } from './conversationMerge';
 import { matchConversation, queryPattern, type SearchHit } from './conversationSearch';
 import { Mutex } from './serial';
 import type { ConversationFork, ConversationStoreOptions, DeletedConversation, ListResult, LoadResult, StoreProblem } from './storeTypes';
 import { Emitter } from '../shared/event';
 import { silentLogger, type Logger } from '../shared/log';
+import { StoreImages } from './storeImages';
 
 export class ConversationStore {
   readonly dir: string;
   private readonly log: Logger;
+  readonly images: StoreImages | undefined; // counted by the storage bound, with `opts.images`
   private readonly files: ConversationFiles;
   private readonly index: ConversationIndex;
   private readonly writes: Checkpointer;
@@ -72,6 +74,7 @@ export class ConversationStore {
     this.dir = opts.dir;
     const clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
+    this.images = opts.images && new StoreImages(opts.images, clock, this.log);
     this.files = new ConversationFiles(this.dir, clock, this.log);
     this.index = new ConversationIndex(this.files, this.log);
     this.writes = new Checkpointer({
@@ -341,7 +344,7 @@ export class ConversationStore {
     return this.summaryOf(conversation.id);
   }
 
-  /** Deletes these conversations for good (the host asks the user first). */
+  /** Deletes these conversations for good (the host asks the user first, and sweeps the images after). */
   async prune(ids: string[]): Promise<{ removed: string[]; freedBytes: number }> {
     ids.forEach(assertId);
     const result = await this.mutex.run(async () => {
@@ -358,6 +361,13 @@ export class ConversationStore {
     });
     await this.updateIndex();
     return result;
+  }
+
+  /** Deletes the images no conversation here has, nor `keep` (see `StoreImages.sweep`); the bytes freed. */
+  async sweepImages(keep: ReadonlySet<string> = new Set()): Promise<number> {
+    const conversations = await this.oldest(Infinity); // all of them, their problems kept for list()
+    const live = this.writes.liveIds().map((id) => imagesOf(this.writes.live(id)!));
+    return (await this.images?.sweep([keep, ...conversations.map((s) => s.images ?? []), ...live])) ?? 0;
   }
 
   /**
@@ -408,9 +418,9 @@ export class ConversationStore {
     return { hits, problems };
   }
 
-  /** Bytes used by the store's directory: conversations, index, files kept aside, unfinished writes. */
-  usage(): Promise<number> {
-    return this.files.usage();
+  /** Bytes used by the store: conversations, index, files kept aside, unfinished writes, and the images. */
+  async usage(): Promise<number> {
+    return (await this.files.usage()) + ((await this.images?.totalBytes()) ?? 0);
   }
 
   /** The `n` least recently updated conversations, oldest first (candidates for `prune`). */

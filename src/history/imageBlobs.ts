@@ -27,9 +27,11 @@ export class ImageBlobs {
     const file = this.fileOf(hash);
     await fs.mkdir(this.dir, { recursive: true });
     try {
-      // Content-addressed: a file of that name already holds these bytes.
+      // Content-addressed: a file of that name already holds these bytes. Its time is renewed, so an image
+      // sent again counts as new for the sweep's grace (see `removeUnreferenced`).
+      const now = new Date();
       if (
-        await fs.stat(file).then(
+        await fs.utimes(file, now, now).then(
           () => true,
           () => false,
         )
@@ -54,20 +56,40 @@ export class ImageBlobs {
   /** Bytes on disk, for the storage bound. */
   async totalBytes(): Promise<number> {
     let total = 0;
-    for (const name of await this.names()) total += (await fs.stat(path.join(this.dir, name)).catch(() => ({ size: 0 }))).size;
+    for (const { bytes } of (await this.list()).values()) total += bytes;
     return total;
   }
 
-  /** Deletes images no conversation refers to any more (after conversations were deleted or pruned). */
-  async removeUnreferenced(referenced: ReadonlySet<string>): Promise<number> {
-    let removed = 0;
+  /** Marks these images as just put, so the sweep's grace applies to them again (a deleted conversation Undo may bring back). */
+  async renew(hashes: Iterable<string>): Promise<void> {
+    const now = new Date();
+    for (const hash of hashes) if (/^[0-9a-f]{64}$/.test(hash)) await fs.utimes(this.fileOf(hash), now, now).catch(() => undefined);
+  }
+
+  /** Every stored image: its size and when it was last put. */
+  async list(): Promise<Map<string, { bytes: number; mtimeMs: number }>> {
+    const found = new Map<string, { bytes: number; mtimeMs: number }>();
     for (const name of await this.names()) {
-      const hash = BLOB.exec(name)![1];
-      if (referenced.has(hash)) continue;
-      await fs.rm(path.join(this.dir, name), { force: true });
-      removed++;
+      const st = await fs.stat(path.join(this.dir, name)).catch(() => undefined);
+      if (st?.isFile()) found.set(BLOB.exec(name)![1], { bytes: st.size, mtimeMs: st.mtimeMs });
     }
-    return removed;
+    return found;
+  }
+
+  /**
+   * Deletes images no conversation refers to any more (after conversations were deleted or pruned). With
+   * `putBefore`, one put at or after that time (epoch ms) stays: its question may not be saved yet.
+   */
+  async removeUnreferenced(referenced: ReadonlySet<string>, putBefore = Infinity): Promise<{ removed: number; freedBytes: number }> {
+    let removed = 0;
+    let freedBytes = 0;
+    for (const [hash, { bytes, mtimeMs }] of await this.list()) {
+      if (referenced.has(hash) || mtimeMs >= putBefore) continue;
+      await fs.rm(this.fileOf(hash), { force: true });
+      removed++;
+      freedBytes += bytes;
+    }
+    return { removed, freedBytes };
   }
 
   private fileOf(hash: string): string {

@@ -1,3 +1,4 @@
+import type { ImageBlobs } from './imageBlobs';
 /** The shapes the conversation store's API takes and hands back. */
 import type { Conversation } from './conversationFormat';
 import type { ConversationSummary } from './conversationIndex';
@@ -56,6 +57,11 @@ export interface ConversationStoreOptions {
   clock?: WallClock;
   log?: Logger;
   checkpointIntervalMs?: number;
+  /**
+   * Where the conversations' images are kept: then `usage` counts them, and `prune` and `sweepImages`
+   * delete those no conversation has any more.
+   */
+  images?: ImageBlobs;
   /** After each conversation file write has landed (tests, diagnostics). */
   onWrite?(event: WriteEvent): void;
 }

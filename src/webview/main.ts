@@ -129,7 +129,7 @@ const images = new ImageAttachments(
   {
     attach: () => host.post({ type: 'attachImage' }),
     problem: (text) => notice.show(text),
-    changed: () => undefined,
+    changed: () => contextBar.setDraftImages(images.tokens),
   },
   composer.input,
 );

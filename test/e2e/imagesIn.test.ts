@@ -38,6 +38,21 @@ async function pasteImage(frame: Frame): Promise<void> {
   await frame.locator('.composer .image-chip img').waitFor({ timeout: 15_000 });
 }
 
+/** Waits until the context meter's figure (its tooltip: "About 1,234 …") is at least `min`; returns it. */
+async function meterAtLeast(min: number): Promise<number> {
+  const figure = await chat.waitForFunction(
+    (n) => {
+      const shown = Number(
+        /About ([\d,]+)/.exec(document.querySelector('.context-meter')?.getAttribute('title') ?? '')?.[1].replace(/,/g, ''),
+      );
+      return shown >= n ? shown : false;
+    },
+    min,
+    { timeout: 15_000 },
+  );
+  return (await figure.jsonValue()) as number;
+}
+
 describe('Images in, in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     await server.start();
@@ -59,8 +74,12 @@ describe('Images in, in a real VS Code (code-server)', { timeout: 10 * 60_000 },
     await pasteImage(chat);
     const box = chat.locator('textarea[aria-label="Message"]');
     await box.fill(QUESTION);
+    // The meter counts the image in the box (576 tokens for an Ollama model) and, once sent, in the conversation.
+    const withChip = await meterAtLeast(576);
     await box.press('Enter');
     await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ state: 'attached', timeout: 30_000 });
+    // Sent, the image is the conversation's: the host's figure keeps it (it fell by 576 when images were not counted).
+    console.log(`meter in the editor: ${withChip} tokens with the chip, ${await meterAtLeast(withChip)} after the answer`);
     const last = server.chatRequests.at(-1)!.body.messages.at(-1);
     assert.equal(last.role, 'user');
     assert.match(last.content, new RegExp(QUESTION.replace('?', '\\?')));

@@ -183,7 +183,7 @@ describe('a session sending images (request bytes at the fake servers; the tiny 
     await second.idle();
     const history = ollama.chatRequests.at(-1)!.body.messages;
     assert.deepEqual(history[0], { role: 'user', content: 'What is this?', images: [PNG] });
-    assert.equal(await blobs.removeUnreferenced(new Set()), 1);
+    assert.equal((await blobs.removeUnreferenced(new Set())).removed, 1);
     await rm(dir, { recursive: true, force: true });
   });
 

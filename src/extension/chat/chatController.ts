@@ -7,6 +7,7 @@ import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import type { ConversationStore } from '../../history/conversationStore';
 import { Disposable, type IDisposable } from '../../shared/disposable';
 import { estimateTokens } from '../../shared/tokens';
+import { historyImageTokens } from '../../streaming/chat/sessionImages';
 import type { ContextController } from '../context/contextController';
 import { runErrorAction } from '../commands/actions';
 import type { MessageRouter } from '../view/messageRouter';
@@ -110,7 +111,9 @@ export class ChatController extends Disposable {
 
   postContext(): void {
     const { context } = this.deps;
-    const usedTokens = context.meterTokens() + estimateTokens(this.session.historyChars());
+    // Images count as the model counts them, not as characters (the page adds those still in the message box).
+    const images = historyImageTokens(this.session.messageList, this.session.modelLabel().provider);
+    const usedTokens = context.meterTokens() + estimateTokens(this.session.historyChars()) + images;
     // What the server reported for the model on the last turn, else the setting's figure.
     const limitTokens = this.session.contextLimit ?? this.deps.limitTokens();
     this.deps.post({ type: 'context', chips: context.chips(), meter: { usedTokens, ...(limitTokens ? { limitTokens } : {}) } });

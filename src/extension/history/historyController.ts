@@ -185,6 +185,8 @@ export class HistoryController {
     const deleted = await store.delete(id);
     await this.list();
     if (!deleted) return;
+    // Undo may bring it back, from this surface's notice: no other surface's sweep takes its images meanwhile.
+    await store.images?.renew(deleted.conversation.messages.flatMap((m) => m.images?.map((i) => i.hash) ?? []));
     const actionId = `${UNDO}${id}`;
     this.deleted.set(actionId, deleted);
     for (const old of [...this.deleted.keys()].slice(0, -UNDO_KEEP)) this.deleted.delete(old);
@@ -217,10 +219,15 @@ export class HistoryController {
     try {
       const { store } = this.deps;
       const limit = this.deps.limitBytes();
+      // Images of conversations deleted earlier go first, unasked: nothing in the history has them any more.
+      if (store.images) await store.sweepImages(this.keptImages());
       const usage = await store.usage();
       if (usage <= limit) return;
       const { conversations } = await store.list();
-      const plan = planPrune(conversations, usage, limit, this.inUse());
+      const plan = planPrune(conversations, usage, limit, this.inUse(), {
+        bytes: (await store.images?.sizes()) ?? new Map(),
+        keep: this.keptImages(),
+      });
       if (!plan) return;
       const names =
         plan.titles
@@ -236,7 +243,10 @@ export class HistoryController {
       if (choice === 'Delete oldest') {
         // The prompt may have stayed open a while: never prune what the user has opened since.
         const inUse = this.inUse();
-        const { removed, freedBytes } = await store.prune(plan.ids.filter((id) => !inUse.has(id)));
+        const pruned = await store.prune(plan.ids.filter((id) => !inUse.has(id)));
+        // Then the images only they had; those of shown chats, or of deleted ones Undo may bring back, stay.
+        const freedBytes = pruned.freedBytes + (await store.sweepImages(this.keptImages()));
+        const { removed } = pruned;
         this.deps.log.info(`Pruned ${removed.length} conversations (${formatBytes(freedBytes)}) to stay under ${formatBytes(limit)}`);
         await this.list();
       } else if (choice === 'Change limit') {
@@ -247,6 +257,19 @@ export class HistoryController {
     } finally {
       this.asking = false;
     }
+  }
+
+  /**
+   * Images that stay whatever is pruned: those of the conversations shown or answering (their latest
+   * question may not be saved yet) and of deleted ones Undo may still bring back.
+   */
+  private keptImages(): Set<string> {
+    const { sessions, elsewhere } = this.deps;
+    const messages = [
+      ...[...this.inUse()].flatMap((id) => (sessions.find(id) ?? elsewhere?.surfaces.locate(id)?.session)?.messageList ?? []),
+      ...[...this.deleted.values()].flatMap((d) => d.conversation.messages),
+    ];
+    return new Set(messages.flatMap((m) => m.images?.map((i) => i.hash) ?? []));
   }
 
   /** Conversations that are shown or still answering: never deleted from under the user. */

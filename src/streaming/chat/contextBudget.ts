@@ -3,9 +3,10 @@
  * shared four characters a token and is calibrated per model from the server's own counts (or its
  * tokenizer, llama.cpp's /tokenize), so "fits" and "cut" are judged in the model's own tokens.
  */
+import { imageTokens, OLLAMA_IMAGE_TOKENS } from '../../shared/images';
 import { CHARS_PER_TOKEN } from '../../shared/tokens';
 import type { UsageStats } from '../providers/events';
-import type { ChatMessage, ContextWindow } from '../providers/provider';
+import type { ChatMessage, ContextWindow, EndpointConfig } from '../providers/provider';
 import type { ToolDescriptor } from '../../tools/toolSupport';
 
 /** Chat templates wrap every message in a few tokens of role markers. */
@@ -40,8 +41,21 @@ export function promptChars(messages: ChatMessage[], tools: ToolDescriptor[] = [
   return messages.reduce((n, m) => n + m.content.length + PER_MESSAGE_CHARS, toolChars);
 }
 
-export function estimatePromptTokens(key: string, chars: number): number {
-  return Math.ceil(chars / charsPerToken(key));
+/**
+ * Tokens the request's images take, by the same per-provider rule as the image chips (`imageTokens`). They
+ * are counted apart from the characters: an image is not text, and the text's calibration must not see it.
+ */
+export function promptImageTokens(messages: readonly ChatMessage[], provider: EndpointConfig['type']): number {
+  let tokens = 0;
+  for (const m of messages)
+    if (m.role === 'user')
+      for (const i of m.images ?? []) tokens += i.width && i.height ? imageTokens(provider, i.width, i.height) : OLLAMA_IMAGE_TOKENS;
+  return tokens;
+}
+
+/** The request's size in the model's tokens: its text by the calibrated ratio, plus `imageTokens` for its images. */
+export function estimatePromptTokens(key: string, chars: number, imageTokens = 0): number {
+  return Math.ceil(chars / charsPerToken(key)) + imageTokens;
 }
 
 /** Learns from a count the server made of `chars` characters (its tokenizer, or a prompt it evaluated whole). */
@@ -70,23 +84,29 @@ export interface Truncation {
  * Whether the server saw less than was sent, from its usage report. `estimate` is the calibrated estimate
  * of the prompt; `learnFrom` is called with the server's full count when it is one (so the estimate gets better).
  */
-export function checkPrompt(key: string, chars: number, usage: UsageStats | undefined): Truncation | undefined {
+export function checkPrompt(key: string, chars: number, usage: UsageStats | undefined, imageTokens = 0): Truncation | undefined {
   const counted = usage?.promptTokens;
   if (counted === undefined) return undefined;
-  const estimate = estimatePromptTokens(key, chars);
+  const estimate = estimatePromptTokens(key, chars, imageTokens);
+  // The server's count includes the images at its own rate (a llava projector, Qwen's per-tile count), which
+  // the estimate only guesses: learning the text's ratio from it would count that guess as text. So a
+  // prompt with images teaches nothing; the tokenizer (when the server has one) still calibrates the text.
+  const learnable = imageTokens === 0;
   if (usage?.promptEvaluatedOnly) {
     // Ollama's prompt_eval_count leaves out the prefix it reused from its KV cache, so on a later turn of the
     // same conversation it is small for a reason that is no loss at all: a low count proves nothing. What does
     // prove a cut is a prompt bigger than the num_ctx the request ran with (Ollama keeps the end and drops the
     // rest). A count above the estimate can only mean the estimate was low: that much is learned.
-    if (counted > estimate) learn(key, chars, counted);
+    if (counted > estimate && learnable) learn(key, chars, counted);
     const context = usage.contextTokens;
-    if (context && estimatePromptTokens(key, chars) > context)
-      return { seen: Math.min(counted, context), sent: estimatePromptTokens(key, chars) };
+    // Estimated again: what was just learned makes it better.
+    const sent = estimatePromptTokens(key, chars, imageTokens);
+    if (context && sent > context) return { seen: Math.min(counted, context), sent };
     return undefined;
   }
   // OpenAI-style usage counts the whole prompt, cached tokens included (llama.cpp reports those apart, as cache_n).
-  if (counted < estimate * CUT_RATIO) return { seen: counted, sent: estimate };
-  learn(key, chars, counted);
+  // Servers count an image anywhere from a quarter to twice the estimate, so only the text can prove a cut.
+  if (counted < estimatePromptTokens(key, chars) * CUT_RATIO) return { seen: counted, sent: estimate };
+  if (learnable) learn(key, chars, counted);
   return undefined;
 }

@@ -1,8 +1,20 @@
 import { imageHash } from '../../history/imageBlobs';
 import { imageTokens } from '../../shared/images';
+import { fromLastSummary } from './compaction';
 import type { ImageInput, ImageLabel, MessageSnapshot } from '../../shared/protocol';
 import type { Logger } from '../../shared/log';
 import type { ChatImage } from '../providers/provider';
+
+/**
+ * Tokens of the images the model would get with the conversation so far (after the last summary), by the
+ * chips' per-provider rule. From the labels: a conversation opened from history has not read its bytes yet.
+ */
+export function historyImageTokens(messages: readonly MessageSnapshot[], provider: 'ollama' | 'openai' | 'embedded' = 'ollama'): number {
+  return fromLastSummary(messages)
+    .rest.filter((m) => m.role === 'user' && m.text && m.state !== 'streaming')
+    .flatMap((m) => m.images ?? [])
+    .reduce((n, i) => n + imageTokens(provider, i.width, i.height), 0);
+}
 
 /** Where images are kept between windows (`history/imageBlobs.ts`), by the hash of their bytes. */
 export interface ImageStore {
@@ -58,7 +70,7 @@ export class SessionImages {
   forModel(labels: readonly ImageLabel[] | undefined): ChatImage[] {
     return (labels ?? []).flatMap((l) => {
       const data = this.data.get(l.hash);
-      return data ? [{ mimeType: l.mimeType, data }] : [];
+      return data ? [{ mimeType: l.mimeType, data, width: l.width, height: l.height }] : [];
     });
   }
 

@@ -11,7 +11,7 @@ import { systemPrompt } from './instructions';
 import type { SessionDeps } from './sessionTypes';
 import { race } from '../../shared/abort';
 import { collectCall, roundLimitError, type ToolRound } from './toolRound';
-import { checkPrompt, estimatePromptTokens, promptChars } from './contextBudget';
+import { checkPrompt, estimatePromptTokens, promptChars, promptImageTokens } from './contextBudget';
 import { readTurnContext, truncationNote } from './turnContext';
 import type { AnswerNote } from '../../shared/protocol';
 import { compactionCut } from './compaction';
@@ -126,7 +126,10 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
     let messages = withSystem(system, host.history());
     const context = await readTurnContext(provider, endpoint, model, config.contextTokens, messages, signal, deps.log);
     host.contextLimit = context.limit;
-    let estimate = estimatePromptTokens(context.key, promptChars(messages, tools));
+    // Images count in the model's tokens, by the chips' rule: an image-heavy conversation is compacted like a long one.
+    const sized = (list: ChatMessage[]) =>
+      estimatePromptTokens(context.key, promptChars(list, tools), promptImageTokens(list, endpoint.type));
+    let estimate = sized(messages);
     // The question and its answer placeholder are the last two messages: the summary goes before the question.
     const cut = context.limit && estimate > context.limit * COMPACT_AT ? compactionCut(host.messageList, host.messageList.length - 1) : -1;
     if (config.autoCompact !== false && cut >= 0) {
@@ -135,7 +138,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
       if (signal.aborted) return turn.answer.end('stopped');
       host.setStatus(turn.answer.message, 'Waiting for the model…');
       messages = withSystem(system, host.history());
-      estimate = estimatePromptTokens(context.key, promptChars(messages, tools));
+      estimate = sized(messages);
     }
     const warning = contextWarning(estimate, context.limit);
     if (warning) {
@@ -152,6 +155,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
       // Calls the model writes as text (always so without native tools) become cards; their text is not shown.
       const textCalls = tools.length ? new TextToolCallFilter(tools.map((t) => t.name)) : undefined;
       const chars = promptChars(messages, tools);
+      const imageCost = promptImageTokens(messages, endpoint.type);
       const sentAt = clock.now();
       let firstAt: number | undefined;
       // Ollama holds back the first token while it loads a cold model, which can take a while: say so.
@@ -162,7 +166,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
         provider,
         {
           ...toolRequest(model, messages, offer),
-          estimatedPromptTokens: estimatePromptTokens(context.key, chars),
+          estimatedPromptTokens: estimatePromptTokens(context.key, chars, imageCost),
           ...(context.window?.loaded ? { loadedContext: context.window.loaded } : {}),
         },
         signal,
@@ -205,7 +209,7 @@ export async function runTurnLoop(host: TurnHost, turn: RunningTurn, signal: Abo
         continue;
       }
       const metrics = answerMetrics(sentAt, firstAt, clock.now(), outcome.usage, outcome.usage?.contextTokens ?? context.limit);
-      const truncated = checkPrompt(context.key, chars, outcome.usage);
+      const truncated = checkPrompt(context.key, chars, outcome.usage, imageCost);
       if (truncated) {
         const note = truncationNote(truncated, endpoint);
         deps.log.warn(`The server saw ${note.seen} of about ${note.sent} prompt tokens: the conversation was cut`);

@@ -20,6 +20,9 @@ export type ChatMessage =
 export interface ChatImage {
   mimeType: string;
   data: string;
+  /** Its size in pixels, for the token estimate (`imageTokens`); not sent. */
+  width?: number;
+  height?: number;
 }
 
 export interface ChatRequest {

@@ -29,6 +29,7 @@ export class ContextBar {
   private readonly meterText: HTMLElement;
   private state: ContextMeter | undefined;
   private draftTokens = 0;
+  private draftImageTokens = 0;
 
   constructor(private readonly actions: ContextActions) {
     // One flow for chips, + and meter, so the meter takes the end of the last chip line instead of its own.
@@ -62,6 +63,12 @@ export class ContextBar {
   /** The draft counts too, estimated the way the host estimates: about four characters a token. */
   setDraft(text: string): void {
     this.draftTokens = estimateTokens(text);
+    this.renderMeter();
+  }
+
+  /** So do the images waiting in the message box, at their chips' token cost. */
+  setDraftImages(tokens: number): void {
+    this.draftImageTokens = tokens;
     this.renderMeter();
   }
 
@@ -103,7 +110,7 @@ export class ContextBar {
 
   private renderMeter(): void {
     if (!this.state) return;
-    const used = this.state.usedTokens + this.draftTokens;
+    const used = this.state.usedTokens + this.draftTokens + this.draftImageTokens;
     const limit = this.state.limitTokens;
     this.meter.hidden = false;
     const m = this.meter;
@@ -127,7 +134,7 @@ export class ContextBar {
     this.meterText.textContent = `${formatTokens(used)} / ${formatTokens(limit)} tokens`;
     // CSSOM writes are allowed under the page's CSP (style attributes in markup are not).
     this.meterFill.style.width = `${Math.min(100, ratio * 100)}%`;
-    m.title = `About ${used.toLocaleString('en-US')} of the model's ${limit.toLocaleString('en-US')}-token context: instructions, conversation, context and your draft`;
+    m.title = `About ${used.toLocaleString('en-US')} of the model's ${limit.toLocaleString('en-US')}-token context: instructions, conversation, context and your draft with its images`;
   }
 }
 

@@ -41,6 +41,11 @@ export class ImageAttachments {
     return this.items.length;
   }
 
+  /** What the waiting images cost together, as their chips say. */
+  get tokens(): number {
+    return this.items.reduce((n, i) => n + imageTokens(this.provider, i.width, i.height), 0);
+  }
+
   /** Token estimates follow the endpoint's convention (see `imageTokens`). */
   setProvider(provider: 'ollama' | 'openai' | 'embedded' | undefined): void {
     this.provider = provider ?? 'ollama';
