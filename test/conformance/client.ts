@@ -2,13 +2,13 @@
  * The client the conformance suite drives (`conformance client --command …`): the project's own MCP code,
  * McpConnections and runTool, against one scenario server whose URL is the last argument. It stands in only for
  * what is not protocol: the settings (one HTTP server at that URL; a pre-registered OAuth client when the
- * scenario's context gives one), the model (it calls every tool once, with arguments made from the tool's
- * schema), the user (every call approved; an elicitation form submitted as shown, so the server's defaults are
+ * scenario's context gives one), the model (it calls every tool once, with the arguments the scenario's context gives or else ones made
+ * from the tool's schema), the user (every call approved; an elicitation form submitted as shown, so the server's defaults are
  * what comes back; "Sign in" pressed whenever the server shows it), the browser (it follows the authorization
  * server's redirects, which the suite approves at once, to the loopback listener) and the secret store (memory).
  * Exits non-zero when the server cannot be used, with why.
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { Logger } from '../../src/shared/log';
 import { McpConnections } from '../../src/tools/mcp/mcpConnections';
 import type { OpenSignInPage, SecretStore } from '../../src/tools/mcp/oauth/oauthProvider';
@@ -41,10 +41,16 @@ const browser: OpenSignInPage = async ({ url }) => {
   return true;
 };
 
+interface ScenarioContext {
+  client_id?: string;
+  client_secret?: string;
+  /** The calls a scenario wants made, with its own arguments (what the model would have asked for). */
+  toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+}
+
+const context: ScenarioContext = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as ScenarioContext;
+
 function preRegistered(): HttpServerConfig['oauth'] {
-  const raw = process.env.MCP_CONFORMANCE_CONTEXT;
-  if (!raw) return undefined;
-  const context = JSON.parse(raw) as { client_id?: string; client_secret?: string };
   return context.client_id ? { clientId: context.client_id, clientSecret: context.client_secret } : undefined;
 }
 
@@ -111,7 +117,8 @@ async function main(): Promise<number> {
     }
     let failures = 0;
     for (const tool of connections.tools) {
-      const call = { id: tool.name, name: tool.name, arguments: argumentsFor(tool, connections.tools) };
+      const asked = context.toolCalls?.find((c) => c.name === tool.name);
+      const call = { id: tool.name, name: tool.name, arguments: asked?.arguments ?? argumentsFor(tool, connections.tools) };
       let result = await runTool(connections, call);
       // A call refused for want of a scope: sign in again (step-up), then the model asks once more.
       while (result.outcome === 'failed' && (await pressSignIn())) result = await runTool(connections, call);

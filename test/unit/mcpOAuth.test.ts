@@ -171,9 +171,31 @@ describe('MCP sign-in: provider', () => {
     const store = memoryStore();
     const p = provider({ store, preRegistered: { clientId: 'cfg-id', clientSecret: 'cfg-secret' } });
     await p.saveClientInformation({ client_id: 'dynamic' });
+    // Without tokens only a sign-in the user started goes on (to the browser); anything else stops at once.
+    await assert.rejects(p.clientInformation(), SignInRequiredError);
+    p.userStarted = true;
     const info = await p.clientInformation();
     assert.equal(info?.client_id, 'cfg-id');
     assert.equal(info?.client_secret, 'cfg-secret');
     p.release();
+  });
+});
+
+describe('MCP sign-in: the DPoP key', () => {
+  test('is kept with the tokens, so a restart signs with the same key; sign-out forgets it', async () => {
+    const store = memoryStore();
+    const first = await provider({ store }).dpop();
+    const proof = await first.buildProof({ htm: 'POST', htu: new URL('https://mcp.example/mcp'), accessToken: 'token' });
+    const [header] = proof.split('.');
+    const jwk = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { jwk: { x: string } }).jwk;
+    assert.equal(jwk.x, first.publicJwk.x, 'the proof carries the public key');
+    assert.equal('d' in jwk, false, 'and never the private part');
+
+    // The editor restarts: a new provider on the same secret store.
+    const again = provider({ store });
+    assert.equal((await again.dpop()).thumbprint, first.thumbprint);
+
+    await again.signOut();
+    assert.notEqual((await again.dpop()).thumbprint, first.thumbprint, 'a new key after sign-out');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { approvalKey, needsApproval } from '../../src/tools/approval';
 import { exposeTools } from '../../src/tools/mcp/toolNames';
 

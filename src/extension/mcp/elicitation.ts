@@ -3,7 +3,7 @@
  * came during, answered in the protocol's shape. No vscode here (opening a URL is handed in): it is tested alone.
  */
 import { randomUUID } from 'node:crypto';
-import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { ElicitationField, ElicitationRequest, ElicitationValue, HostToWebview } from '../../shared/protocol';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import type { RunningToolCall } from '../../tools/mcp/mcpToolSupport';

@@ -13,6 +13,7 @@ import { Disposable, type IDisposable } from '../../shared/disposable';
 import type { Event } from '../../shared/event';
 import { messageOf } from '../../shared/errors';
 import type { MessageRouter } from '../view/messageRouter';
+import { CLIENT_METADATA_URL } from '../../tools/mcp/oauth/clientMetadata';
 
 const ACTION = 'mcpSignIn:';
 
@@ -32,7 +33,7 @@ export class McpSignIn extends Disposable {
 
   /** What McpConnections needs to sign in. */
   get authOptions(): McpAuthOptions {
-    return { store: this.secrets, openSignInPage: this.openSignInPage, clientName: 'Model Chat' };
+    return { store: this.secrets, openSignInPage: this.openSignInPage, clientName: 'Model Chat', clientMetadataUrl: CLIENT_METADATA_URL };
   }
 
   attach(connections: McpConnections): void {

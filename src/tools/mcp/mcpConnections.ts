@@ -3,11 +3,10 @@
  * opening VS Code does not spawn a dozen processes; then all start in parallel. Tool names are made
  * unique across servers (toolNames.ts) and mapped back to server + original name.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { Logger } from '../../shared/log';
 import { TIMEOUTS } from '../../shared/timeouts';
 import type { McpServerConfig } from './mcpResolve';
-import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { ServerConnection, type ServerState } from './mcpServerConnection';
 import { exposeTools, type McpTool } from './toolNames';
 import type { McpAuthOptions } from './oauth/serverAuth';

@@ -3,10 +3,9 @@
  * dies, and closes it. `start()` never throws; failures become state 'error' (or 'needsAuth' when an HTTP
  * server wants credentials) with a message for the user.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ElicitRequest, ElicitResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { httpStatusOf, isMcpError, loadMcpSdk, mcpSdk } from './mcpSdk';
-import { errorCode } from '../../shared/errors';
+import type { Client, ElicitRequest, ElicitResult, Tool, VersionNegotiationOptions } from '@modelcontextprotocol/client';
+import { httpStatusOf, isSdkError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import { causes } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
 import { SignInRequiredError } from './oauth/oauthProvider';
@@ -40,6 +39,11 @@ export interface ConnectionDeps {
 }
 
 const STDERR_TAIL = 5;
+/**
+ * A stdio server that says nothing to the 2026 `server/discover` probe within this is a 2025-era one (some never
+ * answer a request before `initialize`); the SDK then starts it again for the `initialize` handshake.
+ */
+const STDIO_PROBE_MS = 10_000;
 const MAX_TOOL_PAGES = 100;
 
 export class ServerConnection {
@@ -173,7 +177,14 @@ export class ServerConnection {
 
   private newClient(gen: number): Client {
     const elicit = this.deps.elicit;
+    // The user never picks a protocol era: 'auto' asks with the 2026-07-28 `server/discover` first and falls back
+    // to the 2025 `initialize` handshake for a server that does not know it (most servers in use today).
+    const versionNegotiation: VersionNegotiationOptions = {
+      mode: 'auto',
+      probe: { timeoutMs: this.config.type === 'stdio' ? Math.min(STDIO_PROBE_MS, this.deps.startTimeoutMs) : this.deps.startTimeoutMs },
+    };
     const client: Client = new (mcpSdk().Client)(this.deps.clientInfo, {
+      versionNegotiation,
       // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out, as a form
       // shown with its defaults and submitted untouched would.
       // url: a page the server wants the user to visit (sign-in, payment), opened only once the user agrees.
@@ -195,7 +206,9 @@ export class ServerConnection {
         },
       },
     });
-    if (elicit) client.setRequestHandler(mcpSdk().ElicitRequestSchema, (request, extra) => elicit(request.params, extra.signal));
+    // A 2025-era server sends elicitation/create itself; a 2026-07-28 one answers the call with an input-required
+    // result, which the SDK fulfils through this same handler before it retries the call.
+    if (elicit) client.setRequestHandler('elicitation/create', (request, ctx) => elicit(request.params, ctx.mcpReq.signal));
     // Protocol-level oddities (an unparsable line, a failed send) are worth a log line, no more. Failures while
     // starting are reported by connect() itself; a late progress for a call already cancelled or timed out is
     // expected (servers keep working a moment after a cancel), so not even that.
@@ -247,7 +260,7 @@ export class ServerConnection {
     const url = new URL(config.url);
     const requestInit = { headers: config.headers };
     // Saved tokens are sent and refreshed by the SDK; what needs the browser waits for the user (ServerAuth).
-    const auth = this.auth && { authProvider: this.auth.provider, fetch: this.auth.fetch };
+    const auth = this.auth?.transportOptions;
     try {
       const client = this.newClient(gen);
       await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, ...auth }), {
@@ -255,7 +268,7 @@ export class ServerConnection {
       });
       return client;
     } catch (e) {
-      const status = e instanceof mcpSdk().StreamableHTTPError ? e.code : undefined;
+      const status = httpStatusOf(e);
       if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw e;
       if (gen !== this.generation) throw e;
       this.deps.logger.info(`MCP server "${this.name}": Streamable HTTP answered ${status}, trying the older SSE transport`);
@@ -306,10 +319,11 @@ export class ServerConnection {
     const err = e as NodeJS.ErrnoException & { code?: unknown };
     const last = this.stderrTail.at(-1);
     if (this.config.type === 'stdio' && err.code === 'ENOENT') return `command not found: ${this.config.command}`;
-    if (isMcpError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
-    if (isMcpError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
-    if (e instanceof mcpSdk().StreamableHTTPError || e instanceof mcpSdk().SseError) return `${this.url()} answered: ${err.message}`;
-    if (errorCode(err) === 'ECONNREFUSED') return `nothing is listening at ${this.url()}`;
+    if (isSdkError(e, 'ConnectionClosed')) return `exited during startup${last ? `: ${last}` : ''}`;
+    if (isSdkError(e, 'RequestTimeout')) return `did not answer within ${Math.round(this.deps.startTimeoutMs / 1000)} s`;
+    if (httpStatusOf(e) !== undefined) return `${this.url()} answered: ${err.message}`;
+    // The SDK's own code (the version probe failed) comes first in the chain; the network's is below it.
+    if ([...causes(e)].some((c) => (c as { code?: unknown }).code === 'ECONNREFUSED')) return `nothing is listening at ${this.url()}`;
     return err.message ?? String(e);
   }
 
@@ -352,8 +366,8 @@ function signInWithoutAuth(e: unknown, url: string): { state: 'needsAuth'; messa
 }
 
 /**
- * The SDK (1.32) runs notification handlers a microtask after a message arrives but handles responses at
- * once, and forgets a request's progress handler when its response comes. So when a tool's last progress
+ * The SDK (1.32, and 2.4 still) runs notification handlers a microtask after a message arrives but handles
+ * responses at once, and forgets a request's progress handler when its response comes. So when a tool's last progress
  * and its result arrive in one read (always over SSE, often over stdio when calls finish together), that
  * progress was dropped. Delaying responses by one microtask puts them back behind the notifications that
  * came before them, in arrival order.

@@ -3,7 +3,7 @@
  * in (prompts/get) as the text that goes into the message box. Embedded resources in its messages become
  * context attachments rather than text in the box.
  */
-import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import type { GetPromptResult } from '@modelcontextprotocol/client';
 import type { PromptInfo } from '../../shared/protocol';
 import type { ContextAttachment } from '../../streaming/chat/contextPrompt';
 import { TIMEOUTS } from '../../shared/timeouts';

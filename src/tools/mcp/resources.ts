@@ -4,8 +4,8 @@
  * decoded when it is text and refused when it is not (the same test as for files), every read under a size cap
  * and cancellable.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, ReadResourceResult } from '@modelcontextprotocol/client';
+import { loadMcpSdk } from './mcpSdk';
 import { cutAtLine, decodeText, MAX_ATTACHMENT_CHARS, type ContextAttachment, type Refusal } from '../../streaming/chat/contextPrompt';
 import { fenceFor } from '../../shared/markdownFences';
 import { estimateTokens } from '../../shared/tokens';
@@ -218,7 +218,7 @@ function infoFor(mimeType: string | undefined): string {
 
 /** A template's variables (RFC 6570, the SDK's parser), and the URI once they are given. */
 export async function uriTemplate(template: string): Promise<{ variables: string[]; expand(values: Record<string, string>): string }> {
-  const { UriTemplate } = await import('@modelcontextprotocol/sdk/shared/uriTemplate.js');
+  const { UriTemplate } = await loadMcpSdk();
   const parsed = new UriTemplate(template);
   return { variables: parsed.variableNames, expand: (values) => parsed.expand(values) };
 }

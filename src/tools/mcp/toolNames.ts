@@ -4,7 +4,7 @@
  * on a clash, every clashing tool gets its server's name as a prefix: neither server is favoured, and
  * the names do not depend on which server started first.
  */
-import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool, ToolAnnotations } from '@modelcontextprotocol/client';
 
 export interface McpTool {
   /** Unique across servers: the name given to the model and used to call the tool back. */

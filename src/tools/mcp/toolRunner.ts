@@ -3,9 +3,8 @@
  * unparsable arguments, a server that cannot start or dies mid-call, a timeout, a Stop) becomes a result
  * whose text tells the model, and the user, what happened. Calls are independent, so several can run at once.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isMcpError } from './mcpSdk';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
+import { isProtocolError, isSdkError } from './mcpSdk';
 import { isSignInFailure } from './mcpServerConnection';
 import { formatBytes } from '../../shared/bytes';
 import type { ResourceLinkInfo, ToolTruncation } from '../../shared/protocol';
@@ -158,14 +157,17 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
     const idleExceeded = new Error('no result or progress');
     const idle = idleTimer(timeoutMs, options.activity, () => callAbort.abort(idleExceeded));
     try {
-      const output = (await client.callTool({ name: tool.originalName, arguments: args }, undefined, {
-        signal: callAbort.signal,
-        timeout: maxLifetimeMs,
-        onprogress: (p) => {
-          idle.restart();
-          options.onProgress?.(p.progress, p.total, p.message);
+      const output = (await client.callTool(
+        { name: tool.originalName, arguments: args },
+        {
+          signal: callAbort.signal,
+          timeout: maxLifetimeMs,
+          onprogress: (p) => {
+            idle.restart();
+            options.onProgress?.(p.progress, p.total, p.message);
+          },
         },
-      })) as CallToolResult;
+      )) as CallToolResult;
       const content = contentOf(output);
       const { text, images, truncated } = await bounded(content, options);
       const links = content.links;
@@ -174,24 +176,33 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
       return result('done', text, extra);
     } catch (e) {
       if (overLifetime()) return tooLong();
-      // The SDK rejects every abort with McpError -32001 (RequestTimeout): only the signal's reason tells ours apart.
+      // The SDK rejects every abort alike (an SdkError RequestTimeout): only the signal's reason tells ours apart.
       if (callAbort.signal.reason === idleExceeded) {
         return result('timeout', `The tool "${call.name}" gave no result or progress for ${formatSeconds(timeoutMs)} and was stopped.`, {
           server,
         });
       }
       if (callAbort.signal.aborted) return cancelled();
-      if (isMcpError(e, 'ConnectionClosed')) {
+      if (isSdkError(e, 'ConnectionClosed')) {
         const why = host.describe(server);
         return result('failed', `The MCP server "${server}" exited during the call to "${call.name}"${why ? `: ${why}` : ''}.`, { server });
       }
-      if (isMcpError(e)) return result('failed', `The tool "${call.name}" failed: ${e.message}`, { server });
       if (isSignInFailure(e)) {
         // Credentials that worked at the start no longer do (expired, revoked, a scope missing): the server
         // shows as needing sign-in until the user signs in again.
         host.markBroken(server, 'sign-in needed', e);
         const why = host.describe(server) ?? 'it needs you to sign in.';
         return result('failed', `The MCP server "${server}" refused the call to "${call.name}": ${why}`, { server });
+      }
+      // The server's error answer, or an answer the SDK refused (a result that breaks the tool's output schema, a
+      // form asked for again and again): the connection itself is fine.
+      if (
+        isProtocolError(e) ||
+        isSdkError(e, 'InvalidResult') ||
+        isSdkError(e, 'UnsupportedResultType') ||
+        isSdkError(e, 'InputRequiredRoundsExceeded')
+      ) {
+        return result('failed', `The tool "${call.name}" failed: ${(e as Error).message}`, { server });
       }
       // Below MCP (network down, HTTP session gone): reconnect on the next call instead of failing forever.
       host.markBroken(server, (e as Error).message);

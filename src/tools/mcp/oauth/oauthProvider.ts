@@ -7,9 +7,17 @@
  * and the checks on the answer that only the receiver of the redirect can make (state, RFC 9207 `iss`).
  */
 import { randomBytes } from 'node:crypto';
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  DpopSession,
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  OAuthTokens,
+} from '@modelcontextprotocol/client';
 import type { Logger } from '../../../shared/log';
+import { loadMcpSdk } from '../mcpSdk';
+import { dpopKeyFrom, newDpopKey, type SavedDpopKey } from './dpopKey';
 import { listenForRedirect, REDIRECT_PATH, type LoopbackRedirect } from './loopbackRedirect';
 
 /** The shape of VS Code's SecretStorage, so the host can pass `context.secrets` itself. */
@@ -65,6 +73,8 @@ interface Saved {
   tokens?: OAuthTokens;
   /** The loopback port of the last sign-in: a registration made with that redirect URI keeps matching. */
   port?: number;
+  /** The key DPoP-bound tokens are bound to (only authorization servers that support DPoP bind them). */
+  dpopKey?: SavedDpopKey;
 }
 
 /** The secret's key: per server name and URL, so a server whose URL changed never gets the old server's tokens. */
@@ -77,12 +87,15 @@ export class McpOAuthProvider implements OAuthClientProvider {
   userStarted = false;
   /** The user's Cancel for the browser step under way. */
   signal?: AbortSignal;
+  /** The `iss` of the last sign-in answer (RFC 9207), which the SDK checks again when it exchanges the code. */
+  answeredIssuer?: string;
   private saved?: Saved;
   private redirect?: LoopbackRedirect;
   private verifier?: string;
   private code?: string;
   private expectedState?: string;
   private discovery?: OAuthDiscoveryState;
+  private dpopSession?: Promise<DpopSession>;
 
   constructor(private readonly options: OAuthProviderOptions) {}
 
@@ -111,9 +124,13 @@ export class McpOAuthProvider implements OAuthClientProvider {
 
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const saved = await this.load();
-    // Without a refresh token this auth() ends in the browser: listen first, so the client is registered with
-    // the redirect URI the browser will come back to.
-    if (!saved.tokens?.refresh_token) await this.listen();
+    // Without a refresh token this auth() ends in the browser, which only the user starts: stop before a
+    // registration nobody asked for. (The sign-in listens before auth() reads clientMetadata, so the client is
+    // registered with the redirect URI the browser will come back to.)
+    if (!saved.tokens?.refresh_token) {
+      if (!this.userStarted) throw new SignInRequiredError();
+      await this.listen();
+    }
     const pre = this.options.preRegistered;
     if (pre) return { client_id: pre.clientId, client_secret: pre.clientSecret, redirect_uris: [this.redirectUrl] };
     return saved.client;
@@ -156,6 +173,24 @@ export class McpOAuthProvider implements OAuthClientProvider {
     this.discovery = state;
   }
 
+  /**
+   * DPoP (RFC 9449): the SDK signs a proof into every token request; an authorization server that supports DPoP
+   * then issues `token_type: DPoP` tokens, which the transports present with a fresh proof per request. Others
+   * ignore the header and issue Bearer tokens, which go out as before.
+   */
+  dpop(): Promise<DpopSession> {
+    this.dpopSession ??= this.loadDpopSession().catch((e: unknown) => {
+      this.dpopSession = undefined;
+      throw e;
+    });
+    return this.dpopSession;
+  }
+
+  /** The callback leg's auth() checks the code goes to the authorization server the first leg discovered (SEP-2352). */
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
+  }
+
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
@@ -183,7 +218,9 @@ export class McpOAuthProvider implements OAuthClientProvider {
       redirect.close();
       throw new SignInRequiredError(`Sign-in to MCP server "${this.options.server.name}" was not started`);
     }
-    this.code = this.checkAnswer(await answer);
+    const query = await answer;
+    this.code = this.checkAnswer(query);
+    this.answeredIssuer = query.get('iss') ?? undefined;
   }
 
   /** The code from the browser, once: the connection exchanges it (transport.finishAuth) and reconnects. */
@@ -199,11 +236,12 @@ export class McpOAuthProvider implements OAuthClientProvider {
     this.redirect = undefined;
   }
 
-  /** Forgets the server's registration and tokens (the user signed out). */
+  /** Forgets the server's registration, tokens and DPoP key (the user signed out). */
   async signOut(): Promise<void> {
     this.release();
     this.saved = {};
     this.verifier = undefined;
+    this.dpopSession = undefined;
     await this.options.store.delete(oauthSecretKey(this.options.server));
   }
 
@@ -223,12 +261,22 @@ export class McpOAuthProvider implements OAuthClientProvider {
     return code;
   }
 
-  private async listen(): Promise<LoopbackRedirect> {
+  /** Opens the loopback listener for a sign-in the user started (its URL goes into the client's metadata). */
+  async listen(): Promise<LoopbackRedirect> {
     if (this.redirect && !this.redirect.closed) return this.redirect;
     const saved = await this.load();
     const redirect = await listenForRedirect({ preferredPort: saved.port, timeoutMs: this.options.timeoutMs });
     this.redirect = redirect;
     return redirect;
+  }
+
+  private async loadDpopSession(): Promise<DpopSession> {
+    const { DpopSession } = await loadMcpSdk();
+    const saved = (await this.load()).dpopKey;
+    if (saved) return DpopSession.create({ keyPair: await dpopKeyFrom(saved) });
+    const fresh = await newDpopKey();
+    await this.update({ dpopKey: fresh.saved });
+    return DpopSession.create({ keyPair: fresh.keyPair });
   }
 
   private async load(): Promise<Saved> {

@@ -6,10 +6,11 @@
  * whether a failure is about signing in at all. Step-up asks for the union of what was granted and what the
  * server now wants; a server that still refuses after MAX_SIGN_INS sign-ins for one scope is given up on.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import type { Logger } from '../../../shared/log';
 import { TIMEOUTS } from '../../../shared/timeouts';
-import { httpStatusOf, mcpSdk } from '../mcpSdk';
+import { boundedFetch } from '../../../streaming/wire/boundedFetch';
+import { httpStatusOf, loadMcpSdk, mcpSdk } from '../mcpSdk';
 import type { HttpServerConfig } from '../mcpResolve';
 import { McpOAuthProvider, SignInRequiredError, type OpenSignInPage, type SecretStore } from './oauthProvider';
 
@@ -30,6 +31,9 @@ interface Challenge {
   resourceMetadataUrl?: URL;
 }
 
+/** An authorization server's answers are small JSON documents. */
+export const OAUTH_RESPONSE_LIMITS = { maxBytes: 1024 * 1024, timeoutMs: TIMEOUTS.smallResponseMs };
+
 /** Sign-ins for one scope after which the server may still refuse; then the user is told to ask for access instead. */
 export const MAX_SIGN_INS = 2;
 
@@ -46,6 +50,8 @@ export class ServerAuth {
     private readonly logger: Logger,
   ) {
     this.serverHref = new URL(config.url).href;
+    const serverPath = new URL(config.url).pathname;
+    this.oauthFetch = boundedFetch(fetch, OAUTH_RESPONSE_LIMITS, (path) => path !== serverPath);
     this.provider = new McpOAuthProvider({
       server: { name: config.name, url: config.url },
       store: options.store,
@@ -58,9 +64,25 @@ export class ServerAuth {
     });
   }
 
+  /**
+   * Every request the SDK makes for signing in (metadata, registration, token) goes through this: read whole with
+   * `response.json()`, an endless or stalled body from a broken or hostile server would otherwise hold the sign-in
+   * or grow the extension host. The MCP endpoint's own responses (streams, long by nature) are left alone.
+   */
+  private readonly oauthFetch: FetchLike;
+
+  /**
+   * What the transports take for signing in. The SDK's own issuer check (RFC 8414 §3.3) is off because it also
+   * refuses the 2025-03-26 fallback (metadata at the server's origin, no protected-resource metadata), where no
+   * issuer was ever named; the provider makes the check where one was (saveDiscoveryState).
+   */
+  get transportOptions(): { authProvider: McpOAuthProvider; fetch: FetchLike; skipIssuerMetadataValidation: boolean } {
+    return { authProvider: this.provider, fetch: this.fetch, skipIssuerMetadataValidation: true };
+  }
+
   /** The transport's fetch: notes the server's challenges (and that one was met, when the server answers again). */
   readonly fetch: FetchLike = async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await this.oauthFetch(input, init);
     if (new URL(String(input)).href !== this.serverHref) return response;
     if (response.status === 401 || response.status === 403) {
       const { scope, error, resourceMetadataUrl } = mcpSdk().extractWWWAuthenticateParams(response);
@@ -98,18 +120,29 @@ export class ServerAuth {
     const challenge = this.challenge;
     const scope = this.scopeToAsk(challenge?.scope);
     const serverUrl = this.config.url;
-    const fetchFn: FetchLike = (input, init) => fetch(input, { ...init, signal: anySignal(init?.signal, signal) });
+    const fetchFn: FetchLike = (input, init) => this.oauthFetch(input, { ...init, signal: anySignal(init?.signal, signal) });
     this.provider.userStarted = true;
     this.provider.signal = signal;
     try {
       // A fresh authorization, not a refresh: the point may be to get a scope the current tokens lack.
       await this.provider.invalidateCredentials('tokens');
-      const options = { serverUrl, scope, resourceMetadataUrl: challenge?.resourceMetadataUrl, fetchFn };
-      let result = await mcpSdk().auth(this.provider, options);
+      // Discovered afresh: the server may have moved to another authorization server since (SEP-2352).
+      await this.provider.invalidateCredentials('discovery');
+      // The SDK reads the client metadata (with its redirect URI) before anything else: the listener's port must be known.
+      await this.provider.listen();
+      const options = {
+        serverUrl,
+        scope,
+        resourceMetadataUrl: challenge?.resourceMetadataUrl,
+        fetchFn,
+        skipIssuerMetadataValidation: true,
+      };
+      const { auth } = await loadMcpSdk();
+      let result = await auth(this.provider, options);
       if (result === 'REDIRECT') {
         const authorizationCode = this.provider.takeAuthorizationCode();
         if (!authorizationCode) throw new SignInRequiredError('The sign-in did not return to the editor');
-        result = await mcpSdk().auth(this.provider, { ...options, authorizationCode });
+        result = await auth(this.provider, { ...options, authorizationCode, iss: this.provider.answeredIssuer });
       }
       if (result !== 'AUTHORIZED') throw new SignInRequiredError('The sign-in did not complete');
       if (challenge?.scope) this.signIns.set(challenge.scope, (this.signIns.get(challenge.scope) ?? 0) + 1);
