@@ -17,6 +17,10 @@ import { ToolChoices, withChoices } from '../../tools/toolChoices';
 import { attachToolsMenu, mementoChoiceStore, type ToolsMenuView } from './toolsMenuController';
 import type { IDisposable } from '../../shared/disposable';
 import { McpSignIn } from './signIn';
+import { EraMemo } from '../../tools/mcp/eraMemo';
+
+/** globalState: which stdio servers spoke only the 2025 handshake, and when that was seen. */
+const ERAS_KEY = 'modelChat.mcpEras';
 
 /** A hand-written mcp.json is a few KiB; anything near this is not one. */
 const MAX_MCP_JSON_BYTES = 1024 * 1024;
@@ -68,6 +72,10 @@ export class McpHost extends Disposable {
     this.signIn = this.register(new McpSignIn(context.secrets, log, () => this.startServers()));
     this.connections = new McpConnections([], {
       auth: this.signIn.authOptions,
+      eras: new EraMemo({
+        read: () => context.globalState.get<Record<string, number>>(ERAS_KEY),
+        write: (verdicts) => void context.globalState.update(ERAS_KEY, verdicts),
+      }),
       logger: log,
       clientInfo: { name: 'model-chat', version: String(context.extension.packageJSON.version ?? '0') },
       elicit: this.elicitations.elicit,

@@ -10,6 +10,7 @@ import type { McpServerConfig } from './mcpResolve';
 import { ServerConnection, type ServerState } from './mcpServerConnection';
 import { exposeTools, type McpTool } from './toolNames';
 import type { McpAuthOptions } from './oauth/serverAuth';
+import type { EraMemo } from './eraMemo';
 
 export type { McpTool } from './toolNames';
 export type { ServerState } from './mcpServerConnection';
@@ -42,6 +43,8 @@ export interface McpConnectionsOptions {
   onListChanged?: (server: string, list: 'prompts' | 'resources') => void;
   /** Signing in to HTTP servers (OAuth): where tokens are kept, how the browser is opened. */
   auth?: McpAuthOptions;
+  /** What each stdio server spoke last time (see eraMemo.ts). */
+  eras?: EraMemo;
 }
 
 export class McpConnections {
@@ -166,6 +169,7 @@ export class McpConnections {
       startTimeoutMs: this.options.startTimeoutMs ?? TIMEOUTS.mcpStartMs,
       elicit: elicitFor(this.options.elicit, config.name),
       auth: this.options.auth,
+      eras: this.options.eras,
       onListChanged: (list) => this.connections.includes(connection) && this.options.onListChanged?.(config.name, list),
       onChange: () => {
         // Events from a connection that updateConfig or dispose already replaced are not news.

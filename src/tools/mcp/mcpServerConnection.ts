@@ -4,7 +4,8 @@
  * server wants credentials) with a message for the user.
  */
 import type { Client, ElicitRequest, ElicitResult, Tool, VersionNegotiationOptions } from '@modelcontextprotocol/client';
-import { httpStatusOf, isSdkError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import { httpStatusOf, isProtocolError, isSdkError, loadMcpSdk, mcpSdk } from './mcpSdk';
+import type { EraMemo } from './eraMemo';
 import { causes } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
@@ -36,6 +37,8 @@ export interface ConnectionDeps {
   auth?: McpAuthOptions;
   /** The server said its prompts or resources changed (notifications/…/list_changed). */
   onListChanged?(list: 'prompts' | 'resources'): void;
+  /** Stdio servers known to speak only the 2025 handshake start without the era probe's second process. */
+  eras?: EraMemo;
 }
 
 const STDERR_TAIL = 5;
@@ -231,6 +234,24 @@ export class ServerConnection {
   }
 
   private async connectStdio(config: StdioServerConfig, gen: number): Promise<Client> {
+    const eras = this.deps.eras;
+    const legacy = eras?.knownLegacy(config) ?? false;
+    try {
+      const client = await this.startStdio(config, gen, legacy);
+      eras?.remember(config, client.getProtocolEra());
+      return client;
+    } catch (e) {
+      // A server upgraded to the 2026 revision only may refuse `initialize`: forget the verdict and probe once.
+      if (!legacy || !isProtocolError(e) || gen !== this.generation) throw e;
+      this.deps.logger.info(`MCP server "${this.name}" refused the 2025 handshake it used to take; asking which revision it speaks`);
+      eras?.remember(config, undefined);
+      const client = await this.startStdio(config, gen, false);
+      eras?.remember(config, client.getProtocolEra());
+      return client;
+    }
+  }
+
+  private async startStdio(config: StdioServerConfig, gen: number, knownLegacy: boolean): Promise<Client> {
     const client = this.newClient(gen);
     const transport = new (mcpSdk().StdioClientTransport)({
       command: config.command,
@@ -246,7 +267,7 @@ export class ServerConnection {
       for (const line of lines) if (line.trim()) this.stderrLine(line);
     });
     transport.stderr?.on('end', () => partial.trim() && this.stderrLine(partial));
-    await client.connect(transport, { timeout: this.deps.startTimeoutMs });
+    await client.connect(transport, { timeout: this.deps.startTimeoutMs, ...(knownLegacy ? { prior: { kind: 'legacy' as const } } : {}) });
     return client;
   }
 
