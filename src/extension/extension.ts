@@ -12,7 +12,7 @@ import { ChatSurfaces } from './view/chatSurfaces';
 import { createChatSurface, type SurfaceShared } from './view/chatSurface';
 import { ChatPanels } from './view/chatPanels';
 import { reportProblems, restoreLatest } from './history/restoreLatest';
-import { ContextController, registerContextCommands } from './context/contextController';
+import { ContextController, registerContextCommands, type ChatContext } from './context/contextController';
 import { readInstructions } from './context/instructionFiles';
 import { McpHost } from './mcp/mcpHost';
 import { createWorkspaceTools } from './workspaceTools/workspaceTools';
@@ -67,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   const view = disposables.add(new ChatViewProvider(context.extensionUri, log, router));
   // Resources and prompts of the MCP servers: chips picked like files, `/` commands in the message box.
   const mcpLists = { clients: mcp.connections, startServers: () => mcp.startServers(), log };
-  const attach = (items: Parameters<ContextController['addAttachments']>[0]) => contextChips.addAttachments(items);
+  // Outside a page's own picker or messages, MCP resources go to the chat focused last.
+  const attach = (items: Parameters<ChatContext['addAttachments']>[0]) => focusedChat().context.addAttachments(items);
   const mcpResources = new McpResources({ ...mcpLists, attach });
   const mcpPrompts = new McpPrompts({ ...mcpLists, attach, onDidChangeLists: mcp.onDidChangeLists });
   add(mcpResources.register());
@@ -104,13 +105,14 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     openLimitSetting: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'modelChat.history.maxStorageMB'),
     // The history list of any surface opens conversations in new tabs (the panels are made below).
     openInEditor: (conversation) => panels.open(conversation),
+    attachElicitations: (chat) => mcp.elicitations.attach(chat),
     attachToolsMenu: (toolsView) => mcp.attachToolsMenu(toolsView, { server: WORKSPACE_SOURCE, list: () => workspaceTools.list() }),
     edits,
-    mcpMessages: (router, post) => [
-      mcpPrompts.register(router, post),
+    mcpMessages: (router, post, attachHere) => [
+      mcpPrompts.register(router, post, attachHere),
       router.register({
         openResource: (m) => void mcpResources.open(m.server, m.uri).catch((e: unknown) => log.warn(String(e))),
-        attachResource: (m) => void mcpResources.attachLink(m.server, m.uri, m.name),
+        attachResource: (m) => void mcpResources.attachLink(m.server, m.uri, m.name, attachHere),
       }),
       ...mcp.signIn.registerMessages(router, post, mcp.onDidChangeLists),
     ],
@@ -128,6 +130,12 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     }),
   );
   const { sessions, history, post } = sidebar;
+  const sidebarChat = { context: sidebar.entry.context!, reveal: revealChat };
+  /** The chat the user was in last, for the commands that add context. */
+  const focusedChat = () => {
+    const entry = surfaces.current();
+    return entry !== sidebar.entry && entry?.context ? { context: entry.context, reveal: async () => entry.reveal() } : sidebarChat;
+  };
   const panels = disposables.add(
     new ChatPanels({
       extensionUri: context.extensionUri,
@@ -144,11 +152,9 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     surfaces.modelChanged();
   };
 
-  // After the chat's `ready`: a reloaded view gets its open forms back after the conversation they belong in.
-  add(mcp.elicitations.attach({ post, sessions, router }));
   add(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view));
   add(vscode.window.registerWebviewPanelSerializer(ChatPanels.viewType, panels));
-  add(...registerContextCommands(contextChips, revealChat));
+  add(...registerContextCommands(focusedChat));
   add(
     ...registerCommands({ sessions, settings, log, apiKeys, providerFor, revealChat, onModelChanged, focused: () => surfaces.current() }),
   );

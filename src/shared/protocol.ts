@@ -378,6 +378,8 @@ export interface EditReviewInfo {
 
 export type WebviewToHost =
   | { type: 'ready' }
+  /** The user came to this page (it took the focus, or was clicked): commands then act on its chat. */
+  | { type: 'focused' }
   | { type: 'send'; text: string; images?: ImageInput[] }
   /** The attach button: the host shows the open dialog for images. */
   | { type: 'attachImage' }

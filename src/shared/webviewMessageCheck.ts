@@ -14,6 +14,7 @@ const isStr = (v: unknown, max = MAX_WEBVIEW_TEXT): v is string => typeof v === 
 
 const checks: Record<WebviewToHost['type'], Check> = {
   ready: () => true,
+  focused: () => true,
   send: (m) => isStr(m.text) && m.text.trim().length > 0 && (m.images === undefined || areImages(m.images)),
   attachImage: () => true,
   stop: () => true,

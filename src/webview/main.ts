@@ -268,3 +268,6 @@ routeLinksToHost((href) => host.post({ type: 'openLink', href }));
 
 host.post({ type: 'ready' });
 composer.focus();
+// Several chats can be on screen at once: the host must know which one the user is in (the sidebar's view and an
+// already active tab say nothing of it), for the commands that act on "the chat". A click in the page focuses it.
+window.addEventListener('focus', () => host.post({ type: 'focused' }));

@@ -244,6 +244,94 @@ describe('MCP elicitation in the host', () => {
   });
 });
 
+/** Two chats (the sidebar and a tab, say), each showing its own conversation, with the same server's tools. */
+async function twoChats() {
+  const url = await formServer();
+  const logger = memoryLogger();
+  const elicitations = new Elicitations({
+    runningCalls: (server) => support.runningCalls(server),
+    openExternal: async () => false,
+    log: logger,
+  });
+  const connections = new McpConnections([{ name: 'forms', source: 'settings', type: 'http', url, headers: {} }], {
+    logger,
+    elicit: elicitations.elicit,
+  });
+  cleanup.push(() => connections.dispose());
+  const support: McpToolSupport = new McpToolSupport(connections, {
+    approval: () => 'always',
+    timeoutMs: () => 30_000,
+    alwaysAllowed: () => new Set(),
+    rememberAlwaysAllowed: () => {},
+  });
+  const turn = new AbortController();
+  const tools = await support.list(turn.signal);
+  const chat = (conversationId: string) => {
+    const posted: HostToWebview[] = [];
+    const cards: MessageSnapshot[] = [];
+    const toolCalls = new ToolCalls(support, { added: (item) => cards.push(item), updated: () => {} });
+    const router = new MessageRouter(logger);
+    const session = { id: conversationId, snapshot: () => ({ messages: cards }) };
+    let focused = false;
+    const attachment = elicitations.attach({
+      post: (m) => posted.push(m),
+      router,
+      sessions: { active: session, backgroundIds: () => [], find: () => undefined } as never,
+      focused: () => focused,
+    });
+    cleanup.push(async () => attachment.dispose());
+    const requests = () => posted.flatMap((m) => (typeof m !== 'string' && m.type === 'elicitation' ? [m.request] : []));
+    return {
+      cards,
+      requests,
+      attachment,
+      focus: (on: boolean) => void (focused = on),
+      call: (name: string) => toolCalls.run({ name, arguments: {} }, tools, turn.signal),
+      nextRequest: async (n = 1) => {
+        await waitFor(() => requests().length >= n, 5000, `request ${n} posted to chat ${conversationId}`);
+        return requests()[n - 1];
+      },
+      answer: (m: Omit<Extract<WebviewToHost, { type: 'elicitationAnswer' }>, 'type'>) =>
+        router.dispatch({ type: 'elicitationAnswer', ...m }),
+    };
+  };
+  return { sidebar: chat('s1'), tab: chat('t1'), logger };
+}
+
+describe('MCP elicitation with several chats', () => {
+  it('shows the form only in the chat whose call asked, and takes the answer only from that chat', async () => {
+    const { sidebar, tab, logger } = await twoChats();
+    const result = tab.call('ask');
+    const request = await tab.nextRequest();
+    assert.equal(request.cardId, tab.cards[0].id);
+    assert.equal(request.conversationId, 't1');
+    assert.deepEqual(sidebar.requests(), [], 'nothing in the other chat');
+    sidebar.answer({ id: request.id, action: 'accept', content: { name: 'Mallory' } });
+    assert.ok(
+      logger.lines.some((l) => /open in another chat/.test(l)),
+      'the other page cannot answer it',
+    );
+    tab.answer({ id: request.id, action: 'accept', content: { name: 'Grace' } });
+    assert.deepEqual(JSON.parse((await result).content), { action: 'accept', content: { name: 'Grace', age: 36 } });
+  });
+
+  it('two chats each hold a form; closing one chat cancels its form and leaves the other open', async () => {
+    const { sidebar, tab } = await twoChats();
+    const first = sidebar.call('ask');
+    const inSidebar = await sidebar.nextRequest();
+    // Two calls of one server now run: the second request could be either's, so it shows where the user is.
+    tab.focus(true);
+    const second = tab.call('ask');
+    const inTab = await tab.nextRequest();
+    assert.equal(inTab.conversationId, 't1');
+    assert.equal(sidebar.requests().length, 1, 'the sidebar still shows only its own');
+    tab.attachment.dispose();
+    assert.deepEqual(JSON.parse((await second).content), { action: 'cancel' }, 'the server is told "cancel"');
+    sidebar.answer({ id: inSidebar.id, action: 'accept', content: { name: 'Ada' } });
+    assert.deepEqual(JSON.parse((await first).content), { action: 'accept', content: { name: 'Ada', age: 36 } });
+  });
+});
+
 describe('the page’s answer at the boundary', () => {
   it('is refused unless its shape, types and sizes are those of an answer', async () => {
     const { parseWebviewMessage } = await import('../../src/shared/protocol');

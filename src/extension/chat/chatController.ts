@@ -8,13 +8,13 @@ import type { ConversationStore } from '../../history/conversationStore';
 import { Disposable, type IDisposable } from '../../shared/disposable';
 import { estimateTokens } from '../../shared/tokens';
 import { historyImageTokens } from '../../streaming/chat/sessionImages';
-import type { ContextController } from '../context/contextController';
+import type { ChatContext } from '../context/contextController';
 import { runErrorAction } from '../commands/actions';
 import type { MessageRouter } from '../view/messageRouter';
 
 export interface ChatDeps {
   sessions: ChatSessions;
-  context: Pick<ContextController, 'attachments' | 'afterSend' | 'chips' | 'meterTokens' | 'ready' | 'onDidChange'>;
+  context: Pick<ChatContext, 'attachments' | 'afterSend' | 'chips' | 'meterTokens' | 'ready' | 'onDidChange'>;
   /** Where an edit keeps the conversation as it was before. */
   store: Pick<ConversationStore, 'save'>;
   /** The context the server is asked to use, when known (the meter's 100 %). */

@@ -1,19 +1,21 @@
 import * as vscode from 'vscode';
-import type { ContextController } from './contextController';
+import type { ChatContext } from './contextController';
 import { activeDocument } from './contextSources';
 
 /**
  * `modelChat.addToChat` (the Explorer's and the editor tab's context menu) and `modelChat.addContext`
- * (the + button's pick, from the palette). Contributions in package.json are the caller's.
+ * (the + button's pick, from the palette), acting on the chat focused last. Contributions in package.json are the caller's.
  */
-export function registerContextCommands(controller: ContextController, reveal: () => Promise<void>): vscode.Disposable[] {
+export function registerContextCommands(focused: () => { context: ChatContext; reveal(): Promise<void> }): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('modelChat.addToChat', (clicked?: unknown, selected?: unknown) =>
-      addToChat(controller, reveal, clicked, selected),
-    ),
+    vscode.commands.registerCommand('modelChat.addToChat', (clicked?: unknown, selected?: unknown) => {
+      const chat = focused();
+      return addToChat(chat.context, () => chat.reveal(), clicked, selected);
+    }),
     vscode.commands.registerCommand('modelChat.addContext', async () => {
-      await reveal();
-      await controller.pick();
+      const chat = focused();
+      await chat.reveal();
+      await chat.context.pick();
     }),
   ];
 }
@@ -23,7 +25,7 @@ export function registerContextCommands(controller: ContextController, reveal: (
  * its file and an object. From the palette there is neither: the active editor's file, else the pick.
  */
 export async function addToChat(
-  controller: Pick<ContextController, 'addFiles' | 'pick'>,
+  controller: Pick<ChatContext, 'addFiles' | 'pick'>,
   reveal: () => Promise<void>,
   clicked?: unknown,
   selected?: unknown,

@@ -21,7 +21,8 @@ import {
 } from './contextSources';
 import { insideWorkspace } from '../workspaceFile';
 import { Disposable, toDisposable, type IDisposable } from '../../shared/disposable';
-import { Emitter } from '../../shared/event';
+import { Emitter, type Event } from '../../shared/event';
+import { ChatChipsByConversation, type ChatChips, type EditorReadings } from './chatChips';
 import type { MessageRouter } from '../view/messageRouter';
 
 export interface ContextControllerOptions {
@@ -30,39 +31,61 @@ export interface ContextControllerOptions {
   state: vscode.Memento;
   /** Called whenever chips() or meterTokens() may have changed (as onDidChange fires). */
   onChange?(): void;
-  /** The picker's "MCP resources…": lets the user pick servers' resources, attached with addAttachments. */
-  pickResources?(): Promise<void>;
+  /** The picker's "MCP resources…": lets the user pick servers' resources, handed to `attach`. */
+  pickResources?(attach: (items: Items) => void): Promise<void>;
 }
 
 const INSTRUCTIONS_OFF_KEY = 'modelChat.context.instructionsOff';
 /** Selection events come per keystroke while dragging; the chip needs to follow at a human pace. */
 const DEBOUNCE_MS = 150;
 
-interface Attached {
-  uri: vscode.Uri;
-  attachment: ContextAttachment;
-  enabled: boolean;
+type Items = ReadonlyArray<{ id: string; attachment: ContextAttachment }>;
+
+/** One chat's view of the chips: what its page shows and what its questions carry. */
+export interface ChatContext {
+  /** Resolves once the instructions file has been looked for (the chip is there, when there is one). */
+  readonly ready: Promise<void>;
+  /** This chat's chips() or meterTokens() may have changed. */
+  readonly onDidChange: Event<void>;
+  chips(): ContextChip[];
+  /** Estimated tokens of the enabled chips and the modelChat.systemPrompt setting; the conversation is the caller's. */
+  meterTokens(): number;
+  /** What goes with the question now (instructions excepted: they go to the system prompt), read fresh. */
+  attachments(): Promise<ContextAttachment[]>;
+  /** After a question went: attached files and problems were for it; the implicit chips stay. */
+  afterSend(): void;
+  /** Attaches files (deduplicated); folders, binary and unreadable files are refused with one message. Returns how many were added. */
+  addFiles(uris: readonly vscode.Uri[]): Promise<number>;
+  /** Attachments read elsewhere (MCP resources), each by a stable id: the same id again replaces it. */
+  addAttachments(items: Items): void;
+  /** Files dragged into the view, as the webview's uri-list strings. */
+  addFromDrop(uriStrings: readonly string[]): Promise<number>;
+  /** Adds (or refreshes) the problems chip; says so instead when there are none. */
+  addProblems(): void;
+  /** The + button. */
+  pick(): Promise<void>;
+  toggle(id: string, enabled: boolean): void;
+  /** Removes an attached file or the problems; the implicit chips can only be turned off, so remove does that. */
+  remove(id: string): void;
+  /** The chips' messages from this chat's page: the + button, dropped files, a chip's toggle and ×. */
+  registerMessages(router: MessageRouter): IDisposable;
 }
 
+/**
+ * The chips of every chat in the window. The editor-derived readings (selection, active file, instructions) are
+ * made once here; each chat's attachments and choices are its own (chatChips.ts), reached through `forChat`.
+ */
 export class ContextController extends Disposable {
   /** Resolves once the instructions file has been looked for (the chip is there, when there is one). */
   readonly ready: Promise<void>;
-  private readonly didChange = this.register(new Emitter<void>());
-  /** chips() or meterTokens() may have changed. */
-  readonly onDidChange = this.didChange.event;
+  /** Fires the conversation whose chips changed, or undefined when the window's readings did (every chat's). */
+  private readonly didChange = this.register(new Emitter<string | undefined>());
   private timer: ReturnType<typeof setTimeout> | undefined;
   private selection: ContextAttachment | undefined;
-  /** The document whose selection the user turned off; the chip comes back on when the selection is cleared or the editor changes. */
-  private selectionOffIn: string | undefined;
   private active: { key: string; attachment: ContextAttachment } | undefined;
-  /** Off by default, like VS Code chat's implicit file context; the choice stays across editor switches. */
-  private activeFileOn = false;
-  private readonly files = new Map<string, Attached>();
-  private problems: { attachment: ContextAttachment; enabled: boolean } | undefined;
   private problemsStale = false;
   private instructions: ContextAttachment | undefined;
-  /** Read once when attached (MCP resources): sent as they were read, by id. */
-  private readonly fixed = new Map<string, { attachment: ContextAttachment; enabled: boolean }>();
+  private readonly chats = new ChatChipsByConversation<vscode.Uri>();
 
   constructor(private readonly opts: ContextControllerOptions) {
     super();
@@ -70,14 +93,15 @@ export class ContextController extends Disposable {
     this.register(
       vscode.window.onDidChangeTextEditorSelection((e) => {
         // Cleared: a later selection is a new one, and starts enabled (checked now, not after the debounce).
-        if (e.textEditor === vscode.window.activeTextEditor && e.selections.every((s) => s.isEmpty)) this.selectionOffIn = undefined;
+        if (e.textEditor === vscode.window.activeTextEditor && e.selections.every((s) => s.isEmpty))
+          this.eachChat((chat) => (chat.selectionOffIn = undefined));
         this.schedule();
       }),
     );
     this.register(vscode.window.onDidChangeActiveTextEditor(() => this.schedule()));
     this.register(
       vscode.languages.onDidChangeDiagnostics(() => {
-        if (!this.problems) return;
+        if (!this.chats.all().some(([, chat]) => chat.problems)) return;
         this.problemsStale = true;
         this.schedule();
       }),
@@ -86,65 +110,40 @@ export class ContextController extends Disposable {
     const watch = this.register(
       new InstructionsWatch(opts.log, (attachment) => {
         this.instructions = attachment;
-        this.changed();
+        this.changed(undefined);
       }),
     );
     this.ready = watch.ready;
   }
 
-  /** The chips' messages from the view: the + button, dropped files, a chip's toggle and ×. */
-  registerMessages(router: MessageRouter): IDisposable {
-    return router.register({
-      addContext: () => void this.pick(),
-      dropFiles: (m) => void this.addFromDrop(m.uris),
-      toggleContext: (m) => this.toggle(m.id, m.enabled),
-      removeContext: (m) => this.remove(m.id),
-    });
-  }
-
-  chips(): ContextChip[] {
-    const chip = (id: string, a: ContextAttachment, enabled: boolean, removable: boolean): ContextChip => ({
-      id,
-      kind: a.kind,
-      label: a.label,
-      tokens: a.tokens,
-      enabled,
-      removable,
-      ...(a.detail ? { detail: a.detail } : {}),
-      ...(a.note ? { note: a.note } : {}),
-    });
-    return [
-      ...(this.instructions ? [chip('instructions', this.instructions, this.instructionsOn, false)] : []),
-      ...(this.selection ? [chip('selection', this.selection, this.selectionOn, false)] : []),
-      ...(this.active ? [chip('activeFile', this.active.attachment, this.activeFileOn, false)] : []),
-      ...[...this.files].map(([id, f]) => chip(id, f.attachment, f.enabled, true)),
-      ...[...this.fixed].map(([id, f]) => chip(id, f.attachment, f.enabled, true)),
-      ...(this.problems ? [chip('problems', this.problems.attachment, this.problems.enabled, true)] : []),
-    ];
-  }
-
-  /** Estimated tokens of the enabled chips and the modelChat.systemPrompt setting; the conversation is the caller's. */
-  meterTokens(): number {
-    const setting = vscode.workspace.getConfiguration('modelChat').get<string>('systemPrompt', '').trim();
-    return this.chips().reduce((sum, c) => sum + (c.enabled ? c.tokens : 0), setting ? estimateTokens(setting) : 0);
-  }
-
-  /** What goes with the question now (instructions excepted: they go to the system prompt), read fresh. */
-  async attachments(): Promise<ContextAttachment[]> {
-    this.refresh(false);
-    const out: ContextAttachment[] = [];
-    if (this.selection && this.selectionOn) out.push(this.selection);
-    if (this.active && this.activeFileOn) out.push(this.active.attachment);
-    for (const f of this.files.values()) {
-      if (!f.enabled) continue;
-      const read = await readFileAttachment(f.uri);
-      if (read.ok) out.push((f.attachment = read.attachment));
-      else this.refuse([read.reason], `${f.attachment.label} was not sent`);
-    }
-    for (const f of this.fixed.values()) if (f.enabled) out.push(f.attachment);
-    if (this.problems?.enabled) out.push((this.problems.attachment = problemsNow()));
-    this.changed();
-    return out;
+  /** The chips of the chat showing conversation `chatId()` (read at each call: a surface's conversation changes). */
+  forChat(chatId: () => string): ChatContext {
+    const ctx: ChatContext = {
+      ready: this.ready,
+      onDidChange: (listener) => this.didChange.event((id) => (id === undefined || id === chatId()) && listener()),
+      chips: () => this.chats.peek(chatId()).chips(this.readings()),
+      meterTokens: () => {
+        const setting = vscode.workspace.getConfiguration('modelChat').get<string>('systemPrompt', '').trim();
+        return ctx.chips().reduce((sum, c) => sum + (c.enabled ? c.tokens : 0), setting ? estimateTokens(setting) : 0);
+      },
+      attachments: () => this.attachments(chatId()),
+      afterSend: () => this.update(chatId(), (chat) => chat.afterSend()),
+      addFiles: (uris) => this.addFiles(chatId(), uris),
+      addAttachments: (items) => this.addAttachments(chatId(), items),
+      addFromDrop: (uris) => this.addFromDrop(chatId(), uris),
+      addProblems: () => this.addProblems(chatId()),
+      pick: () => this.pick(chatId()),
+      toggle: (id, enabled) => this.toggle(chatId(), id, enabled),
+      remove: (id) => this.remove(chatId(), id),
+      registerMessages: (router) =>
+        router.register({
+          addContext: () => void ctx.pick(),
+          dropFiles: (m) => void ctx.addFromDrop(m.uris),
+          toggleContext: (m) => ctx.toggle(m.id, m.enabled),
+          removeContext: (m) => ctx.remove(m.id),
+        }),
+    };
+    return ctx;
   }
 
   /** The instruction parts to send: the workspace's file left out while its chip is off. */
@@ -152,37 +151,63 @@ export class ContextController extends Disposable {
     return this.instructionsOn ? parts : parts.filter((p) => !INSTRUCTION_FILES.includes(p.source));
   }
 
-  /** Attaches files (deduplicated); folders, binary and unreadable files are refused with one message. Returns how many were added. */
-  async addFiles(uris: readonly vscode.Uri[]): Promise<number> {
+  private readings(): EditorReadings {
+    return {
+      instructions: this.instructions,
+      instructionsOn: this.instructionsOn,
+      selection: this.selection,
+      activeFile: this.active?.attachment,
+    };
+  }
+
+  private async attachments(id: string): Promise<ContextAttachment[]> {
+    this.refresh(false);
+    const chat = this.chats.peek(id);
+    const out: ContextAttachment[] = [];
+    if (this.selection && chat.selectionOn) out.push(this.selection);
+    if (this.active && chat.activeFileOn) out.push(this.active.attachment);
+    for (const f of chat.files.values()) {
+      if (!f.enabled) continue;
+      const read = await readFileAttachment(f.key);
+      if (read.ok) out.push((f.attachment = read.attachment));
+      else this.refuse([read.reason], `${f.attachment.label} was not sent`);
+    }
+    for (const f of chat.fixed.values()) if (f.enabled) out.push(f.attachment);
+    if (chat.problems?.enabled) out.push((chat.problems.attachment = problemsNow()));
+    this.changed(id);
+    return out;
+  }
+
+  private async addFiles(id: string, uris: readonly vscode.Uri[]): Promise<number> {
     const refused: string[] = [];
     let added = 0;
     for (const uri of uris) {
-      const id = `file:${uri.toString()}`;
-      const existing = this.files.get(id);
+      const fileId = `file:${uri.toString()}`;
+      const existing = this.chats.peek(id).files.get(fileId);
       if (existing) {
         existing.enabled = true;
         continue;
       }
       const read = await readFileAttachment(uri);
       if (!read.ok) refused.push(read.reason);
-      else if (!this.files.has(id)) {
-        this.files.set(id, { uri, attachment: read.attachment, enabled: true });
+      else if (!this.chats.peek(id).files.has(fileId)) {
+        this.chats.of(id).files.set(fileId, { key: uri, attachment: read.attachment, enabled: true });
         added++;
       }
     }
     if (refused.length) this.refuse(refused, refused.length === 1 ? '' : `${refused.length} items were not attached`);
-    this.changed();
+    this.changed(id);
     return added;
   }
 
-  /** Attachments read elsewhere (MCP resources), each by a stable id: the same id again replaces it. */
-  addAttachments(items: ReadonlyArray<{ id: string; attachment: ContextAttachment }>): void {
-    for (const { id, attachment } of items) this.fixed.set(id, { attachment, enabled: true });
-    if (items.length) this.changed();
+  private addAttachments(id: string, items: Items): void {
+    if (!items.length) return;
+    this.update(id, (chat) => {
+      for (const { id: itemId, attachment } of items) chat.fixed.set(itemId, { attachment, enabled: true });
+    });
   }
 
-  /** Files dragged into the view, as the webview's uri-list strings. */
-  async addFromDrop(uriStrings: readonly string[]): Promise<number> {
+  private async addFromDrop(id: string, uriStrings: readonly string[]): Promise<number> {
     const uris = parseDroppedUris(uriStrings, this.opts.log);
     // A drop comes from the page, which the host does not trust: files outside the workspace (which would
     // go to the model and into the saved conversation) are attached only when the user says so. A link in
@@ -200,60 +225,65 @@ export class ContextController extends Disposable {
         { modal: true },
         'Attach',
       );
-      if (choice !== 'Attach') return this.addFiles(uris.filter((_, i) => inside[i]));
+      if (choice !== 'Attach')
+        return this.addFiles(
+          id,
+          uris.filter((_, i) => inside[i]),
+        );
     }
-    return this.addFiles(uris);
+    return this.addFiles(id, uris);
   }
 
-  /** Adds (or refreshes) the problems chip; says so instead when there are none. */
-  addProblems(): void {
+  private addProblems(id: string): void {
     const problems = workspaceProblems();
     if (!problems.length) {
       void vscode.window.showInformationMessage('There are no problems in the workspace to attach.');
       return;
     }
-    this.problems = { attachment: problemsAttachment(problems), enabled: true };
-    this.changed();
+    this.update(id, (chat) => (chat.problems = { attachment: problemsAttachment(problems), enabled: true }));
   }
 
-  /** The + button. */
-  pick(): Promise<void> {
-    return pickContext(this, {
-      resources: this.opts.pickResources,
-      selection: this.selection && !this.selectionOn ? this.selection.label : undefined,
-      activeFile: this.active && !this.activeFileOn ? this.active.attachment.label : undefined,
-    });
+  private pick(id: string): Promise<void> {
+    const chat = this.chats.peek(id);
+    const { pickResources } = this.opts;
+    return pickContext(
+      { addFiles: (uris) => this.addFiles(id, uris), addProblems: () => this.addProblems(id), toggle: (c, on) => this.toggle(id, c, on) },
+      {
+        // Resources picked from this chat's + go to this chat, even if the user has gone elsewhere meanwhile.
+        resources: pickResources && (() => pickResources((items) => this.addAttachments(id, items))),
+        selection: this.selection && !chat.selectionOn ? this.selection.label : undefined,
+        activeFile: this.active && !chat.activeFileOn ? this.active.attachment.label : undefined,
+      },
+    );
   }
 
-  toggle(id: string, enabled: boolean): void {
-    if (id === 'instructions') void this.opts.state.update(INSTRUCTIONS_OFF_KEY, !enabled);
-    else if (id === 'selection') this.selectionOffIn = enabled ? undefined : vscode.window.activeTextEditor?.document.uri.toString();
-    else if (id === 'activeFile') this.activeFileOn = enabled;
-    else if (id === 'problems' && this.problems) this.problems.enabled = enabled;
-    else if (this.files.has(id)) this.files.get(id)!.enabled = enabled;
-    else if (this.fixed.has(id)) this.fixed.get(id)!.enabled = enabled;
-    else return this.opts.log.warn(`No context chip ${id} to toggle`);
-    this.changed();
+  private toggle(id: string, chipId: string, enabled: boolean): void {
+    if (chipId === 'instructions') {
+      void this.opts.state.update(INSTRUCTIONS_OFF_KEY, !enabled);
+      return this.changed(undefined);
+    }
+    const selectionIn = vscode.window.activeTextEditor?.document.uri.toString();
+    if (!this.update(id, (chat) => chat.toggle(chipId, enabled, selectionIn))) this.opts.log.warn(`No context chip ${chipId} to toggle`);
   }
 
-  /** Removes an attached file or the problems; the implicit chips can only be turned off, so remove does that. */
-  remove(id: string): void {
-    if (id === 'instructions' || id === 'selection' || id === 'activeFile') return this.toggle(id, false);
-    if (id === 'problems' && this.problems) this.problems = undefined;
-    else if (!this.files.delete(id) && !this.fixed.delete(id)) return this.opts.log.warn(`No context chip ${id} to remove`);
-    this.changed();
+  private remove(id: string, chipId: string): void {
+    if (chipId === 'instructions' || chipId === 'selection' || chipId === 'activeFile') return this.toggle(id, chipId, false);
+    if (!this.update(id, (chat) => chat.remove(chipId))) this.opts.log.warn(`No context chip ${chipId} to remove`);
   }
 
-  /** After a question went: attached files and problems were for it; the implicit chips stay. */
-  afterSend(): void {
-    this.files.clear();
-    this.fixed.clear();
-    this.problems = undefined;
-    this.changed();
+  /** Changes one chat's chips; a change that did nothing (`false`) is not announced. */
+  private update(id: string, change: (chat: ChatChips<vscode.Uri>) => unknown): boolean {
+    const done = change(this.chats.of(id)) !== false;
+    this.chats.tidy(id);
+    if (done) this.changed(id);
+    return done;
   }
 
-  private get selectionOn(): boolean {
-    return this.selectionOffIn === undefined;
+  private eachChat(change: (chat: ChatChips<vscode.Uri>) => void): void {
+    for (const [id, chat] of this.chats.all()) {
+      change(chat);
+      this.chats.tidy(id);
+    }
   }
 
   private get instructionsOn(): boolean {
@@ -265,27 +295,35 @@ export class ContextController extends Disposable {
     this.timer = setTimeout(() => this.refresh(true), DEBOUNCE_MS);
   }
 
-  /** Reads the editor-derived chips now; `notify` tells the caller when something it shows changed. */
+  /** What every chat's chips show of the editor: compared before and after a refresh. */
+  private shownKey(): string {
+    return JSON.stringify([this.readings(), this.chats.all().map(([id, chat]) => [id, chat.selectionOn, chat.problems?.attachment])]);
+  }
+
+  /** Reads the editor-derived chips now; `notify` tells the chats when something they show changed. */
   private refresh(notify: boolean): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const before = notify ? JSON.stringify(this.chips()) : '';
+    const before = notify ? this.shownKey() : '';
     const editor = vscode.window.activeTextEditor;
     const document = activeDocument(editor);
     this.selection = selectionOf(editor);
-    if (!this.selection || document?.uri.toString() !== this.selectionOffIn) this.selectionOffIn = undefined;
+    const selectionIn = this.selection && document?.uri.toString();
+    this.eachChat((chat) => {
+      if (chat.selectionOffIn !== selectionIn) chat.selectionOffIn = undefined;
+    });
     // The whole file's text is read again only when it changed (a selection change does not change it).
     const key = document && `${document.uri.toString()}@${document.version}`;
     if (!document || !key) this.active = undefined;
     else if (this.active?.key !== key) this.active = { key, attachment: activeFileOf(document) };
-    if (this.problems && this.problemsStale) this.problems.attachment = problemsNow();
+    if (this.problemsStale) this.eachChat((chat) => chat.problems && (chat.problems.attachment = problemsNow()));
     this.problemsStale = false;
-    if (notify && JSON.stringify(this.chips()) !== before) this.changed();
+    if (notify && this.shownKey() !== before) this.changed(undefined);
   }
 
-  private changed(): void {
+  private changed(id: string | undefined): void {
     this.opts.onChange?.();
-    this.didChange.fire();
+    this.didChange.fire(id);
   }
 
   private refuse(reasons: string[], summary: string): void {

@@ -23,35 +23,45 @@ export interface ElicitationDeps {
   timeoutMs?: number;
 }
 
-/** Where the forms show: the view, and the conversations to find a card in. */
+/** One chat where forms show (the sidebar or an editor tab): its page, and the conversations to find a card in. */
 export interface ElicitationView {
   post(message: HostToWebview): void;
   sessions: Pick<ChatSessions, 'active' | 'backgroundIds' | 'find'>;
   router: Pick<MessageRouter, 'on'>;
+  /** Whether the user was in this chat last: a request no card can be found for shows there. */
+  focused?(): boolean;
 }
 
 interface Pending {
   request: ElicitationRequest;
+  /** The chat it shows in: only that page may answer it, and closing that chat cancels it. */
+  view: ElicitationView;
   resolve(result: ElicitResult): void;
 }
 
 export class Elicitations {
   private readonly pending = new Map<string, Pending>();
-  private view: ElicitationView | undefined;
+  /** In the order attached (the sidebar first). */
+  private readonly views = new Set<ElicitationView>();
 
   constructor(private readonly deps: ElicitationDeps) {}
 
-  /** Connects the view; until then (and after) requests are cancelled: nobody could see them. */
+  /**
+   * Connects a chat; a request shows in the one whose conversation holds the tool call's card. Disposing it (its tab
+   * closed) cancels the requests it shows: nobody could answer them. With no chat connected, requests are cancelled.
+   */
   attach(view: ElicitationView): IDisposable {
-    this.view = view;
+    this.views.add(view);
     const store = new DisposableStore();
-    store.add(view.router.on('elicitationAnswer', (m) => void this.answer(m)));
-    // A reloaded view has lost its forms (`ready` comes after the chat's snapshot, so they land in it).
-    store.add(view.router.on('ready', () => this.pending.forEach((p) => view.post({ type: 'elicitation', request: p.request }))));
+    store.add(view.router.on('elicitationAnswer', (m) => void this.answer(m, view)));
+    // A reloaded page has lost its forms (`ready` comes after the chat's snapshot, so they land in it).
+    store.add(
+      view.router.on('ready', () => this.pending.forEach((p) => p.view === view && view.post({ type: 'elicitation', request: p.request }))),
+    );
     store.add(
       toDisposable(() => {
-        if (this.view === view) this.view = undefined;
-        for (const p of this.pending.values()) p.resolve({ action: 'cancel' });
+        this.views.delete(view);
+        for (const p of this.pending.values()) if (p.view === view) p.resolve({ action: 'cancel' });
       }),
     );
     return store;
@@ -63,20 +73,19 @@ export class Elicitations {
    * by our own timeout. While it is open, those calls' idle timeout does not run.
    */
   readonly elicit = async (server: string, params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult> => {
-    const view = this.view;
-    if (!view) return { action: 'cancel' };
+    if (!this.views.size) return { action: 'cancel' };
     if (params.mode === 'url' && !isWebUrl(params.url)) {
       this.deps.log.warn(`MCP server "${server}" asked to open ${JSON.stringify(params.url.slice(0, 200))}: not a web page, declined`);
       return { action: 'decline' };
     }
     const calls = this.deps.runningCalls(server);
     // With several calls of this server running the request could belong to any of them: it shows on its own.
-    const cardId = calls.length === 1 ? calls[0].cardId : undefined;
+    const { view, cardId, conversationId } = this.placeOf(calls.map((c) => c.cardId));
     const request: ElicitationRequest = {
       id: randomUUID(),
       server,
       cardId,
-      conversationId: this.conversationOf(view, cardId),
+      conversationId,
       message: params.message,
       ...(params.mode === 'url'
         ? { url: params.url }
@@ -96,7 +105,7 @@ export class Elicitations {
         stop.add(toDisposable(() => call.ended.removeEventListener('abort', onEnd)));
       }
     }
-    const answered = new Promise<ElicitResult>((resolve) => this.pending.set(request.id, { request, resolve }));
+    const answered = new Promise<ElicitResult>((resolve) => this.pending.set(request.id, { request, view, resolve }));
     view.post({ type: 'elicitation', request });
     let result: ElicitResult;
     try {
@@ -114,14 +123,15 @@ export class Elicitations {
       stop.dispose();
       this.pending.delete(request.id);
     }
-    this.view?.post({ type: 'elicitationDone', id: request.id, action: result.action });
+    if (this.views.has(view)) view.post({ type: 'elicitationDone', id: request.id, action: result.action });
     return result;
   };
 
-  /** The page's answer. Only for a request still open, with values that fit its schema. */
-  private async answer(message: MessageOf<'elicitationAnswer'>): Promise<void> {
+  /** The page's answer. Only for a request still open in that page's chat, with values that fit its schema. */
+  private async answer(message: MessageOf<'elicitationAnswer'>, from: ElicitationView): Promise<void> {
     const pending = this.pending.get(message.id);
-    if (!pending) return this.deps.log.warn('An answer came for a request for input that is no longer open; ignored');
+    if (!pending || pending.view !== from)
+      return this.deps.log.warn('An answer came for a request for input that is no longer open, or open in another chat; ignored');
     if (message.action !== 'accept') return pending.resolve({ action: message.action });
     const { request } = pending;
     if (request.url !== undefined) {
@@ -135,14 +145,32 @@ export class Elicitations {
     pending.resolve({ action: 'accept', content: checked });
   }
 
-  /** The conversation holding the card; the one on screen for a request on its own. */
-  private conversationOf(view: ElicitationView, cardId: string | undefined): string {
-    const { sessions } = view;
-    if (cardId) {
+  /**
+   * Where a request shows. The protocol does not say which call a request came during, so: the chat and conversation
+   * of the server's one running call; with several, the chat holding them if it is one (else the one among them the
+   * user was in last); with none found, the chat the user was in last (else the first connected, the sidebar).
+   */
+  private placeOf(cardIds: ReadonlyArray<string | undefined>): { view: ElicitationView; cardId?: string; conversationId: string } {
+    const found = cardIds.flatMap((cardId) => {
+      const place = cardId === undefined ? undefined : this.find(cardId);
+      return place ? [{ ...place, cardId }] : [];
+    });
+    if (found.length === 1 && cardIds.length === 1) return found[0];
+    const views = [...new Set(found.map((f) => f.view))];
+    const candidates = views.length ? views : [...this.views];
+    const view = candidates.length === 1 ? candidates[0] : (candidates.find((v) => v.focused?.()) ?? candidates[0]);
+    const conversations = new Set(found.filter((f) => f.view === view).map((f) => f.conversationId));
+    return { view, conversationId: conversations.size === 1 ? [...conversations][0] : view.sessions.active.id };
+  }
+
+  /** The chat and conversation whose messages hold the card. */
+  private find(cardId: string): { view: ElicitationView; conversationId: string } | undefined {
+    for (const view of this.views) {
+      const { sessions } = view;
       for (const session of [sessions.active, ...sessions.backgroundIds().map((id) => sessions.find(id))])
-        if (session?.snapshot().messages.some((m) => m.id === cardId)) return session.id;
+        if (session?.snapshot().messages.some((m) => m.id === cardId)) return { view, conversationId: session.id };
     }
-    return sessions.active.id;
+    return undefined;
   }
 }
 

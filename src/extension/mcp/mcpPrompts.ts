@@ -26,8 +26,12 @@ const RESEND_DELAY_MS = 200;
 export class McpPrompts {
   constructor(private readonly deps: McpPromptsDeps) {}
 
-  /** One page's `/` menu. */
-  register(router: MessageRouter, post: (message: HostToWebview) => void): IDisposable {
+  /** One page's `/` menu; a prompt's resources go to that page's chat (`attach`). */
+  register(
+    router: MessageRouter,
+    post: (message: HostToWebview) => void,
+    attach: McpPromptsDeps['attach'] = this.deps.attach,
+  ): IDisposable {
     const store = new DisposableStore();
     /** The first listing, servers starting: changes meanwhile wait for it (else the page hears "no prompts" first). */
     let loading: Promise<void> | undefined;
@@ -54,14 +58,20 @@ export class McpPrompts {
       }),
     );
     store.add(toDisposable(() => clearTimeout(timer)));
-    store.add(router.on('usePrompt', (m) => void this.use(m.server, m.name, m.arguments, post)));
+    store.add(router.on('usePrompt', (m) => void this.use(m.server, m.name, m.arguments, post, attach)));
     return store;
   }
 
-  private async use(server: string, name: string, args: Record<string, string>, post: (message: HostToWebview) => void): Promise<void> {
+  private async use(
+    server: string,
+    name: string,
+    args: Record<string, string>,
+    post: (message: HostToWebview) => void,
+    attach: McpPromptsDeps['attach'],
+  ): Promise<void> {
     try {
       const filled = await getPrompt(this.deps.clients, server, name, args);
-      this.deps.attach(filled.attachments.map((attachment, i) => ({ id: `mcp-prompt:${server}:${name}:${i}`, attachment })));
+      attach(filled.attachments.map((attachment, i) => ({ id: `mcp-prompt:${server}:${name}:${i}`, attachment })));
       post({ type: 'promptFilled', text: filled.text });
     } catch (e) {
       const message = (e as Error).message;

@@ -35,8 +35,8 @@ export class McpResources implements vscode.TextDocumentContentProvider {
     return vscode.workspace.registerTextDocumentContentProvider(RESOURCE_SCHEME, this);
   }
 
-  /** The picker: several resources at once; a template asks for its variables. */
-  readonly pick = async (): Promise<void> => {
+  /** The picker: several resources at once; a template asks for its variables. Attached with `attach` (a chat's). */
+  readonly pick = async (attach: McpResourcesDeps['attach'] = this.deps.attach): Promise<void> => {
     const pick = vscode.window.createQuickPick<Item>();
     pick.title = 'Attach MCP resources';
     pick.placeholder = 'Starting MCP servers…';
@@ -93,12 +93,12 @@ export class McpResources implements vscode.TextDocumentContentProvider {
         if (ref) refs.push(ref);
       }
     }
-    await this.attachAll(refs);
+    await this.attachAll(refs, attach);
   };
 
   /** A tool card's link: read and attached as a chip. */
-  async attachLink(server: string, uri: string, name: string): Promise<void> {
-    await this.attachAll([{ server, uri, name }]);
+  async attachLink(server: string, uri: string, name: string, attach: McpResourcesDeps['attach'] = this.deps.attach): Promise<void> {
+    await this.attachAll([{ server, uri, name }], attach);
   }
 
   /** A tool card's link: opened read-only in an editor. */
@@ -145,7 +145,7 @@ export class McpResources implements vscode.TextDocumentContentProvider {
     };
   }
 
-  private async attachAll(refs: McpResourceRef[]): Promise<void> {
+  private async attachAll(refs: McpResourceRef[], attach: McpResourcesDeps['attach']): Promise<void> {
     if (!refs.length) return;
     const refused: string[] = [];
     await vscode.window.withProgress(
@@ -167,7 +167,7 @@ export class McpResources implements vscode.TextDocumentContentProvider {
               items.push({ id: `mcp:${ref.server}:${ref.uri}`, attachment: resourceAttachment(read.resource, ref.title ?? ref.name) });
             else if (read.reason) refused.push(read.reason);
           }
-          this.deps.attach(items);
+          attach(items);
         } finally {
           listener.dispose();
         }

@@ -10,7 +10,9 @@ import { messageOf } from '../../shared/errors';
 import type { Event } from '../../shared/event';
 import { batchedPost } from '../chat/batchedPost';
 import { ChatController } from '../chat/chatController';
+import type { ContextAttachment } from '../../streaming/chat/contextPrompt';
 import type { ContextController } from '../context/contextController';
+import type { ElicitationView } from '../mcp/elicitation';
 import type { Edits } from '../edits/edits';
 import { HistoryController } from '../history/historyController';
 import type { MessageRouter } from './messageRouter';
@@ -19,7 +21,7 @@ import { registerViewActions } from './viewActions';
 import { stopAll, type ChatSurfaces, type ChatSurfaceEntry } from './chatSurfaces';
 import type { ToolsMenuView } from '../mcp/toolsMenuController';
 
-/** What every chat surface shares: the window's settings, models, tools, store and chips. */
+/** What every chat surface shares: the window's settings, models, tools, store, and the chips of every chat. */
 export interface SurfaceShared {
   log: vscode.LogOutputChannel;
   store: ConversationStore;
@@ -39,9 +41,13 @@ export interface SurfaceShared {
   attachToolsMenu?(view: ToolsMenuView): IDisposable;
   /** Apply, the review of proposed changes, and undoing an answer's changes. */
   edits: Edits;
-  /** MCP prompts (`/` commands) and resource links, per page. */
-  mcpMessages?(router: MessageRouter, post: (message: HostToWebview) => void): IDisposable[];
+  /** MCP prompts (`/` commands) and resource links, per page; what they attach goes to that page's chat. */
+  mcpMessages?(router: MessageRouter, post: (message: HostToWebview) => void, attach: (items: AttachItems) => void): IDisposable[];
+  /** MCP servers' requests for input, shown in the chat whose tool call asked. */
+  attachElicitations?(view: ElicitationView): IDisposable;
 }
+
+type AttachItems = ReadonlyArray<{ id: string; attachment: ContextAttachment }>;
 
 /** How long closing a tab waits for its answers to end after Stop (the provider's abort is usually immediate). */
 const CLOSE_WAIT_MS = 5_000;
@@ -83,8 +89,11 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
   const disposables = new DisposableStore();
   const post = batchedPost(target.post);
   const sessions = disposables.add(new ChatSessions({ ...shared.session, persist: store, post, log }));
+  // The chips are the shown conversation's: they follow it to another surface, and New chat starts without them.
+  const context = contextChips.forChat(() => sessions.active.id);
   const entry: ChatSurfaceEntry = {
     sessions,
+    context,
     reveal: target.reveal,
     modelChanged: () => {
       void setup.check();
@@ -102,23 +111,27 @@ export function createChatSurface(shared: SurfaceShared, target: SurfaceTarget):
     openLimitSetting: shared.openLimitSetting,
     elsewhere: { surfaces, entry, openInEditor: shared.openInEditor },
   });
-  const chat = disposables.add(new ChatController({ sessions, context: contextChips, store, limitTokens: shared.limitTokens, post, log }));
+  const chat = disposables.add(new ChatController({ sessions, context, store, limitTokens: shared.limitTokens, post, log }));
   const setup = disposables.add(new SetupController({ ...shared.setup, sessions, post, log }));
   const { router } = target;
   // `ready` goes to all three, in this order: the empty state, the conversation, the context bar.
   disposables.add(setup.registerMessages(router));
   disposables.add(chat.registerMessages(router));
   disposables.add(history.registerMessages(router));
-  disposables.add(contextChips.registerMessages(router));
-  for (const d of shared.mcpMessages?.(router, post) ?? []) disposables.add(d);
+  disposables.add(context.registerMessages(router));
+  for (const d of shared.mcpMessages?.(router, post, (items) => context.addAttachments(items)) ?? []) disposables.add(d);
   disposables.add(registerViewActions(router, { log, post, openToolResult: shared.openToolResult }));
   disposables.add(shared.edits.registerSurface({ router, post, conversationId: () => sessions.active.id }));
   disposables.add(history.followSessions());
   if (shared.attachToolsMenu) disposables.add(shared.attachToolsMenu({ post, sessions, router }));
+  // After the chat's `ready` handler: a reloaded page gets its open forms back after the conversation they belong in.
+  if (shared.attachElicitations)
+    disposables.add(shared.attachElicitations({ post, sessions, router, focused: () => surfaces.current() === entry }));
   disposables.add(target.onDidBecomeVisible(() => chat.showAgain()));
   disposables.add(surfaces.add(entry));
-  // Sending from a page means the user is there, even when several surfaces are on screen at once.
-  disposables.add(router.on('send', () => surfaces.focus(entry)));
+  // The page took the focus, or sent or attached: the user is there, even when several surfaces are on screen at once.
+  for (const type of ['focused', 'send', 'addContext', 'dropFiles', 'toggleContext', 'removeContext'] as const)
+    disposables.add(router.on(type, () => surfaces.focus(entry)));
   if (target.onDidFocus) disposables.add(target.onDidFocus(() => surfaces.focus(entry)));
   const dispose = () => disposables.dispose();
   const close = async () => {

@@ -7,11 +7,14 @@ import type { Conversation } from '../../history/conversationFormat';
 import type { ChatSession } from '../../streaming/chat/chatSession';
 import type { ChatSessions } from '../../streaming/chat/chatSessions';
 import { toDisposable, type IDisposable } from '../../shared/disposable';
+import type { ChatContext } from '../context/contextController';
 
 export interface ChatSurfaceEntry {
   sessions: Pick<ChatSessions, 'active' | 'backgroundIds' | 'find' | 'newChat'>;
   /** Brings this surface to the front (focuses the view, reveals the tab). */
   reveal(): void;
+  /** Its context chips ("Add file to chat" attaches to the chat focused last). */
+  context?: ChatContext;
   /** The settings changed what its conversation uses (the empty state checks again, the header follows). */
   modelChanged?(): void;
 }
@@ -103,7 +106,8 @@ export class ChatSurfaces {
       return { answeringIn: found.entry };
     }
     const conversation = found.session.conversation();
-    if (found.entry.sessions.active === found.session) found.entry.sessions.newChat();
+    // The new chat's header names its model only once the model is looked up (as New chat does).
+    if (found.entry.sessions.active === found.session) void found.entry.sessions.newChat().refreshModel();
     return { conversation };
   }
 }

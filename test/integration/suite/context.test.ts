@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { addToChat, ContextController } from '../../../src/extension/context/contextController';
+import { addToChat, ContextController, type ChatContext } from '../../../src/extension/context/contextController';
 import { readInstructions } from '../../../src/extension/context/instructionFiles';
 import { ChatSession } from '../../../src/streaming/chat/chatSession';
 import { selectionAttachment, textFileAttachment, userContent } from '../../../src/streaming/chat/contextPrompt';
@@ -42,7 +42,9 @@ describe('Context chips in the extension host of a real VS Code', function () {
   const BIG_LINES = 20_000;
   let state: vscode.Memento;
   let log: vscode.LogOutputChannel;
-  let controller: ContextController;
+  let chips: ContextController;
+  /** One chat's chips: what the page of conversation c1 shows. */
+  let controller: ChatContext;
   let diagnostics: vscode.DiagnosticCollection;
 
   const chip = (id: string): ContextChip | undefined => controller.chips().find((c) => c.id === id);
@@ -81,12 +83,13 @@ describe('Context chips in the extension host of a real VS Code', function () {
     state = memento();
     log = vscode.window.createOutputChannel('Model Chat context test', { log: true });
     diagnostics = vscode.languages.createDiagnosticCollection('model-chat-test');
-    controller = new ContextController({ log, state, onChange: () => {} });
+    chips = new ContextController({ log, state, onChange: () => {} });
+    controller = chips.forChat(() => 'c1');
     await controller.ready;
   });
 
   after(async function () {
-    controller?.dispose();
+    chips?.dispose();
     diagnostics?.dispose();
     log?.dispose();
     await closeEditors();
@@ -395,14 +398,21 @@ describe('Context chips in the extension host of a real VS Code', function () {
       { source: 'modelChat.systemPrompt', text: 'Be kind.' },
       { source: 'AGENTS.md', text },
     ];
-    assert.deepEqual(controller.filterInstructions(parts), parts);
+    assert.deepEqual(chips.filterInstructions(parts), parts);
     controller.toggle('instructions', false);
     assert.equal(chip('instructions')!.enabled, false);
-    assert.deepEqual(controller.filterInstructions(parts), [parts[0]]);
+    assert.deepEqual(chips.filterInstructions(parts), [parts[0]]);
     assert.equal(controller.meterTokens(), 0);
     const again = new ContextController({ log, state, onChange: () => {} });
     await again.ready;
-    assert.equal(again.chips().find((c) => c.id === 'instructions')?.enabled, false, 'off is remembered in the workspace state');
+    assert.equal(
+      again
+        .forChat(() => 'c2')
+        .chips()
+        .find((c) => c.id === 'instructions')?.enabled,
+      false,
+      'off is remembered in the workspace state',
+    );
     again.dispose();
     controller.toggle('instructions', true);
 
@@ -424,7 +434,7 @@ describe('Context chips in the extension host of a real VS Code', function () {
       new ChatSession({
         config: () => ({ endpoint: { name: 'Fake Ollama', type: 'ollama', url }, model: '', maxUpdatesPerSecond: 20 }),
         providerFor: (endpoint) => createProvider(endpoint),
-        instructions: async () => controller.filterInstructions(await readInstructions()),
+        instructions: async () => chips.filterInstructions(await readInstructions()),
         post: () => {},
         log,
       });
