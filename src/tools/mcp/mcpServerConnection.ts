@@ -7,6 +7,7 @@ import type { Client, ElicitRequest, ElicitResult, Tool, VersionNegotiationOptio
 import { httpStatusOf, isProtocolError, isSdkError, loadMcpSdk, mcpSdk } from './mcpSdk';
 import type { EraMemo } from './eraMemo';
 import { causes } from '../../shared/errors';
+import { cappedMcpFetch } from './mcpHttpFetch';
 import type { Logger } from '../../shared/log';
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from './mcpResolve';
 import { SignInRequiredError } from './oauth/oauthProvider';
@@ -281,7 +282,9 @@ export class ServerConnection {
     const url = new URL(config.url);
     const requestInit = { headers: config.headers };
     // Saved tokens are sent and refreshed by the SDK; what needs the browser waits for the user (ServerAuth).
-    const auth = this.auth?.transportOptions;
+    // Under it all, every response capped (and Stop reaching the network): cappedMcpFetch.
+    const authOptions = this.auth?.transportOptions;
+    const auth = { ...authOptions, fetch: cappedMcpFetch(authOptions?.fetch ?? ((input, init) => fetch(input, init)), this.name) };
     try {
       const client = this.newClient(gen);
       await client.connect(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, ...auth }), {

@@ -5,6 +5,7 @@
  */
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { isProtocolError, isSdkError } from './mcpSdk';
+import { isMessageTooLarge } from './mcpHttpFetch';
 import { isSignInFailure } from './mcpServerConnection';
 import { formatBytes } from '../../shared/bytes';
 import type { ResourceLinkInfo, ToolTruncation } from '../../shared/protocol';
@@ -194,6 +195,8 @@ export async function runTool(host: ToolHost, call: ToolCall, options: ToolRunOp
         const why = host.describe(server) ?? 'it needs you to sign in.';
         return result('failed', `The MCP server "${server}" refused the call to "${call.name}": ${why}`, { server });
       }
+      // One answer over the size cap was cut off; the connection itself is fine.
+      if (isMessageTooLarge(e)) return result('failed', `The call to "${call.name}" failed: ${(e as Error).message}.`, { server });
       // The server's error answer, or an answer the SDK refused (a result that breaks the tool's output schema, a
       // form asked for again and again): the connection itself is fine.
       if (
