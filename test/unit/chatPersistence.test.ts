@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { batchedPost } from '../../src/extension/chat/batchedPost';
 import { ChatSession } from '../../src/streaming/chat/chatSession';
 import { INTERRUPTED } from '../../src/shared/answerText';
 import { ConversationStore } from '../../src/history/conversationStore';
@@ -102,5 +103,29 @@ describe('ChatSession keeps the conversation in the store', () => {
         ['assistant', 'Complete answer.', 'done'],
       ],
     );
+  });
+
+  it('posts an update to the view before the checkpoint it asks for (the copy of the conversation waits, not the first token)', async () => {
+    const order: string[] = [];
+    const s = new ChatSession({
+      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'm', maxUpdatesPerSecond: 20 }),
+      providerFor: createProvider,
+      // What the extension puts in front of the page: posts go out at the end of the event loop's turn.
+      post: batchedPost((m) => order.push(typeof m === 'string' ? 'delta' : m.type)),
+      log: silent,
+      persist: { checkpoint: () => order.push('checkpoint'), flush: async () => void order.push('flush') },
+    });
+    const script = server.onChat;
+    server.onChat = (body) => ({ steps: paced(answerLines(body.model, ['one ', 'two ', 'three']), 150) });
+    try {
+      s.send('Question');
+      await s.idle();
+    } finally {
+      server.onChat = script;
+    }
+    const firstDelta = order.indexOf('delta');
+    assert.ok(firstDelta > 0, `the first token went out on its own: ${order.join(', ')}`);
+    assert.equal(order[firstDelta + 1], 'checkpoint', `then the checkpoint it asked for: ${order.join(', ')}`);
+    assert.equal(order.slice(0, firstDelta).filter((m) => m === 'checkpoint').length, 0, `no checkpoint before it: ${order.join(', ')}`);
   });
 });

@@ -175,8 +175,20 @@ describe('incremental renderer in headless Chromium', () => {
     let seq = 0;
     const list = h.page.locator('.messages');
     const gap = () => list.evaluate((e) => e.scrollHeight - e.scrollTop - e.clientHeight);
+    // The list scrolls in the frame after an update (reading its height at once laid the page out mid-message).
+    const pinned = (what: string) =>
+      h.page
+        .waitForFunction(
+          () => {
+            const e = document.querySelector('.messages')!;
+            return e.scrollHeight - e.scrollTop - e.clientHeight <= 2;
+          },
+          undefined,
+          { timeout: 2000 },
+        )
+        .catch(async () => assert.fail(`${what}: ${await gap()} px from the bottom`));
     for (const p of parts.slice(0, 20)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
-    assert.ok((await gap()) <= 2, 'pinned while streaming');
+    await pinned('pinned while streaming');
     await list.hover();
     await h.page.mouse.wheel(0, -600);
     await h.page.waitForTimeout(100);
@@ -187,7 +199,7 @@ describe('incremental renderer in headless Chromium', () => {
     await h.page.mouse.wheel(0, 50);
     await h.page.waitForTimeout(100);
     for (const p of parts.slice(40)) await h.send({ type: 'delta', id: 'd', seq: ++seq, text: p });
-    assert.ok((await gap()) <= 2, 're-pinned after coming back to the bottom');
+    await pinned('re-pinned after coming back to the bottom');
     const css = await h.page.evaluate(() => ({
       streaming: getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility,
       committed: getComputedStyle(document.querySelector('article[data-id="d"] .markdown > .chunk > :first-child')!).contain,
@@ -195,8 +207,23 @@ describe('incremental renderer in headless Chromium', () => {
     }));
     assert.deepEqual(css, { streaming: 'visible', committed: 'layout style', chunks: css.chunks });
     assert.ok(css.chunks >= 2, `committed blocks are grouped (${css.chunks} groups)`);
+    // The groups are unwrapped a bounded number of elements at a time: the layout of what moved falls in one frame.
+    await h.page.evaluate(() => {
+      const steps: number[][] = ((window as any).__unwrapSteps = []);
+      const markdown = document.querySelector('article[data-id="d"] .markdown')!;
+      new MutationObserver((records) => {
+        const moved = records.filter((r) => r.target === markdown).flatMap((r) => Array.from(r.addedNodes));
+        // The elements of each block moved, in order.
+        if (moved.length) steps.push(moved.map((node) => (node instanceof Element ? 1 + node.getElementsByTagName('*').length : 0)));
+      }).observe(markdown, { childList: true });
+    });
     await h.send({ type: 'delta', id: 'd', seq: seq + 1, text: '', end: { state: 'done' } });
-    await h.page.waitForFunction(() => !document.querySelector('article[data-id="d"] .markdown > .chunk'), undefined, { timeout: 5000 });
+    await h.page.waitForFunction(() => !document.querySelector('article[data-id="d"] .markdown > .chunk'), undefined, { timeout: 10_000 });
+    const steps: number[][] = await h.page.evaluate(() => (window as any).__unwrapSteps);
+    assert.ok(steps.length > 1, `unwrapped in ${steps.length} steps`);
+    // Blocks move until 120 elements have (incrementalView's UNWRAP_ELEMENTS): under 120 before a step's last block.
+    const sum = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
+    for (const sizes of steps) assert.ok(sum(sizes.slice(0, -1)) < 120, `a step moved ${sizes.length} blocks, ${sum(sizes)} elements`);
     assert.equal(await h.page.evaluate(() => getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility), 'auto');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerNote, ErrorAction, HostToWebview, ImageLabel, MessageSnapshot, ModelLabel } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
+import { EndOfTick } from './endOfTick';
 import { fromStored, toStored } from './sessionMessages';
 import { withSources } from '../../shared/answerText';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
@@ -61,6 +62,10 @@ export class ChatSession implements TurnHost {
   readonly tools: ToolRound;
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
+  /** Checkpoints are made after the update that asked for one has been posted. */
+  private readonly checkpoint = new EndOfTick(() => {
+    if (this.messages.length) this.deps.persist?.checkpoint(this.conversation());
+  });
   private readonly undoneSummaries = new UndoneSummaries();
   /** The bytes of the questions' images (the messages carry their labels). */
   readonly images: SessionImages;
@@ -275,6 +280,7 @@ export class ChatSession implements TurnHost {
     turn?.markEnded();
     this.turn = undefined;
     this.forks?.dispose();
+    this.checkpoint.runNow();
     for (const emitter of [this.didEndTurn, this.didChangeModel, this.didResetMessages, this.approvalPending, this.didFork])
       emitter.dispose();
   }
@@ -343,8 +349,9 @@ export class ChatSession implements TurnHost {
   private save(how: 'checkpoint' | 'flush'): void {
     const persist = this.deps.persist;
     if (!persist || this.messages.length === 0) return;
-    if (how === 'checkpoint') persist.checkpoint(this.conversation());
-    else persist.flush(this.conversation()).catch((err) => this.deps.log.error(`Saving the conversation failed: ${describe(err)}`));
+    if (how === 'checkpoint') return this.checkpoint.request();
+    this.checkpoint.cancel();
+    persist.flush(this.conversation()).catch((err) => this.deps.log.error(`Saving the conversation failed: ${describe(err)}`));
   }
 
   /** Asks the endpoint for its first model when none is configured, so the header can name it. */

@@ -12,22 +12,41 @@ import { morphChildren } from './morph';
  * While streaming, committed blocks sit in plain `div.chunk` groups of CHUNK_SIZE: with thousands of
  * top-level children, the parent's layout walk alone cost 1.5 ms per update (3,000 blocks, Chromium),
  * 0.1 ms once grouped. The groups have no styling or containment, so margins collapse through them as if
- * they were not there. `finish` unwraps them: at once when there are a few, otherwise one group per idle
- * callback (unwrapping a 50k-token answer in one go took 22-56 ms, a long task, at the very end). Only one:
- * what costs is not the moving, which `timeRemaining` sees, but the layout of the moved blocks in the frame
- * after it (as many groups as fitted in an idle period made frames of 400-800 ms on a loaded machine).
+ * they were not there. `finish` unwraps them: at once when they hold few elements, otherwise a bounded number
+ * of elements per idle callback. What costs is not the moving, which `timeRemaining` sees, but the style and
+ * layout of the moved blocks in the frame after it: a whole group of 64 blocks per callback made frames of
+ * 50-90 ms with a core busy (as many groups as fitted in an idle period, 400-800 ms); UNWRAP_ELEMENTS
+ * elements (about 600 layout objects) keep each such frame a few ms.
  */
 const CHUNK_SIZE = 64;
-const UNWRAP_AT_ONCE = 4;
+const UNWRAP_ELEMENTS = 120;
 
-function unwrapWhenIdle(chunks: Element[], unwrap: (chunk: Element) => void): void {
+function unwrapWhenIdle(chunks: Element[]): void {
   const idle = (fn: () => void) =>
     typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0);
   const step = () => {
-    unwrap(chunks.shift()!);
+    unwrapSome(chunks, UNWRAP_ELEMENTS);
     if (chunks.length) idle(step);
   };
   idle(step);
+}
+
+/** Moves the groups' blocks, in order, in front of their group until `budget` elements have moved. */
+function unwrapSome(chunks: Element[], budget: number): void {
+  let moved = 0;
+  while (chunks.length && moved < budget) {
+    const chunk = chunks[0];
+    const node = chunk.firstChild;
+    if (!node) {
+      chunk.remove();
+      chunks.shift();
+      continue;
+    }
+    moved += node instanceof Element ? 1 + node.getElementsByTagName('*').length : 0;
+    chunk.before(node);
+  }
+  // A group emptied by the last move goes now, not in another callback.
+  while (chunks.length && !chunks[0].firstChild) chunks.shift()!.remove();
 }
 
 export class IncrementalMarkdownView implements MarkdownView {
@@ -65,9 +84,9 @@ export class IncrementalMarkdownView implements MarkdownView {
     this.chunk = undefined;
     this.segments.length = 0;
     const chunks = Array.from(this.element.querySelectorAll(':scope > .chunk'));
-    const unwrap = (chunk: Element) => chunk.replaceWith(...Array.from(chunk.childNodes));
-    if (chunks.length <= UNWRAP_AT_ONCE) chunks.forEach(unwrap);
-    else unwrapWhenIdle(chunks, unwrap);
+    if (!chunks.length) return;
+    if (this.element.getElementsByTagName('*').length <= UNWRAP_ELEMENTS) unwrapSome(chunks, Infinity);
+    else unwrapWhenIdle(chunks);
   }
 
   private apply(update: RenderUpdate): void {

@@ -40,9 +40,14 @@ interface Open {
   at: number;
 }
 
-/** Closes code spans and emphasis left open at the end of `s`. */
+/**
+ * Closes code spans and emphasis left open at the end of `s`. Linear in `s`: the tail can be one long line
+ * (a 40 KB line of `_x ` took 18 s per update when each delimiter looked at its whole line and each opener
+ * re-scanned the text to close it).
+ */
 function closeInline(s: string): string {
   const stack: Open[] = [];
+  const line = new LineAt(s);
   for (let i = 0; i < s.length;) {
     const c = s[i];
     if (c === '\\') {
@@ -61,7 +66,7 @@ function closeInline(s: string): string {
       continue;
     }
     const n = runLength(s, i);
-    if (isDelimiterRun(s, i, n)) {
+    if (isDelimiterRun(s, i, n, line.at(i))) {
       const token = c === '~' ? '~~' : c.repeat(Math.min(n, 3));
       const before = s[i - 1] ?? '\n';
       const after = s[i + n] ?? '';
@@ -82,15 +87,39 @@ function runLength(s: string, i: number): number {
   return n;
 }
 
+interface Line {
+  /** Where the first character that is not a space or tab is (the line's end if none). */
+  firstNonBlank: number;
+  /** Whether the line is a thematic break made of `*`, `_` or `-`. */
+  thematicBreak: boolean;
+}
+
+/** What `isDelimiterRun` needs to know of the line around an index, worked out once per line. */
+class LineAt {
+  private end = -1;
+  private line: Line = { firstNonBlank: 0, thematicBreak: false };
+
+  constructor(private readonly s: string) {}
+
+  at(i: number): Line {
+    if (i <= this.end) return this.line;
+    const start = this.s.lastIndexOf('\n', i - 1) + 1;
+    const newline = this.s.indexOf('\n', i);
+    this.end = newline === -1 ? this.s.length : newline;
+    let first = start;
+    while (first < this.end && (this.s[first] === ' ' || this.s[first] === '\t')) first++;
+    const text = this.s.slice(start, this.end);
+    this.line = { firstNonBlank: first, thematicBreak: /^ {0,3}([*_-])([ \t]*\1){2,}[ \t]*$/.test(text) };
+    return this.line;
+  }
+}
+
 /** False for what looks like emphasis but is not: `* item`, `***` lines, single `~`. */
-function isDelimiterRun(s: string, i: number, n: number): boolean {
+function isDelimiterRun(s: string, i: number, n: number, line: Line): boolean {
   const c = s[i];
   if (c === '~') return n === 2;
-  const lineStart = s.lastIndexOf('\n', i - 1) + 1;
-  const lineEnd = s.indexOf('\n', i);
-  const line = s.slice(lineStart, lineEnd === -1 ? s.length : lineEnd);
-  if (/^ {0,3}([*_-])([ \t]*\1){2,}[ \t]*$/.test(line)) return false;
-  const atLineStart = /^[ \t]*$/.test(s.slice(lineStart, i));
+  if (line.thematicBreak) return false;
+  const atLineStart = i <= line.firstNonBlank;
   if (c === '*' && n === 1 && atLineStart && /^[ \t]/.test(s[i + 1] ?? ' ')) return false;
   return true;
 }
@@ -116,19 +145,20 @@ function closeCodeSpan(s: string, i: number, n: number, stack: Open[]): string {
 /**
  * Closes what is open, innermost first. An opener with nothing after it (`- **`) is dropped instead,
  * so it never becomes `****` (a thematic break). Closers go before trailing spaces, where they still
- * count as closing.
+ * count as closing. Once one closer is written, every opener further out has text after it, so the rest
+ * are closers too: they are collected and put in once.
  */
 function closeAll(s: string, stack: Open[]): string {
   let out = s;
+  let closers = '';
   for (let k = stack.length - 1; k >= 0; k--) {
     const { token, at } = stack[k];
-    if (at > out.length) continue;
-    if (out.slice(at).trim() === '') {
-      out = out.slice(0, at - token.length);
-      continue;
-    }
-    const trimmed = out.replace(/[ \t]+$/, '');
-    out = trimmed + token + out.slice(trimmed.length);
+    if (closers) closers += token;
+    else if (at > out.length) continue;
+    else if (out.slice(at).trim() === '') out = out.slice(0, at - token.length);
+    else closers = token;
   }
-  return out;
+  let end = out.length;
+  while (end > 0 && (out[end - 1] === ' ' || out[end - 1] === '\t')) end--;
+  return closers ? out.slice(0, end) + closers + out.slice(end) : out;
 }

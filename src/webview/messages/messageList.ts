@@ -35,6 +35,7 @@ export class MessageList {
   private lastAnswerId: string | undefined;
   private busy = false;
   private pinned = true;
+  private scrollQueued = false;
   private readonly empty: HTMLElement;
 
   constructor(
@@ -115,7 +116,8 @@ export class MessageList {
     if (writing && this.views.has(writing)) this.streamingId = writing;
     this.updateEmpty();
     this.pinned = true;
-    this.scrollIfPinned();
+    // At once: what older messages to render depends on where the list is (the sentinel at its top).
+    this.element.scrollTop = this.element.scrollHeight;
   }
 
   add(message: MessageSnapshot): void {
@@ -229,8 +231,19 @@ export class MessageList {
     return this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight;
   }
 
+  /**
+   * Scrolls to the bottom in the next frame, if still pinned then. Reading `scrollHeight` at once laid the page
+   * out in the middle of handling a message (0.5-1 ms of every streamed update, 7 ms for a window's first
+   * answer, most of the page's share of the first token's delay); the frame lays it out anyway, once for all
+   * the messages that arrived before it, and scrolling before its paint shows the same picture.
+   */
   private scrollIfPinned(): void {
-    if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
+    if (!this.pinned || this.scrollQueued) return;
+    this.scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.scrollQueued = false;
+      if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
+    });
   }
 
   /** An empty state placed outside the list (beside it) takes the list's place: the list hides meanwhile. */
