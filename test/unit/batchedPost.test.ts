@@ -22,10 +22,25 @@ describe('batchedPost', () => {
   it('sends a lone message as it is, and each later turn on its own', async () => {
     const sent: HostToWebview[] = [];
     const post = batchedPost((m) => sent.push(m));
+    post({ type: 'busy', busy: true });
+    await turnDone();
+    post({ type: 'busy', busy: false });
+    await turnDone();
+    assert.deepEqual(sent, [
+      { type: 'busy', busy: true },
+      { type: 'busy', busy: false },
+    ]);
+  });
+
+  it('posts a streamed delta at once when nothing waits, and after what waits otherwise', async () => {
+    const sent: HostToWebview[] = [];
+    const post = batchedPost((m) => sent.push(m));
     post('1:Hello');
-    await turnDone();
+    assert.deepEqual(sent, ['1:Hello'], 'not held to the end of the turn');
+    post(meter(3));
     post('2: world');
+    assert.equal(sent.length, 1, 'behind a waiting message, a delta waits with it');
     await turnDone();
-    assert.deepEqual(sent, ['1:Hello', '2: world']);
+    assert.deepEqual(sent, ['1:Hello', { type: 'batch', messages: [meter(3), '2: world'] }]);
   });
 });

@@ -4,8 +4,8 @@ import type { HostToWebview } from '../../shared/protocol';
  * Posts to the view, putting everything posted in one turn of the event loop into one message. Each post
  * crosses the extension host's connection to the workbench on its own, and a burst of small ones (the
  * question, the answer, busy, the context meter: the start of a turn) is held back for a round trip or
- * more; the first token, posted right after, waited behind them. A lone message (a streamed delta) goes as
- * it is: the wait is only until the end of the current event-loop turn, before the connection writes anyway.
+ * more; the first token, posted right after, waited behind them. A lone message goes as it is, at the end of
+ * the event-loop turn; a streamed delta posted when nothing is waiting goes at once.
  */
 export function batchedPost(post: (message: HostToWebview) => void): (message: HostToWebview) => void {
   let queue: HostToWebview[] = [];
@@ -18,6 +18,9 @@ export function batchedPost(post: (message: HostToWebview) => void): (message: H
     else if (messages.length > 1) post({ type: 'batch', messages });
   };
   return (message) => {
+    // A streamed delta (the compact string form) with nothing waiting goes at once: there is no burst for it to
+    // join, and holding it to the end of the event-loop turn only delays the text (the first token most of all).
+    if (!scheduled && typeof message === 'string') return post(message);
     // The chips and the meter are whole each time: only the newest of a batch is worth sending.
     if (typeof message !== 'string' && message.type === 'context')
       queue = queue.filter((m) => typeof m === 'string' || m.type !== 'context');
