@@ -7,6 +7,11 @@
  * would). What bench/render.ts cannot see: VS Code's own work in the same renderer (the workbench, two iframes).
  *
  *   npm run package && node --import tsx bench/run.ts editorLongTasks
+ *
+ * Each long task is logged with when it started (from the question) against when the answer was done.
+ * BENCH_TRACE_FILE=/tmp/lt writes a Chromium trace of each busy-core answer (/tmp/lt.2.json, ...) to find out what
+ * they were: on 2026-12-06 they were V8 garbage collection (a 48 ms major GC inside a message handler; incremental
+ * marking steps inside a style recalc) in the renderer the webview shares with the workbench.
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -22,10 +27,11 @@ const RATE = 3_000;
 const observeScript = `(() => {
   const w = window;
   w.__tasks = [];
+  w.__t0 = performance.now();
   w.__lastChange = performance.now();
   if (!w.__observing) {
     w.__observing = true;
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) w.__tasks.push(e.duration); }).observe({ type: 'longtask' });
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) w.__tasks.push({ ms: e.duration, at: e.startTime - w.__t0 }); }).observe({ type: 'longtask' });
     new MutationObserver(() => { w.__lastChange = performance.now(); }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   }
 })()`;
@@ -35,6 +41,9 @@ export interface EditorLongTaskRun {
   /** The machine's 1-minute load average when the answer started: "quiet" is only the absence of our hog. */
   load: number;
   tasks: number[];
+  /** When each long task started, in ms from the question (the answer is done at doneAtMs). */
+  taskStarts: number[];
+  doneAtMs: number;
   answerMs: number;
 }
 
@@ -64,6 +73,14 @@ export async function benchEditorLongTasks(
       await vscode.runCommand('Model Chat: New chat');
       await frame.locator('article').first().waitFor({ state: 'detached' });
       await sleep(1_000);
+      // BENCH_TRACE_FILE: a Chromium trace of the busy-core answers (all frames), to attribute the long tasks.
+      const browser = (vscode as unknown as { browser?: import('playwright-core').Browser }).browser;
+      const tracing = process.env.BENCH_TRACE_FILE && busyCore && browser;
+      if (tracing)
+        await browser.startTracing(undefined, {
+          path: `${process.env.BENCH_TRACE_FILE}.${i + 1}.json`,
+          categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+        });
       const run = await withHog(busyCore, async () => {
         await frame.evaluate(observeScript);
         const started = Date.now();
@@ -81,16 +98,21 @@ export async function benchEditorLongTasks(
           },
         );
         const answerMs = Date.now() - started;
+        const doneAtMs = (await frame.evaluate('performance.now() - window.__t0')) as number;
         await frame.waitForFunction(() => performance.now() - (window as any).__lastChange > 1_000, undefined, {
           timeout: 60_000,
           polling: 250,
         });
-        return { busyCore, load, tasks: (await frame.evaluate('window.__tasks')) as number[], answerMs };
+        const tasks = (await frame.evaluate('window.__tasks')) as Array<{ ms: number; at: number }>;
+        return { busyCore, load, tasks: tasks.map((t) => t.ms), taskStarts: tasks.map((t) => t.at), doneAtMs, answerMs };
       });
+      if (tracing) await browser.stopTracing();
       runs.push(run);
       log(
         `  answer ${i + 1} (${busyCore ? 'one core busy' : 'quiet'}): ${run.tasks.length} tasks over 50 ms` +
-          (run.tasks.length ? ` (${run.tasks.map((t) => t.toFixed(0)).join(', ')} ms)` : '') +
+          (run.tasks.length
+            ? ` (${run.tasks.map((t, k) => `${t.toFixed(0)} ms at ${(run.taskStarts[k] / 1000).toFixed(2)} s`).join(', ')}; done at ${(run.doneAtMs / 1000).toFixed(2)} s)`
+            : '') +
           `, answer in ${(run.answerMs / 1000).toFixed(1)} s, load average ${run.load.toFixed(1)}`,
       );
     }
