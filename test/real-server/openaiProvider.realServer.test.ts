@@ -180,7 +180,8 @@ describe('OpenAIProvider against a real llama-server without a grammar', { skip 
       const body = JSON.parse(String(init!.body)) as Record<string, unknown> & { messages: unknown[] };
       bodies.push(structuredClone(body));
       if (bodies.length === 1) {
-        Object.assign(body, { tool_choice: 'required', parallel_tool_calls: false });
+        // Greedy and seeded: a random model's sampling once wrote a second call despite parallel_tool_calls: false.
+        Object.assign(body, { tool_choice: 'required', parallel_tool_calls: false, temperature: 0, seed: 1 });
         body.messages.push({ role: 'assistant', content: '<tool_call>\n' });
       } else {
         body.max_tokens = 16; // the follow-up's text is noise: only its acceptance matters
