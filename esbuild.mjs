@@ -1,19 +1,11 @@
-// Two bundles: the extension for VS Code's Node host, the webview page for the browser.
+// The extension for VS Code's Node host (with the MCP client and the engine's worker apart), the webview page for the browser.
 // `node esbuild.mjs` builds for development (sourcemaps); `--production` minifies for the .vsix; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
+import { mcpClientApart, noFetchPolyfill } from './scripts/esbuildPlugins.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-// ollama-js imports the whatwg-fetch polyfill for old browsers; the extension host has Node's own fetch,
-// so the 10 KB polyfill is replaced by an empty module.
-const noFetchPolyfill = {
-  name: 'no-fetch-polyfill',
-  setup(build) {
-    build.onResolve({ filter: /^whatwg-fetch$/ }, () => ({ path: 'whatwg-fetch', namespace: 'empty' }));
-    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '' }));
-  },
-};
 const common = { bundle: true, minify: production, sourcemap: production ? false : 'linked', logLevel: 'info', legalComments: 'none' };
 
 const builds = [
@@ -26,7 +18,16 @@ const builds = [
     target: 'node20',
     // node-llama-cpp runs only in the engine's worker (below); external here too, so it never lands in this bundle.
     external: ['vscode', 'node-llama-cpp'],
-    plugins: [noFetchPolyfill],
+    plugins: [noFetchPolyfill, mcpClientApart],
+  },
+  // The MCP client, loaded on first use (scripts/esbuildPlugins.mjs says why it is apart).
+  {
+    ...common,
+    entryPoints: ['src/tools/mcp/mcpClientBundle.ts'],
+    outfile: 'dist/mcpClient.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   // The built-in engine's worker thread. node-llama-cpp stays outside the bundle (ES module with native binaries,
   // shipped in node_modules by the platform .vsix only); esbuild keeps its `import()` as a real dynamic import.

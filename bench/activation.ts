@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
 import { median } from './hosts';
+// @ts-expect-error: plain ES module without types, shared with esbuild.mjs
+import { mcpClientApart, noFetchPolyfill } from '../scripts/esbuildPlugins.mjs';
 import type { Figure } from './report';
 
 const root = join(__dirname, '..');
@@ -42,7 +44,13 @@ export async function benchActivation(opts: { runs: number }, log: (s: string) =
       logLevel: 'silent' as const,
     };
     const ours = join(dir, 'ours.js');
-    buildSync({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: ours });
+    // As esbuild.mjs builds it: the MCP client in a file of its own, required on first use only.
+    await build({
+      ...common,
+      entryPoints: [join(root, 'src/extension/extension.ts')],
+      outfile: ours,
+      plugins: [noFetchPolyfill, mcpClientApart],
+    });
     // The naive baseline: the same extension, with both SDKs evaluated when it loads.
     const eagerEntry = join(dir, 'eager.ts');
     writeFileSync(
@@ -50,13 +58,18 @@ export async function benchActivation(opts: { runs: number }, log: (s: string) =
       [
         `export * from ${JSON.stringify(join(root, 'src/extension/extension.ts'))};`,
         `import ${JSON.stringify(join(root, 'src/streaming/providers/openai/openaiProvider.ts'))};`,
-        ...['client/index.js', 'client/sse.js', 'client/stdio.js', 'client/streamableHttp.js', 'types.js'].map(
-          (m) => `import '@modelcontextprotocol/sdk/${m}';`,
-        ),
+        `import '@modelcontextprotocol/client';`,
+        `import '@modelcontextprotocol/client/stdio';`,
       ].join('\n'),
     );
     const naive = join(dir, 'naive.js');
-    buildSync({ ...common, entryPoints: [eagerEntry], outfile: naive, nodePaths: [join(root, 'node_modules')] });
+    await build({
+      ...common,
+      entryPoints: [eagerEntry],
+      outfile: naive,
+      nodePaths: [join(root, 'node_modules')],
+      plugins: [noFetchPolyfill],
+    });
     const load = (bundle: string) => Number(execFileSync(process.execPath, [join(dir, 'load.js'), bundle], { encoding: 'utf8' }));
     load(ours); // warm the disk cache
     const times = { ours: [] as number[], naive: [] as number[] };
