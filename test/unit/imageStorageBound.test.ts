@@ -73,6 +73,16 @@ describe('planPrune with images', () => {
 
 describe('the storage bound counts images (real files)', () => {
   const server = new FakeOllama();
+  /** The chat sessions over `store`, talking to a vision model on the fake server. */
+  const llavaSessions = (store: ConversationStore, blobs: ImageBlobs) =>
+    new ChatSessions({
+      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'llava', maxUpdatesPerSecond: 50 }),
+      providerFor: createProvider,
+      persist: store,
+      images: blobs,
+      post: () => {},
+      log: silent,
+    });
   let root: string;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'model-chat-image-bound-'));
@@ -116,14 +126,7 @@ describe('the storage bound counts images (real files)', () => {
     const limit = before - orphanBytes - needed - 1;
     const expectedFreed = needed + fileBytes.get('c3')! + (await size(u[3]));
 
-    const sessions = new ChatSessions({
-      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'llava', maxUpdatesPerSecond: 50 }),
-      providerFor: createProvider,
-      persist: store,
-      images: blobs,
-      post: () => {},
-      log: silent,
-    });
+    const sessions = llavaSessions(store, blobs);
     assert.ok(await sessions.open('c0', async (id) => (await store.load(id)).conversation));
     const asked: string[] = [];
     const history = new HistoryController({
@@ -180,14 +183,7 @@ describe('the storage bound counts images (real files)', () => {
     const hash = await blobs.put(data);
     await store.save(conversation('gone', 1000, [hash]));
     await utimes(join(blobs.dir, `${hash}.bin`), LONG_AGO, LONG_AGO);
-    const sessions = new ChatSessions({
-      config: () => ({ endpoint: { name: 'Local', type: 'ollama', url: server.url }, model: 'llava', maxUpdatesPerSecond: 50 }),
-      providerFor: createProvider,
-      persist: store,
-      images: blobs,
-      post: () => {},
-      log: silent,
-    });
+    const sessions = llavaSessions(store, blobs);
     const notices: string[] = [];
     const history = new HistoryController({
       store,
