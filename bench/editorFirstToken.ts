@@ -34,9 +34,9 @@ const FIRST_WORD = 'Here';
 /** The pause before each question: the user reads the window, then types (the workbench settles meanwhile). */
 const THINK_MS = 1_500;
 
-type Which = 'ours' | 'minimal';
+export type Which = 'ours' | 'minimal';
 
-interface Side {
+export interface Side {
   /** Every answer's element, in order. */
   answers: string;
   /** An answer is complete when its element (`container`) has this data attribute. */
@@ -45,7 +45,7 @@ interface Side {
   icon: string;
 }
 
-const SIDES: Record<Which, Side> = {
+export const SIDES: Record<Which, Side> = {
   ours: {
     answers: 'article[data-role="assistant"] .markdown',
     done: { container: 'article[data-role="assistant"]', key: 'state', value: 'done' },
@@ -69,7 +69,7 @@ export interface EditorWindow {
   offsetRttMs: number;
 }
 
-function packageMinimal(dir: string): string {
+export function packageMinimal(dir: string): string {
   const out = join(dir, 'minimal-chat.vsix');
   const vsce = join(__dirname, '..', 'node_modules', '.bin', 'vsce');
   execFileSync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], {
@@ -80,7 +80,7 @@ function packageMinimal(dir: string): string {
 }
 
 /** Opens one extension's view from the activity bar and returns the webview frame that holds its input. */
-async function openView(vscode: CodeServer, side: Side): Promise<Frame> {
+export async function openView(vscode: CodeServer, side: Side): Promise<Frame> {
   const icon = vscode.page.locator(side.icon).first();
   await icon.waitFor({ timeout: 30_000 });
   await icon.click();

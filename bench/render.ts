@@ -197,6 +197,65 @@ export async function realWorldRun(
   return result;
 }
 
+/**
+ * JavaScript allocated per update (garbage included: V8's sampling heap profiler, keeping what the minor and
+ * major collections took) while the real-world document is streamed twice in one answer: the first copy
+ * against the second, the same text at twice the length. Work per update is bounded by the tail, and so
+ * must allocation be: in the real editor the page shares its heap with the workbench, and an answer that
+ * allocated in proportion to its length (the whole text flattened into a fresh copy at every update)
+ * brought on major collections, long tasks for the whole window, as it grew.
+ */
+export async function allocationRun(
+  renderer: 'incremental' | 'naive',
+  tokens: string[],
+  page?: string,
+): Promise<{ firstKBPerUpdate: number; secondKBPerUpdate: number }> {
+  const h = new WebviewHarness();
+  await h.start({ webviewJs: renderer === 'naive' ? await baselinePage('fullRender') : page, height: 800 });
+  const cdp = await h.page.context().newCDPSession(h.page);
+  await cdp.send('HeapProfiler.enable');
+  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
+  const updates: string[] = [];
+  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  await h.page.evaluate(() => {
+    (window as any).__seq = 0;
+    window.dispatchEvent(
+      new MessageEvent('message', {
+        data: { type: 'messageAdded', message: { id: 'rw', role: 'assistant', text: '', state: 'streaming', seq: 0 } },
+      }),
+    );
+  });
+  const sampled = async (batch: string[]) => {
+    await cdp.send('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    } as never);
+    await h.page.evaluate(async (batch) => {
+      for (const text of batch) {
+        window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'rw', seq: ++(window as any).__seq, text } }));
+        // Let a frame lay the update out, as the real page does between updates.
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      }
+    }, batch);
+    const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as { profile: { head: SampledNode } };
+    return totalSize(profile.head) / batch.length / 1024;
+  };
+  const firstKBPerUpdate = await sampled(updates);
+  const secondKBPerUpdate = await sampled(['\n\n', ...updates]);
+  await h.stop();
+  return { firstKBPerUpdate, secondKBPerUpdate };
+}
+
+interface SampledNode {
+  selfSize: number;
+  children: SampledNode[];
+}
+
+function totalSize(node: SampledNode): number {
+  return node.children.reduce((sum, child) => sum + totalSize(child), node.selfSize);
+}
+
 /** One core kept busy at normal priority for the duration of `fn`, as a build running beside the chat. */
 async function withCpuHog<T>(fn: () => Promise<T>): Promise<T> {
   const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
@@ -214,6 +273,7 @@ interface RealWorldResult {
   elements: Record<'incremental' | 'naive', RealWorldRun>;
   quiet: Record<'incremental' | 'naive', RealWorldRun>;
   busyCore: Record<'incremental' | 'naive', RealWorldRun>;
+  allocation: Record<'incremental' | 'naive', { firstKBPerUpdate: number; secondKBPerUpdate: number }>;
 }
 
 async function realWorld(): Promise<RealWorldResult> {
@@ -233,9 +293,12 @@ async function realWorld(): Promise<RealWorldResult> {
     elements: await both('elements'),
     quiet: await both('longTasks'),
     busyCore: await withCpuHog(() => both('longTasks')),
+    allocation: { incremental: await allocationRun('incremental', tokens), naive: await allocationRun('naive', tokens) },
   };
   const tasks = (r: RealWorldRun) => `${r.longTasks} (longest ${fmt(r.longestTaskMs, 0)} ms)`;
-  const { elements, quiet, busyCore } = result;
+  const { elements, quiet, busyCore, allocation } = result;
+  const kb = (a: RealWorldResult['allocation']['naive']) =>
+    `${fmt(a.firstKBPerUpdate, 0)} -> ${fmt(a.secondKBPerUpdate, 0)} KB (${fmt(a.secondKBPerUpdate / a.firstKBPerUpdate, 2)}x)`;
   console.log(
     table(
       ['real-world document, 3,000 tokens/s', 'incremental', 'naive full render', 'target'],
@@ -248,6 +311,12 @@ async function realWorld(): Promise<RealWorldResult> {
         ],
         ['long tasks (> 50 ms), quiet machine', tasks(quiet.incremental), tasks(quiet.naive), '0'],
         ['long tasks (> 50 ms), one core busy', tasks(busyCore.incremental), tasks(busyCore.naive), '0'],
+        [
+          'JS allocated per update, document streamed twice: first copy -> second',
+          kb(allocation.incremental),
+          kb(allocation.naive),
+          '<= 1.5x',
+        ],
       ],
     ),
   );

@@ -130,6 +130,27 @@ function renderFigures(): Figure[] {
       better: 'lower',
       target: { label: '< 4 ms', met: inc.at[last].p95 < 4 },
     },
+    ...allocationFigure(render.realWorld?.allocation),
+  ];
+}
+
+/** Whether allocation per update stays flat as the real-world answer grows (bench/render.ts allocationRun). */
+function allocationFigure(
+  allocation: Record<'incremental' | 'naive', { firstKBPerUpdate: number; secondKBPerUpdate: number }> | undefined,
+): Figure[] {
+  if (!allocation) return [];
+  const growth = (a: { firstKBPerUpdate: number; secondKBPerUpdate: number }) => a.secondKBPerUpdate / a.firstKBPerUpdate;
+  return [
+    {
+      measure: 'Webview JS allocated per update, a 130 KB document streamed twice in one answer: second copy ÷ first (one run each)',
+      chartLabel: 'Allocation per update, second copy ÷ first',
+      unit: '×',
+      digits: 2,
+      ours: [growth(allocation.incremental)],
+      naive: [growth(allocation.naive)],
+      better: 'lower',
+      target: { label: '<= 1.5×', met: growth(allocation.incremental) <= 1.5 },
+    },
   ];
 }
 

@@ -37,13 +37,23 @@ type References = NonNullable<Env['references']>;
  * definitions at its end; the rest of the answer stays as it is). Answers without definitions never pay.
  */
 export class IncrementalMarkdown {
-  private source = '';
-  /** Characters of `source` whose blocks are committed. */
-  private committed = 0;
+  /**
+   * The text is kept in pieces, never as one string: `source += text` followed by any search or slice
+   * flattened the whole answer into a fresh copy at every update (a 130 KB answer is 260 KB of UTF-16, 20
+   * times a second), and in the webview that garbage lands in the heap it shares with VS Code's workbench,
+   * whose major collections then stall both (the long tasks of bench/editorLongTasks.ts).
+   */
+  private tail = '';
+  /** The tail's text after its last line break (the tail always starts at a line start). */
+  private lastLine = '';
+  /** Committed text not yet in a segment (definitions only, rendering to nothing): it joins the next one. */
+  private unsegmented = '';
+  /** The whole text, joined on demand and kept until the next commit. */
+  private joined: string | undefined;
   /**
    * While the tail ends in an open, unindented top-level fence whose opening line is complete: the offset
-   * in `source` up to which its code is rendered. markdown-it leaves out a last line of only spaces, so
-   * this can trail the end of the source.
+   * in the tail up to which its code is rendered. markdown-it leaves out a last line of only spaces, so
+   * this can trail the end of the tail.
    */
   private fenceRendered: number | undefined;
   /** Reference definitions in committed text (markdown-it's env.references), for the tail's links. */
@@ -51,31 +61,36 @@ export class IncrementalMarkdown {
   /** Every definition the last render knew of, to notice when one appears or changes. */
   private refsSeen: References = {};
   /**
-   * Each non-empty commit: where its text ends in `source` (it starts where the one before ends) and its
-   * HTML. A commit that renders to nothing (only definitions) extends the segment before it.
+   * Each non-empty commit: its text and its HTML. A commit that renders to nothing (only definitions)
+   * extends the segment before it.
    */
-  private readonly segments: Array<{ end: number; html: string; labels?: string }> = [];
+  private readonly segments: Array<{ text: string; html: string; labels?: string }> = [];
   /** A `\r` that ended the last chunk: whether it starts a `\r\n` is known only with the next one. */
   private pendingCR = false;
 
   constructor(private readonly md: Markdown) {}
 
   get text(): string {
-    return this.source;
+    this.joined ??= this.segments.map((s) => s.text).join('') + this.unsegmented;
+    return this.joined + this.tail;
   }
 
   /** The part of the text still in the tail (for tests and benchmarks). */
   get tailText(): string {
-    return this.source.slice(this.committed);
+    return this.tail;
   }
 
   append(text: string): RenderUpdate {
-    const lineStart = this.source.lastIndexOf('\n') + 1;
-    this.source += this.normalize(text);
-    if (this.fenceRendered !== undefined && !/(^|\n) {0,3}[`~]/.test(this.source.slice(lineStart))) {
-      // Still inside the fence (no line that could grow into a closing fence): extend the code.
-      const end = renderedEnd(this.source);
-      const fenceText = this.source.slice(this.fenceRendered, end);
+    const added = this.normalize(text);
+    const lastLine = this.lastLine;
+    this.addToTail(added);
+    if (this.fenceRendered !== undefined && !/(^|\n) {0,3}[`~]/.test(lastLine + added)) {
+      // Still inside the fence (no line that could grow into a closing fence): extend the code. Only the new
+      // text and the last line are looked at: the tail itself is not flattened.
+      const end = this.renderedEnd();
+      const before = this.tail.length - added.length;
+      const unrendered = lastLine.slice(lastLine.length - (before - this.fenceRendered));
+      const fenceText = (unrendered + added).slice(0, end - this.fenceRendered);
       this.fenceRendered = end;
       return { commit: '', fenceText };
     }
@@ -84,9 +99,20 @@ export class IncrementalMarkdown {
 
   /** The final form: exactly what markdown-it renders for the whole text, given the committed part. */
   finish(): RenderUpdate {
-    if (this.pendingCR) this.source += '\n';
+    if (this.pendingCR) this.addToTail('\n');
     this.pendingCR = false;
     return this.rerender(false);
+  }
+
+  private addToTail(text: string): void {
+    this.tail += text;
+    const newline = text.lastIndexOf('\n');
+    this.lastLine = newline < 0 ? this.lastLine + text : text.slice(newline + 1);
+  }
+
+  /** Where markdown-it's render of an open fence ends: before a last line of only spaces and tabs. */
+  private renderedEnd(): number {
+    return this.lastLine && /^[ \t]+$/.test(this.lastLine) ? this.tail.length - this.lastLine.length : this.tail.length;
   }
 
   /** Line endings and NULs as markdown-it normalises them, so offsets and fences agree with its parse. */
@@ -99,7 +125,7 @@ export class IncrementalMarkdown {
 
   private rerender(streaming: boolean): RenderUpdate {
     const env: Env = { references: { ...this.committedRefs } };
-    const tailText = this.source.slice(this.committed);
+    const tailText = this.tail;
     const tokens = this.md.parse(tailText, env);
     const refs = env.references ?? {};
     const changed = changedLabels(this.refsSeen, refs);
@@ -123,10 +149,7 @@ export class IncrementalMarkdown {
       const end = final < starts.length ? starts[final] : tokens.length;
       const commit = this.md.renderer.render(tokens.slice(0, end), this.md.options, env);
       const consumed = final < starts.length ? lines[tokens[starts[final]].map![0]] : tailText.length;
-      this.committed += consumed;
-      if (commit) this.segments.push({ end: this.committed, html: detached(commit) });
-      else if (this.segments.length)
-        this.segments[this.segments.length - 1] = { ...this.segments[this.segments.length - 1], end: this.committed, labels: undefined };
+      this.commitText(tailText.slice(0, consumed), commit);
       if (Object.keys(refs).length) this.collectRefs(tailText.slice(0, consumed));
       if (!streaming) return { replace, commit, tail: '' };
       return this.finishUpdate(replace, commit, tailText.slice(consumed), streaming, tokens.slice(starts[final]), env, openFence);
@@ -145,18 +168,33 @@ export class IncrementalMarkdown {
     // (whitespace runs to one space, case mapped character by character) keeps it there: the normalised text
     // shows which blocks can change. A bare `label` would match most blocks for a label like `p`.
     const usages = labels.flatMap((label) => [`[${label}]`, `[ ${label}]`, `[${label} ]`, `[ ${label} ]`]);
-    let start = 0;
     this.segments.forEach((segment, index) => {
-      const text = this.source.slice(start, segment.end);
-      start = segment.end;
-      segment.labels ??= this.md.utils.normalizeReference(text);
+      segment.labels ??= this.md.utils.normalizeReference(segment.text);
       if (!usages.some((usage) => segment.labels!.includes(usage))) return;
-      const html = this.md.render(text, { references: { ...references } });
+      const html = this.md.render(segment.text, { references: { ...references } });
       if (html === segment.html) return;
       segment.html = detached(html);
       changed.push({ segment: index, html });
     });
     return changed.length ? changed : undefined;
+  }
+
+  /** Moves the tail's first `text.length` characters, rendered as `html`, into the committed segments. */
+  private commitText(text: string, html: string): void {
+    this.tail = this.tail.slice(text.length);
+    if (!this.tail) this.lastLine = '';
+    this.joined = undefined;
+    const piece = detached(text);
+    if (html) {
+      this.segments.push({ text: this.unsegmented + piece, html: detached(html) });
+      this.unsegmented = '';
+    } else if (this.segments.length) {
+      const last = this.segments[this.segments.length - 1];
+      last.text += piece;
+      last.labels = undefined;
+    } else {
+      this.unsegmented += piece;
+    }
   }
 
   /** Adds the definitions in newly committed text to those handed to later tail parses. */
@@ -179,7 +217,7 @@ export class IncrementalMarkdown {
     if (!streaming) {
       this.fenceRendered = undefined;
       const rest = this.md.renderer.render(tokens, this.md.options, env);
-      if (rest) this.segments.push({ end: this.source.length, html: detached(rest) });
+      this.commitText(tail, rest);
       return { replace, commit: commit + rest, tail: '' };
     }
     const filled = fillIncomplete(tail);
@@ -187,16 +225,17 @@ export class IncrementalMarkdown {
       filled === tail
         ? this.md.renderer.render(tokens, this.md.options, env)
         : this.md.render(filled, { references: { ...this.committedRefs } });
-    this.fenceRendered = openFence ? renderedEnd(this.source) : undefined;
+    this.fenceRendered = openFence ? this.renderedEnd() : undefined;
     return { replace, commit, tail: html };
   }
 }
 
 /**
  * A copy of `text` that shares no memory with other strings. V8 keeps a substring as a view into the string
- * it was cut from, and the rendered HTML is made of pieces cut from `source` as it was at that update (a
- * fresh flat copy each time text is appended): a kept HTML string kept a copy of the whole answer alive,
- * one per commit, 64 MB after a 55k-token answer. Flattening a concatenation copies the characters.
+ * it was cut from, and the rendered HTML is made of pieces cut from the text as it was at that update (a
+ * fresh flat copy each time text is appended): a kept HTML string kept a copy of the whole text alive,
+ * one per commit (64 MB after a 55k-token answer, when the whole answer was one string). Flattening a
+ * concatenation copies the characters.
  */
 function detached(text: string): string {
   return ` ${text}`.slice(1);
@@ -218,12 +257,6 @@ function changedLabels(before: References, after: References): string[] {
   }
   for (const label of Object.keys(before)) if (!(label in after)) changed.push(label);
   return changed;
-}
-
-/** Where markdown-it's render of an open fence ends: before a last line of only spaces and tabs. */
-function renderedEnd(source: string): number {
-  const lastLine = source.lastIndexOf('\n') + 1;
-  return lastLine < source.length && /^[ \t]+$/.test(source.slice(lastLine)) ? lastLine : source.length;
 }
 
 /** Indices of the tokens that start a top-level block. */
