@@ -16,7 +16,9 @@
  * BENCH_FIRST_DELAY_MS: the model's time to its first token (30 ms, a short prompt; 0 is the worst case:
  * the token right behind whatever the extension posted at the start of the turn). BENCH_TRACE=1 prints,
  * per answer, what reached the page and when, from the first token's write. MODEL_CHAT_VSIX measures
- * another build of ours (test/e2e/codeServer.ts).
+ * another build of ours (test/e2e/codeServer.ts). BENCH_TRACE_FILE=/tmp/ft writes a Chromium trace per window
+ * (/tmp/ft.ours.<time>.json): on 2026-12-06 they showed the workbench's ~2-3 ms from the socket to the
+ * webview, the same for both, and our page's handling of the first delta (0.5-2.8 ms against 0.1-0.5).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,6 +162,14 @@ async function oneWindow(vscode: CodeServer, server: PacedOllama, which: Which, 
     await vscode.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   }
   const frame = await openView(vscode, side);
+  // BENCH_TRACE_FILE: a Chromium trace of each window (all frames), to see where a first token's time goes.
+  const browser = (vscode as unknown as { browser?: import('playwright-core').Browser }).browser;
+  const tracePath = process.env.BENCH_TRACE_FILE && browser ? `${process.env.BENCH_TRACE_FILE}.${which}.${Date.now()}.json` : '';
+  if (tracePath)
+    await browser!.startTracing(undefined, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing', 'toplevel'],
+    });
   if (which === 'ours') await frame.locator('.model-picker', { hasText: 'bench:latest' }).waitFor({ timeout: 30_000 });
   const { offsetMs, rttMs } = await clockOffset(frame);
   const times: number[] = [];
@@ -193,6 +203,7 @@ async function oneWindow(vscode: CodeServer, server: PacedOllama, which: Which, 
       );
     }
   }
+  if (tracePath) await browser!.stopTracing();
   await closeSideBar(vscode, side);
   return { which, answersMs: times, offsetMs, offsetRttMs: rttMs };
 }

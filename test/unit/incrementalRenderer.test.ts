@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IncrementalMarkdown, type RenderUpdate } from '../../src/webview/markdown/incrementalRenderer';
+import { IncrementalMarkdown, plainParagraph, type RenderUpdate } from '../../src/webview/markdown/incrementalRenderer';
 import { createMarkdown } from '../../src/webview/markdown/markdown';
 import { fillIncomplete } from '../../src/webview/markdown/tailFill';
 import { longAnswer, realWorldDocs } from '../fixtures/markdownCorpus';
@@ -87,6 +87,32 @@ describe('IncrementalMarkdown', () => {
         stream(doc.text, parts, Math.max(10, Math.ceil(parts.length / 100)));
     });
   }
+
+  it('renders a tail of one plain line without markdown-it, exactly as markdown-it would', () => {
+    const r = new IncrementalMarkdown(md);
+    assert.deepEqual(r.append('Here'), { replace: undefined, commit: '', tail: '<p>Here</p>\n', plainTail: 'Here' });
+    assert.equal(r.append(' is, I think ').plainTail, 'Here is, I think', 'trailing spaces dropped, as in a paragraph');
+    assert.equal(r.append('the answer.').plainTail, undefined, 'a dot can make a domain (linkify): the full path');
+    // Random lines over the allowed characters and the ones around them: whenever the fast path answers, it
+    // answers what markdown-it renders for the filled-in tail.
+    const alphabet = ['a', 'Z', 'é', '語', '1', '9', ' ', ' ', ',', ';', "'", '?', '!', '-', '.', ':', '@', '/', '*', '_', '`', '[', '#', '<', '&', '|', '\t', '\n', '=', '+', '~', '(', '\\'];
+    let seed = 5;
+    let plain = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let line = '';
+      const length = 1 + (i % 12);
+      for (let k = 0; k < length; k++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        // Mostly letters and spaces, so that many lines are plain.
+        line += seed % 3 === 0 ? alphabet[seed % alphabet.length] : seed % 5 === 0 ? ' ' : 'w';
+      }
+      const text = plainParagraph(line);
+      if (text === undefined) continue;
+      plain++;
+      assert.equal(`<p>${text}</p>\n`, md.render(fillIncomplete(line)), JSON.stringify(line));
+    }
+    assert.ok(plain > 3_000, `enough lines took the fast path to mean something (${plain})`);
+  });
 
   it('keeps the tail short on a long mixed answer and extends a long code fence in place', () => {
     const text = longAnswer(4000);

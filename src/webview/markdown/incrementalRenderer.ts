@@ -14,6 +14,8 @@ export interface RenderUpdate {
   tail?: string;
   /** Text to append to the code of the open fence that ends the tail. */
   fenceText?: string;
+  /** Set when the tail is one paragraph of plain text (`tail` is then `<p>` this `</p>\n`): no HTML to parse. */
+  plainTail?: string;
 }
 
 type Token = ReturnType<Markdown['parse']>[number];
@@ -124,6 +126,8 @@ export class IncrementalMarkdown {
   }
 
   private rerender(streaming: boolean): RenderUpdate {
+    const plain = streaming ? plainParagraph(this.tail) : undefined;
+    if (plain !== undefined) return this.plainUpdate(plain);
     const env: Env = { references: { ...this.committedRefs } };
     const tailText = this.tail;
     const tokens = this.md.parse(tailText, env);
@@ -155,6 +159,22 @@ export class IncrementalMarkdown {
       return this.finishUpdate(replace, commit, tailText.slice(consumed), streaming, tokens.slice(starts[final]), env, openFence);
     }
     return this.finishUpdate(replace, '', tailText, streaming, tokens, env, openFence);
+  }
+
+  /**
+   * The tail is one line of plain words: its render is known without markdown-it (the first tokens of most
+   * answers, where a parse and an HTML parse were most of the page's work on the way to the first token).
+   * Only the definitions the tail may have held before are checked, as the full path would.
+   */
+  private plainUpdate(text: string): RenderUpdate {
+    let replace: RenderUpdate['replace'];
+    const changed = changedLabels(this.refsSeen, this.committedRefs);
+    if (changed.length) {
+      this.refsSeen = detachedRefs(this.committedRefs);
+      replace = this.rerenderSegments(this.committedRefs, changed);
+    }
+    this.fenceRendered = undefined;
+    return { replace, commit: '', tail: `<p>${text}</p>\n`, plainTail: text };
   }
 
   /**
@@ -240,6 +260,19 @@ export class IncrementalMarkdown {
 function detached(text: string): string {
   return ` ${text}`.slice(1);
 }
+
+/**
+ * Words, digits, spaces and a little punctuation, starting with a letter or digit, on one line: markdown-it
+ * (with linkify) renders that as one paragraph of the text itself, trailing spaces dropped, and the fill-in
+ * leaves it alone. Anything that could be syntax, an entity, a link or a domain (`.`, `:`, `@`, `/`) takes
+ * the full path. Returns the paragraph's text, or undefined.
+ */
+export function plainParagraph(tail: string): string | undefined {
+  if (tail.length > 200 || !PLAIN_LINE.test(tail)) return undefined;
+  return tail.trimEnd();
+}
+
+const PLAIN_LINE = /^[\p{L}\p{N}][\p{L}\p{N} ,;'?!-]*$/u;
 
 /** Definitions whose strings are `detached`: they are kept for the rest of the answer. */
 function detachedRefs(refs: References): References {

@@ -91,6 +91,7 @@ export class IncrementalMarkdownView implements MarkdownView {
 
   private apply(update: RenderUpdate): void {
     for (const { segment, html } of update.replace ?? []) this.replaceSegment(segment, parse(html));
+    if (update.plainTail !== undefined && !update.commit) return this.showPlainTail(update.plainTail);
     if (update.commit || update.tail !== undefined) {
       // Blocks just committed were the tail's first children: morphing the tail into commit + new tail keeps
       // those nodes (and the rest of the tail) instead of building them again.
@@ -109,6 +110,28 @@ export class IncrementalMarkdownView implements MarkdownView {
       if (last instanceof Text) last.appendData(update.fenceText);
       else code?.append(update.fenceText);
     }
+  }
+
+  /**
+   * The tail is one paragraph of plain text: the same nodes the HTML would parse to (`<p>`, its text, the
+   * line break after it), kept and given the new text when they are there already.
+   */
+  private showPlainTail(text: string): void {
+    if (!this.tail) {
+      this.tail = document.createElement('div');
+      this.tail.className = 'tail';
+      this.element.append(this.tail);
+    }
+    const [p, after] = this.tail.childNodes;
+    const words = p?.firstChild;
+    const same = p instanceof HTMLParagraphElement && p.childNodes.length === 1 && words instanceof Text;
+    if (same && this.tail.childNodes.length === 2 && after instanceof Text && after.data === '\n') {
+      if (words.data !== text) words.data = text;
+      return;
+    }
+    const paragraph = document.createElement('p');
+    paragraph.append(text);
+    this.tail.replaceChildren(paragraph, '\n');
   }
 
   /** Moves the tail's first `count` nodes, now final, into the current chunk of committed blocks. */

@@ -43,6 +43,8 @@ export class MessageView {
   private readonly body: HTMLElement;
   private readonly markdown: MarkdownView;
   private readonly statusEl: HTMLElement;
+  /** The status shown, if any. */
+  private status: string | undefined;
   private readonly toolbar: MessageToolbar | undefined;
   private errorEl: HTMLElement | undefined;
   private thinking: ThinkingView | undefined;
@@ -164,16 +166,27 @@ export class MessageView {
     this.continueButton.disabled = !can;
   }
 
+  /**
+   * Every streamed update clears the status, so clearing one already clear does nothing. The first token
+   * clears it in the task that puts the token on screen: there it is only hidden (removing the spinning icon
+   * too made that task a third longer); what it held goes when the answer ends or a new status replaces it.
+   */
   setStatus(status: string | undefined): void {
+    if (status === this.status) return;
+    this.status = status;
     this.statusEl.hidden = !status;
-    this.statusEl.innerHTML = status ? '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ' : '';
-    if (status) this.statusEl.append(document.createTextNode(status));
+    if (!status) return;
+    const spinner = document.createElement('span');
+    spinner.className = 'codicon codicon-loading codicon-modifier-spin';
+    spinner.setAttribute('aria-hidden', 'true');
+    this.statusEl.replaceChildren(spinner, ` ${status}`);
   }
 
   setState(state: MessageState, error?: ChatErrorInfo, metrics?: AnswerMetrics, cut?: AnswerCut): void {
     this.element.dataset.state = state;
     if (state !== 'streaming') {
       this.setStatus(undefined);
+      this.statusEl.replaceChildren();
       this.markdown.finish();
       this.thinking?.setActive(false);
     }
