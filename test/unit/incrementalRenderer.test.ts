@@ -95,7 +95,41 @@ describe('IncrementalMarkdown', () => {
     assert.equal(r.append('the answer.').plainTail, undefined, 'a dot can make a domain (linkify): the full path');
     // Random lines over the allowed characters and the ones around them: whenever the fast path answers, it
     // answers what markdown-it renders for the filled-in tail.
-    const alphabet = ['a', 'Z', 'é', '語', '1', '9', ' ', ' ', ',', ';', "'", '?', '!', '-', '.', ':', '@', '/', '*', '_', '`', '[', '#', '<', '&', '|', '\t', '\n', '=', '+', '~', '(', '\\'];
+    const alphabet = [
+      'a',
+      'Z',
+      'é',
+      '語',
+      '1',
+      '9',
+      ' ',
+      ' ',
+      ',',
+      ';',
+      "'",
+      '?',
+      '!',
+      '-',
+      '.',
+      ':',
+      '@',
+      '/',
+      '*',
+      '_',
+      '`',
+      '[',
+      '#',
+      '<',
+      '&',
+      '|',
+      '\t',
+      '\n',
+      '=',
+      '+',
+      '~',
+      '(',
+      '\\',
+    ];
     let seed = 5;
     let plain = 0;
     for (let i = 0; i < 20_000; i++) {
