@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { EndpointConfig } from '../streaming/providers/provider';
 import { ConversationStore } from '../history/conversationStore';
 import { ImageBlobs } from '../history/imageBlobs';
+import { warmTurnPath } from '../streaming/chat/warmUp';
 import { createProvider } from '../streaming/providers/createProvider';
 import { DisposableStore, type IDisposable } from '../shared/disposable';
 import { ChatViewProvider } from './view/chatViewProvider';
@@ -181,6 +182,12 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
   );
   shutdown = () => Promise.all([store.dispose(), mcp.dispose(), builtIn.client.dispose()]);
   void restoreLatest(store, sessions, log, () => surfaces.inUse());
+  // A window's first answer should not compile the stream path on the way to its first token (streaming/chat/warmUp.ts).
+  const warm = setTimeout(() => {
+    if (settings.session().endpoint?.type === 'ollama')
+      warmTurnPath().catch((err) => log.debug(`Warming the answer path failed: ${String(err)}`));
+  }, 1_000);
+  add({ dispose: () => clearTimeout(warm) });
   log.info('Model Chat activated');
   return {
     isAnswering: () => surfaces.anyAnswering(),

@@ -37,6 +37,8 @@ export class OllamaProvider implements ChatProvider {
     readonly url: string,
     /** Sent on every request: Ollama's default context is small (4096 on many builds) and silently cuts the prompt. */
     private readonly options: OllamaOptions = {},
+    /** The network (warmUp.ts streams a reply made up in memory through the same path). */
+    private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   /**
@@ -50,7 +52,10 @@ export class OllamaProvider implements ChatProvider {
    */
   private client(signal?: AbortSignal): Ollama {
     const merged: typeof fetch = (input, init) =>
-      fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([init.signal, signal]) : (init?.signal ?? signal) });
+      this.fetchImpl(input, {
+        ...init,
+        signal: signal && init?.signal ? AbortSignal.any([init.signal, signal]) : (init?.signal ?? signal),
+      });
     const isChat = (path: string) => path.endsWith('/api/chat');
     const bounded = boundedFetch(merged, this.options.limits ?? {}, (path) => !isChat(path));
     const guarded = guardedFetch(bounded, { format: 'ndjson', url: this.url }, isChat);
