@@ -11,6 +11,8 @@ const cases: Array<[string, string]> = [
   ['~~gone', '~~gone~~'],
   ['**bold and *it', '**bold and *it***'],
   ['Use `code', 'Use `code`'],
+  // Two blank lines in a row, the second a tab: the paragraph after them is filled (it is not indented code).
+  ['para *x*\n\n\t\nmore *y', 'para *x*\n\n\t\nmore *y*'],
   ['Use ``co`de', 'Use ``co`de``'],
   ['**bold `co', '**bold `co`**'],
   ['text `', 'text '],
