@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endsInsideFence, fillIncomplete } from '../../src/webview/markdown/tailFill';
+import { afterLastBlankLine, endsInsideFence, fillIncomplete } from '../../src/webview/markdown/tailFill';
+import { scannedCharacters } from './scanWork';
 
 const cases: Array<[string, string]> = [
   ['Some **bold', 'Some **bold**'],
@@ -10,6 +11,8 @@ const cases: Array<[string, string]> = [
   ['~~gone', '~~gone~~'],
   ['**bold and *it', '**bold and *it***'],
   ['Use `code', 'Use `code`'],
+  // Two blank lines in a row, the second a tab: the paragraph after them is filled (it is not indented code).
+  ['para *x*\n\n\t\nmore *y', 'para *x*\n\n\t\nmore *y*'],
   ['Use ``co`de', 'Use ``co`de``'],
   ['**bold `co', '**bold `co`**'],
   ['text `', 'text '],
@@ -55,6 +58,37 @@ describe('fillIncomplete', () => {
   for (const input of untouched) {
     it(`leaves ${JSON.stringify(input)} alone`, () => assert.equal(fillIncomplete(input), input));
   }
+});
+
+describe('afterLastBlankLine', () => {
+  it('finds the end of the last blank line, on random text', () => {
+    // Every line that follows a line break and is ended by one, checked one by one. (The regular expression
+    // this replaced missed the second of two blank lines in a row: they share a line break.)
+    const reference = (text: string) => {
+      let found = 0;
+      for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+        const next = text.indexOf('\n', at + 1);
+        if (next !== -1 && /^[ \t]*$/.test(text.slice(at + 1, next))) found = next + 1;
+      }
+      return found;
+    };
+    const pieces = ['\n', '\n', ' ', '\t', 'a', '- x', '\r'];
+    let seed = 11;
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      for (let k = 0; k < 1 + (i % 14); k++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        text += pieces[seed % pieces.length];
+      }
+      assert.equal(afterLastBlankLine(text), reference(text), JSON.stringify(text));
+    }
+  });
+
+  it('scans a loose list once, not once per blank line', () => {
+    const list = '- item\n\n'.repeat(5_000) + '- last';
+    const work = scannedCharacters(() => afterLastBlankLine(list));
+    assert.ok(work <= 2 * list.length, `${work} characters scanned for ${list.length}`);
+  });
 });
 
 describe('endsInsideFence', () => {

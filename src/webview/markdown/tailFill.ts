@@ -10,8 +10,7 @@ import { endsInsideFence } from '../../shared/markdownFences';
 export function fillIncomplete(text: string): string {
   if (text.length === 0 || endsInsideFence(text)) return text;
   // Inline syntax cannot span a blank line: only the last paragraph can be unfinished.
-  const lastBlank = text.search(/\n[ \t]*\n(?![\s\S]*\n[ \t]*\n)/);
-  const start = lastBlank === -1 ? 0 : text.indexOf('\n', lastBlank + 1) + 1;
+  const start = afterLastBlankLine(text);
   const head = text.slice(0, start);
   let tail = text.slice(start);
   if (/^ {4,}|^\t/m.test(tail.split('\n')[0] ?? '') && !/^\s*([-*+]|\d+[.)])\s/.test(tail)) return text; // indented code
@@ -23,6 +22,23 @@ export function fillIncomplete(text: string): string {
 }
 
 export { endsInsideFence };
+
+/**
+ * Where the text after its last blank line starts (a blank line: only spaces and tabs, after a line break and
+ * ended by one), or 0. Walks back line by line: a regular expression that looked ahead for a later blank
+ * line from every blank line scanned the rest of the text for each, O(blank lines × tail) on a loose list.
+ */
+export function afterLastBlankLine(text: string): number {
+  for (let end = text.lastIndexOf('\n'); end > 0;) {
+    const before = text.lastIndexOf('\n', end - 1);
+    if (before < 0) return 0;
+    let blank = true;
+    for (let i = before + 1; i < end && blank; i++) blank = text[i] === ' ' || text[i] === '\t';
+    if (blank) return end + 1;
+    end = before;
+  }
+  return 0;
+}
 
 function dropHalfImage(s: string): string {
   // `![alt` or `![alt](partial-url` with no closing parenthesis yet.
