@@ -132,12 +132,7 @@ export class IncrementalMarkdown {
     const tailText = this.tail;
     const tokens = this.md.parse(tailText, env);
     const refs = env.references ?? {};
-    const changed = changedLabels(this.refsSeen, refs);
-    let replace: RenderUpdate['replace'];
-    if (changed.length) {
-      this.refsSeen = detachedRefs(refs);
-      replace = this.rerenderSegments(refs, changed);
-    }
+    const replace = this.followRefs(refs);
 
     // Token line maps are relative to `tailText`: decide this before any of it is committed.
     const openFence = endsInOpenFence(tailText, tokens);
@@ -167,14 +162,17 @@ export class IncrementalMarkdown {
    * Only the definitions the tail may have held before are checked, as the full path would.
    */
   private plainUpdate(text: string): RenderUpdate {
-    let replace: RenderUpdate['replace'];
-    const changed = changedLabels(this.refsSeen, this.committedRefs);
-    if (changed.length) {
-      this.refsSeen = detachedRefs(this.committedRefs);
-      replace = this.rerenderSegments(this.committedRefs, changed);
-    }
+    const replace = this.followRefs(this.committedRefs);
     this.fenceRendered = undefined;
     return { replace, commit: '', tail: `<p>${text}</p>\n`, plainTail: text };
+  }
+
+  /** When the definitions known now differ from the last render's, the committed segments whose links change. */
+  private followRefs(refs: References): RenderUpdate['replace'] {
+    const changed = changedLabels(this.refsSeen, refs);
+    if (!changed.length) return undefined;
+    this.refsSeen = detachedRefs(refs);
+    return this.rerenderSegments(refs, changed);
   }
 
   /**

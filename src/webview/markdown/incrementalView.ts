@@ -96,12 +96,7 @@ export class IncrementalMarkdownView implements MarkdownView {
       // Blocks just committed were the tail's first children: morphing the tail into commit + new tail keeps
       // those nodes (and the rest of the tail) instead of building them again.
       const committed = parse(update.commit);
-      if (!this.tail) {
-        this.tail = document.createElement('div');
-        this.tail.className = 'tail';
-        this.element.append(this.tail);
-      }
-      morphChildren(this.tail, [...committed, ...parse(update.tail ?? '')]);
+      morphChildren(this.tailElement(), [...committed, ...parse(update.tail ?? '')]);
       if (committed.length) this.commitTailStart(committed.length);
     }
     if (update.fenceText) {
@@ -117,21 +112,27 @@ export class IncrementalMarkdownView implements MarkdownView {
    * line break after it), kept and given the new text when they are there already.
    */
   private showPlainTail(text: string): void {
-    if (!this.tail) {
-      this.tail = document.createElement('div');
-      this.tail.className = 'tail';
-      this.element.append(this.tail);
-    }
-    const [p, after] = this.tail.childNodes;
+    const tail = this.tailElement();
+    const [p, after] = tail.childNodes;
     const words = p?.firstChild;
     const same = p instanceof HTMLParagraphElement && p.childNodes.length === 1 && words instanceof Text;
-    if (same && this.tail.childNodes.length === 2 && after instanceof Text && after.data === '\n') {
+    if (same && tail.childNodes.length === 2 && after instanceof Text && after.data === '\n') {
       if (words.data !== text) words.data = text;
       return;
     }
     const paragraph = document.createElement('p');
     paragraph.append(text);
-    this.tail.replaceChildren(paragraph, '\n');
+    tail.replaceChildren(paragraph, '\n');
+  }
+
+  /** The element that holds the unfinished tail (and the caret), made on the first update. */
+  private tailElement(): HTMLElement {
+    if (!this.tail) {
+      this.tail = document.createElement('div');
+      this.tail.className = 'tail';
+      this.element.append(this.tail);
+    }
+    return this.tail;
   }
 
   /** Moves the tail's first `count` nodes, now final, into the current chunk of committed blocks. */
