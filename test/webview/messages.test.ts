@@ -188,6 +188,52 @@ describe('messages in headless Chromium', () => {
     assert.deepEqual(await h.posted(), [], 'no sequence gaps reported');
   });
 
+  it('a new question and its answer are laid out at their real heights and scrolled to once, in the frame that draws them', async () => {
+    await h.send({ type: 'snapshot', messages: conversation(12), busy: false, model });
+    await frames();
+    await page().evaluate(() => {
+      const w = window as any;
+      const l = document.querySelector('.messages')!;
+      w.__scrolls = [];
+      w.__frames = 0;
+      // Scroll events go out in a frame's rendering steps, before its animation frame callbacks: the frame count
+      // at a scroll event is the number of frames before the one it went out in.
+      l.addEventListener('scroll', () => w.__scrolls.push(w.__frames));
+      const count = () => {
+        w.__frames++;
+        if (w.__frames < 6) requestAnimationFrame(count);
+      };
+      requestAnimationFrame(count);
+    });
+    // What the host posts at the start of a turn, in one message.
+    await h.send({
+      type: 'batch',
+      messages: [
+        { type: 'messageAdded', message: user('q-new', 'One more question') },
+        { type: 'messageAdded', message: { ...streaming('a-new'), status: 'Waiting for the model…' } },
+        { type: 'busy', busy: true },
+      ],
+    });
+    await page().waitForFunction(() => (window as any).__frames >= 6);
+    const { scrolls, height, guess } = await page().evaluate(() => ({
+      scrolls: (window as any).__scrolls as number[],
+      height: document.querySelector<HTMLElement>('article[data-id="q-new"]')!.offsetHeight,
+      guess: parseFloat(getComputedStyle(document.querySelector('article[data-id="q-new"]')!).containIntrinsicHeight.replace(/^auto /, '')),
+    }));
+    // Laid out at the guessed height (a skipped new message), the list scrolled to a wrong bottom and was put
+    // right in the frame that drew them: its scroll event went out a frame later, ~16 ms on, about when a short
+    // prompt's first token arrives.
+    assert.deepEqual(scrolls, [0], 'one scroll event, in the first frame (frames before each scroll event)');
+    assert.notEqual(height, guess, 'the question is not at the guessed height');
+    assert.ok((await gap()) <= 2, 'pinned to the bottom');
+    await h.send({ type: 'delta', id: 'a-new', seq: 1, text: 'Done.', end: { state: 'done' } });
+    await frames();
+    const visibility = await page().evaluate(() =>
+      ['q-new', 'a-new'].map((id) => getComputedStyle(document.querySelector(`article[data-id="${id}"]`)!).contentVisibility),
+    );
+    assert.deepEqual(visibility, ['auto', 'auto'], 'once laid out, finished messages cost nothing off screen again');
+  });
+
   it('shows the empty state only while there are no messages', async () => {
     const empty = page().locator('.empty, .empty-state').first();
     assert.equal(await empty.isVisible(), true);

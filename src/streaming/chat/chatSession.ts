@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerNote, ErrorAction, HostToWebview, ImageLabel, MessageSnapshot, ModelLabel } from '../../shared/protocol';
 import { AnswerStream } from './answerStream';
-import { EndOfTick } from './endOfTick';
+import { AfterPosts } from './afterPosts';
 import { fromStored, toStored } from './sessionMessages';
 import { withSources } from '../../shared/answerText';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
@@ -63,7 +63,7 @@ export class ChatSession implements TurnHost {
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
   /** Checkpoints are made after the update that asked for one has been posted. */
-  private readonly checkpoint = new EndOfTick(() => {
+  private readonly checkpoint = new AfterPosts(() => {
     if (this.messages.length) this.deps.persist?.checkpoint(this.conversation());
   });
   private readonly undoneSummaries = new UndoneSummaries();

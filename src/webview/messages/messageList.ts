@@ -36,6 +36,10 @@ export class MessageList {
   private busy = false;
   private pinned = true;
   private scrollQueued = false;
+  private scrollAfterTask = false;
+  /** Messages added since the last frame, not skipped by content-visibility until a frame has laid them out (messages.css). */
+  private fresh: HTMLElement[] = [];
+  private unfreshQueued = false;
   private readonly empty: HTMLElement;
 
   constructor(
@@ -123,12 +127,15 @@ export class MessageList {
   add(message: MessageSnapshot): void {
     if (message.role === 'assistant') this.setLastAnswer(message.id);
     const element = this.render(message);
+    element.dataset.fresh = '';
+    this.fresh.push(element);
+    this.unfreshAfterLayout();
     this.element.append(element);
     this.keeper.observe(element);
     if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
     this.updateEmpty();
     if (message.role === 'user') this.pinned = true;
-    this.scrollIfPinned();
+    this.scrollAfterTaskIfPinned();
   }
 
   /** A compact update (`<seq>:<text>`) of the answer being written. */
@@ -243,6 +250,38 @@ export class MessageList {
     requestAnimationFrame(() => {
       this.scrollQueued = false;
       if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
+    });
+  }
+
+  /**
+   * Scrolls to the bottom once this task's handlers are done, if pinned: for new messages (a question and
+   * the start of its answer come in one batch). Scrolled this way, the scroll event goes out in the frame
+   * that draws them; scrolled in that frame, it took a frame of its own ~16 ms later, about when a short
+   * prompt's first token arrives, and delayed it (code-server traces). One layout for the whole batch.
+   */
+  private scrollAfterTaskIfPinned(): void {
+    if (!this.pinned || this.scrollAfterTask) return;
+    this.scrollAfterTask = true;
+    queueMicrotask(() => {
+      this.scrollAfterTask = false;
+      if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
+    });
+  }
+
+  /**
+   * Lets the fresh messages be skipped once a frame has laid them out (their sizes are then remembered): those
+   * there at the start of a frame lose the mark at the start of the next.
+   */
+  private unfreshAfterLayout(): void {
+    if (this.unfreshQueued) return;
+    this.unfreshQueued = true;
+    requestAnimationFrame(() => {
+      const laidOut = this.fresh.splice(0);
+      requestAnimationFrame(() => {
+        for (const e of laidOut) delete e.dataset.fresh;
+        this.unfreshQueued = false;
+        if (this.fresh.length) this.unfreshAfterLayout();
+      });
     });
   }
 

@@ -24,7 +24,10 @@ export class ScrollKeeper {
     list.addEventListener(
       'scroll',
       () => {
-        if (this.list.scrollTop !== this.ownScrollTop) this.remember();
+        // Pinned, no anchor is used (the list just stays at the bottom), and measuring one laid the page out
+        // in the frame after every streamed update (its scroll event). Once unpinned, it is taken afresh.
+        if (this.pinned()) this.anchor = undefined;
+        else if (this.list.scrollTop !== this.ownScrollTop) this.remember();
       },
       { passive: true },
     );
