@@ -135,10 +135,12 @@ async function clockOffset(frame: Frame): Promise<{ offsetMs: number; rttMs: num
 const watchScript = (selector: string, index: number) => `(() => {
   const w = window;
   w.__firstTokenAt = 0;
+  w.__firstToken = new Promise((resolve) => (w.__firstTokenSeen = resolve));
   const seen = () => {
     const answer = document.querySelectorAll(${JSON.stringify(selector)})[${index}];
     if (!answer || !(answer.textContent || '').includes(${JSON.stringify(FIRST_WORD)})) return false;
     w.__firstTokenAt = performance.timeOrigin + performance.now();
+    w.__firstTokenSeen();
     return true;
   };
   const observer = new MutationObserver(() => seen() && observer.disconnect());
@@ -181,14 +183,20 @@ async function oneWindow(vscode: CodeServer, server: PacedOllama, which: Which, 
     const input = frame.locator(side.input);
     await input.fill(`Question ${i + 1}`);
     await input.press('Enter');
+    // Nothing polls the page meanwhile: waitForFunction's default polling runs on animation frames, and the page
+    // then drew a frame every 16 ms while the first token was on its way (a user's page draws none); a richer
+    // page's frames cost more, so that work sat in front of the token more often for ours than for the minimal one.
     // Functions, not strings: a string is eval'd in the page, which the webviews' CSP forbids.
-    await frame.waitForFunction(() => (window as any).__firstTokenAt > 0, undefined, { timeout: 30_000 });
+    await Promise.race([
+      frame.evaluate(() => (window as any).__firstToken),
+      sleep(30_000).then(() => Promise.reject(new Error(`${which}: no first token in 30 s`))),
+    ]);
     // The next question only once this answer is complete in the page.
     await frame.waitForFunction(
       ({ container, key, value, index }) =>
         (document.querySelectorAll(container)[index] as HTMLElement | undefined)?.dataset[key] === value,
       { ...side.done, index },
-      { timeout: 30_000 },
+      { timeout: 30_000, polling: 50 },
     );
     const domAt = (await frame.evaluate('window.__firstTokenAt')) as number;
     const record = server.streams[before];
