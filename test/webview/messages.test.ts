@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ContextChipLabel, MessageSnapshot } from '../../src/shared/protocol';
+import type { ContextChipLabel, HostToWebview, MessageSnapshot } from '../../src/shared/protocol';
 import { WebviewHarness } from './harness';
 
 /*
@@ -189,9 +189,41 @@ describe('messages in headless Chromium', () => {
   });
 
   it('a new question and its answer are laid out at their real heights and scrolled to once, in the frame that draws them', async () => {
-    await h.send({ type: 'snapshot', messages: conversation(12), busy: false, model });
-    await frames();
-    await page().evaluate(() => {
+    // Prose only: a code block's highlighting lands in a later frame and changes its height.
+    const earlier = Array.from({ length: 6 }, (_, i) => [
+      user(`hq${i}`, `Question ${i}`),
+      answer(`ha${i}`, `Answer ${i}. ${'Some words to wrap over lines. '.repeat(4 + i * 3)}`),
+    ]).flat();
+    await h.send({ type: 'snapshot', messages: earlier, busy: false, model });
+    // The snapshot settles first (its messages go from the guessed height to their own over the first frames):
+    // five frames in a row without the list's height or position changing.
+    await page().evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const l = document.querySelector('.messages')!;
+          let still = 0;
+          let last = '';
+          const tick = () => {
+            const now = `${l.scrollHeight}:${l.scrollTop}`;
+            still = now === last ? still + 1 : 0;
+            last = now;
+            if (still >= 5) resolve();
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    // What the host posts at the start of a turn, in one message, handed to the page in the same task that starts
+    // counting frames (a frame between the two would be counted before the batch).
+    const batch: HostToWebview = {
+      type: 'batch',
+      messages: [
+        { type: 'messageAdded', message: user('q-new', 'One more question') },
+        { type: 'messageAdded', message: { ...streaming('a-new'), status: 'Waiting for the model…' } },
+        { type: 'busy', busy: true },
+      ],
+    };
+    await page().evaluate((data) => {
       const w = window as any;
       const l = document.querySelector('.messages')!;
       w.__scrolls = [];
@@ -204,16 +236,8 @@ describe('messages in headless Chromium', () => {
         if (w.__frames < 6) requestAnimationFrame(count);
       };
       requestAnimationFrame(count);
-    });
-    // What the host posts at the start of a turn, in one message.
-    await h.send({
-      type: 'batch',
-      messages: [
-        { type: 'messageAdded', message: user('q-new', 'One more question') },
-        { type: 'messageAdded', message: { ...streaming('a-new'), status: 'Waiting for the model…' } },
-        { type: 'busy', busy: true },
-      ],
-    });
+      window.dispatchEvent(new MessageEvent('message', { data }));
+    }, batch);
     await page().waitForFunction(() => (window as any).__frames >= 6);
     const { scrolls, height, guess } = await page().evaluate(() => ({
       scrolls: (window as any).__scrolls as number[],
@@ -226,6 +250,7 @@ describe('messages in headless Chromium', () => {
     assert.deepEqual(scrolls, [0], 'one scroll event, in the first frame (frames before each scroll event)');
     assert.notEqual(height, guess, 'the question is not at the guessed height');
     assert.ok((await gap()) <= 2, 'pinned to the bottom');
+    await page().screenshot({ path: join(shots, 'new-turn-pinned.png') });
     await h.send({ type: 'delta', id: 'a-new', seq: 1, text: 'Done.', end: { state: 'done' } });
     await frames();
     const visibility = await page().evaluate(() =>

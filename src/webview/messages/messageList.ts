@@ -35,8 +35,7 @@ export class MessageList {
   private lastAnswerId: string | undefined;
   private busy = false;
   private pinned = true;
-  private scrollQueued = false;
-  private scrollAfterTask = false;
+  private readonly scrollQueued = { frame: false, task: false };
   /** Messages added since the last frame, not skipped by content-visibility until a frame has laid them out (messages.css). */
   private fresh: HTMLElement[] = [];
   private unfreshQueued = false;
@@ -135,7 +134,7 @@ export class MessageList {
     if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
     this.updateEmpty();
     if (message.role === 'user') this.pinned = true;
-    this.scrollAfterTaskIfPinned();
+    this.scrollIfPinned('task');
   }
 
   /** A compact update (`<seq>:<text>`) of the answer being written. */
@@ -239,31 +238,20 @@ export class MessageList {
   }
 
   /**
-   * Scrolls to the bottom in the next frame, if still pinned then. Reading `scrollHeight` at once laid the page
-   * out in the middle of handling a message (0.5-1 ms of every streamed update, 7 ms for a window's first
-   * answer, most of the page's share of the first token's delay); the frame lays it out anyway, once for all
-   * the messages that arrived before it, and scrolling before its paint shows the same picture.
+   * Scrolls to the bottom if still pinned, in the next frame (`frame`: a streamed update) or once this task's
+   * handlers are done (`task`: new messages, a question and the start of its answer in one batch).
+   *
+   * An update scrolls in the frame: reading `scrollHeight` at once laid the page out in the middle of handling
+   * a message (0.5-1 ms of every streamed update, 7 ms for a window's first answer), and the frame lays it out
+   * anyway, once for all the messages before it. New messages scroll after the task: its scroll event then
+   * goes out in the frame that draws them; scrolled in that frame, it took a frame of its own ~16 ms later,
+   * about when a short prompt's first token arrives, and delayed it (code-server traces).
    */
-  private scrollIfPinned(): void {
-    if (!this.pinned || this.scrollQueued) return;
-    this.scrollQueued = true;
-    requestAnimationFrame(() => {
-      this.scrollQueued = false;
-      if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
-    });
-  }
-
-  /**
-   * Scrolls to the bottom once this task's handlers are done, if pinned: for new messages (a question and
-   * the start of its answer come in one batch). Scrolled this way, the scroll event goes out in the frame
-   * that draws them; scrolled in that frame, it took a frame of its own ~16 ms later, about when a short
-   * prompt's first token arrives, and delayed it (code-server traces). One layout for the whole batch.
-   */
-  private scrollAfterTaskIfPinned(): void {
-    if (!this.pinned || this.scrollAfterTask) return;
-    this.scrollAfterTask = true;
-    queueMicrotask(() => {
-      this.scrollAfterTask = false;
+  private scrollIfPinned(when: 'frame' | 'task' = 'frame'): void {
+    if (!this.pinned || this.scrollQueued[when]) return;
+    this.scrollQueued[when] = true;
+    (when === 'frame' ? requestAnimationFrame : queueMicrotask)(() => {
+      this.scrollQueued[when] = false;
       if (this.pinned) this.element.scrollTop = this.element.scrollHeight;
     });
   }
