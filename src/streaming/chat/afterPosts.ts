@@ -12,21 +12,18 @@
  * host: the write left 1.3 ms after VS Code's timer against 0.2 ms for a minimal extension). A checkpoint is
  * written at most every 2 s anyway (`history/checkpointer.ts`): made 20 ms later, it lands between updates.
  */
-export const AFTER_POSTS_DELAY_MS = 20;
+const DELAY_MS = 20;
 
 export class AfterPosts {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    private readonly run: () => void,
-    private readonly delayMs = AFTER_POSTS_DELAY_MS,
-  ) {}
+  constructor(private readonly run: () => void) {}
 
   request(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.run();
-    }, this.delayMs);
+    }, DELAY_MS);
   }
 
   /** Drops a call asked for; returns whether there was one. */
