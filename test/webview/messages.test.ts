@@ -231,6 +231,13 @@ describe('messages in headless Chromium', () => {
       // Scroll events go out in a frame's rendering steps, before its animation frame callbacks: the frame count
       // at a scroll event is the number of frames before the one it went out in.
       l.addEventListener('scroll', () => w.__scrolls.push(w.__frames));
+      // Nor does the page restyle the new messages frames later on its own (that frame, too, met the first token).
+      w.__restyled = 0;
+      new MutationObserver((records) => (w.__restyled += records.length)).observe(l, {
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['data-fresh'],
+      });
       const count = () => {
         w.__frames++;
         if (w.__frames < 6) requestAnimationFrame(count);
@@ -239,8 +246,9 @@ describe('messages in headless Chromium', () => {
       window.dispatchEvent(new MessageEvent('message', { data }));
     }, batch);
     await page().waitForFunction(() => (window as any).__frames >= 6);
-    const { scrolls, height, guess } = await page().evaluate(() => ({
+    const { scrolls, height, guess, restyled } = await page().evaluate(() => ({
       scrolls: (window as any).__scrolls as number[],
+      restyled: (window as any).__restyled as number,
       height: document.querySelector<HTMLElement>('article[data-id="q-new"]')!.offsetHeight,
       guess: parseFloat(getComputedStyle(document.querySelector('article[data-id="q-new"]')!).containIntrinsicHeight.replace(/^auto /, '')),
     }));
@@ -249,6 +257,7 @@ describe('messages in headless Chromium', () => {
     // prompt's first token arrives.
     assert.deepEqual(scrolls, [0], 'one scroll event, in the first frame (frames before each scroll event)');
     assert.notEqual(height, guess, 'the question is not at the guessed height');
+    assert.equal(restyled, 0, 'the new messages (marked as they went in) are not unmarked while the answer is starting');
     assert.ok((await gap()) <= 2, 'pinned to the bottom');
     await page().screenshot({ path: join(shots, 'new-turn-pinned.png') });
     await h.send({ type: 'delta', id: 'a-new', seq: 1, text: 'Done.', end: { state: 'done' } });

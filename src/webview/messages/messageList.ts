@@ -36,9 +36,9 @@ export class MessageList {
   private busy = false;
   private pinned = true;
   private readonly scrollQueued = { frame: false, task: false };
-  /** Messages added since the last frame, not skipped by content-visibility until a frame has laid them out (messages.css). */
+  /** The messages added last, not skipped by content-visibility until they have been laid out (messages.css). */
   private fresh: HTMLElement[] = [];
-  private unfreshQueued = false;
+  private addingInTask = false;
   private readonly empty: HTMLElement;
 
   constructor(
@@ -126,9 +126,14 @@ export class MessageList {
   add(message: MessageSnapshot): void {
     if (message.role === 'assistant') this.setLastAnswer(message.id);
     const element = this.render(message);
+    // Those added in an earlier task have been laid out: they may be skipped again.
+    if (!this.addingInTask) {
+      this.unfresh();
+      this.addingInTask = true;
+      queueMicrotask(() => (this.addingInTask = false));
+    }
     element.dataset.fresh = '';
     this.fresh.push(element);
-    this.unfreshAfterLayout();
     this.element.append(element);
     this.keeper.observe(element);
     if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
@@ -161,6 +166,7 @@ export class MessageList {
     if (delta.end) {
       view.setState(delta.end.state, delta.end.error, delta.end.metrics, delta.end.cut);
       if (this.streamingId === delta.id) this.streamingId = undefined;
+      this.unfresh();
     }
     this.scrollIfPinned();
     return true;
@@ -257,20 +263,12 @@ export class MessageList {
   }
 
   /**
-   * Lets the fresh messages be skipped once a frame has laid them out (their sizes are then remembered): those
-   * there at the start of a frame lose the mark at the start of the next.
+   * Lets the fresh messages be skipped again (their sizes are remembered by now). Done when the page changes
+   * anyway, in a frame it draws for other reasons: a style change of its own drew a frame two frames after the
+   * question, when a short prompt's first token arrives (code-server traces).
    */
-  private unfreshAfterLayout(): void {
-    if (this.unfreshQueued) return;
-    this.unfreshQueued = true;
-    requestAnimationFrame(() => {
-      const laidOut = this.fresh.splice(0);
-      requestAnimationFrame(() => {
-        for (const e of laidOut) delete e.dataset.fresh;
-        this.unfreshQueued = false;
-        if (this.fresh.length) this.unfreshAfterLayout();
-      });
-    });
+  private unfresh(): void {
+    for (const e of this.fresh.splice(0)) delete e.dataset.fresh;
   }
 
   /** An empty state placed outside the list (beside it) takes the list's place: the list hides meanwhile. */
