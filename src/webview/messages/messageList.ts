@@ -36,7 +36,7 @@ export class MessageList {
   private busy = false;
   private pinned = true;
   private readonly scrollQueued = { frame: false, task: false };
-  /** The messages added last, not skipped by content-visibility until they have been laid out (messages.css). */
+  /** The messages added last, not skipped by content-visibility until the answer ends or more come (messages.css). */
   private fresh: HTMLElement[] = [];
   private addingInTask = false;
   private readonly empty: HTMLElement;
@@ -112,6 +112,7 @@ export class MessageList {
       this.remove(card.element);
     }
     this.tools.clear();
+    this.fresh = [];
     this.lastAnswerId = lastOf(messages, (m) => m.role === 'assistant');
     this.older.reset(messages);
     // Only the newest can be the one being written (an older 'streaming' is a leftover of a crash).
