@@ -30,6 +30,7 @@ import type { Frame } from 'playwright-core';
 import { CodeServer } from '../test/e2e/codeServer';
 import { PacedOllama, type PaceSpec } from '../test/fakes/pacedOllama';
 import { epochNow, median, sleep } from './hosts';
+import { medianDifference } from './stats';
 import type { Figure } from './report';
 
 /** Prose: the first token is visible text. The delay is a model's prompt processing for a short question. */
@@ -257,7 +258,15 @@ export async function benchEditorFirstToken(
       `${label}: best ${Math.min(...values).toFixed(1)}, median ${median(values).toFixed(1)} ms (${values.length})`;
     log(`  ${line('ours, first answer', first('ours'))}; ${line('minimal, first answer', first('minimal'))}`);
     log(`  ${line('ours, later answers', later('ours'))}; ${line('minimal, later answers', later('minimal'))}`);
-    const behind = (values: (w: Which) => number[]) => median(values('ours')) - median(values('minimal'));
+    // "Behind" only when the whole 95% interval of the median difference is above zero: with ~10 samples a side,
+    // two runs of the same build differ by 1-2 ms in their medians (2026-12-06), in either direction.
+    const compare = (values: (w: Which) => number[]) => medianDifference(values('ours'), values('minimal'));
+    const behind = (values: (w: Which) => number[]) => compare(values).low > 0;
+    const interval = (label: string, values: (w: Which) => number[]) => {
+      const d = compare(values);
+      return `${label}: ours − minimal ${d.difference.toFixed(1)} ms (95% interval ${d.low.toFixed(1)} to ${d.high.toFixed(1)})`;
+    };
+    log(`  ${interval('first answer, median', first)}; ${interval('later answers, median', later)}`);
     const figures: Figure[] = [
       {
         measure: 'First token in the editor, first answer of a window: server write -> DOM',
@@ -269,7 +278,7 @@ export async function benchEditorFirstToken(
         better: 'lower',
         target: {
           label: 'never behind the minimal extension',
-          met: behind(first) <= 0 && Math.min(...first('ours')) <= Math.min(...first('minimal')),
+          met: !behind(first) && Math.min(...first('ours')) <= Math.min(...first('minimal')),
         },
       },
       {
@@ -280,10 +289,11 @@ export async function benchEditorFirstToken(
         ours: later('ours'),
         naive: later('minimal'),
         better: 'lower',
-        target: { label: 'never behind the minimal extension', met: behind(later) <= 0 },
+        target: { label: 'never behind the minimal extension', met: !behind(later) },
       },
     ];
-    return { figures, section: { spec: SPEC, thinkMs: THINK_MS, windows } };
+    const section = { spec: SPEC, thinkMs: THINK_MS, windows, medianDifference: { first: compare(first), later: compare(later) } };
+    return { figures, section };
   } finally {
     await vscode.stop();
     await server.stop();

@@ -36,10 +36,11 @@ const observeScript = `(() => {
   w.__tasks = [];
   w.__t0 = performance.now();
   w.__lastChange = performance.now();
+  w.__draws = 0;
   if (!w.__observing) {
     w.__observing = true;
     new PerformanceObserver((list) => { for (const e of list.getEntries()) w.__tasks.push({ ms: e.duration, at: e.startTime - w.__t0 }); }).observe({ type: 'longtask' });
-    new MutationObserver(() => { w.__lastChange = performance.now(); }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    new MutationObserver(() => { w.__lastChange = performance.now(); w.__draws++; }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   }
 })()`;
 
@@ -53,6 +54,8 @@ export interface EditorLongTaskRun {
   taskStarts: number[];
   doneAtMs: number;
   answerMs: number;
+  /** The tasks that changed the page from the question to the end (a drawn update each, mostly). */
+  draws: number;
 }
 
 function withHog<T>(busy: boolean, fn: () => Promise<T>): Promise<T> {
@@ -96,12 +99,13 @@ async function oneAnswer(vscode: CodeServer, which: Which, busyCore: boolean, n:
     );
     const answerMs = Date.now() - started;
     const doneAtMs = (await frame.evaluate('performance.now() - window.__t0')) as number;
+    const draws = (await frame.evaluate('window.__draws')) as number;
     await frame.waitForFunction(() => performance.now() - (window as any).__lastChange > 1_000, undefined, {
       timeout: 60_000,
       polling: 250,
     });
     const tasks = (await frame.evaluate('window.__tasks')) as Array<{ ms: number; at: number }>;
-    return { which, busyCore, load, tasks: tasks.map((t) => t.ms), taskStarts: tasks.map((t) => t.at), doneAtMs, answerMs };
+    return { which, busyCore, load, tasks: tasks.map((t) => t.ms), taskStarts: tasks.map((t) => t.at), doneAtMs, answerMs, draws };
   });
   if (tracing) await browser.stopTracing();
   return run;
@@ -143,7 +147,7 @@ export async function benchEditorLongTasks(
             (run.tasks.length
               ? ` (${run.tasks.map((t, k) => `${t.toFixed(0)} ms at ${(run.taskStarts[k] / 1000).toFixed(2)} s`).join(', ')}; done at ${(run.doneAtMs / 1000).toFixed(2)} s)`
               : '') +
-            `, answer in ${(run.answerMs / 1000).toFixed(1)} s, load average ${run.load.toFixed(1)}`,
+            `, answer in ${(run.answerMs / 1000).toFixed(1)} s, ${run.draws} page changes, load average ${run.load.toFixed(1)}`,
         );
       }
     }

@@ -195,11 +195,6 @@ export function maxInWindow(times: number[], windowMs = 1000): number {
   return best;
 }
 
-export const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
+export { median } from './stats';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,5 @@
 import type { AnswerNote, AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
+import { FramePacer, type PacerClock } from './framePacer';
 import { MessageView, type MessageContext } from './messageView';
 import { OlderMessages } from './olderMessages';
 import { ScrollKeeper } from './scrollKeeper';
@@ -40,13 +41,18 @@ export class MessageList {
   private fresh: HTMLElement[] = [];
   private addingInTask = false;
   private readonly empty: HTMLElement;
+  /** Streamed text received but not drawn yet (framePacer.ts): drawn before anything else touches the list. */
+  private readonly undrawn = new Map<MessageView, string>();
+  private readonly pacer: FramePacer;
 
   constructor(
     private readonly ctx: MessageContext & { tools: ToolCardActions },
     /** Called when a delta does not follow the previous one: a host bug to report, not to hide. */
     private readonly onSequenceGap: (detail: string) => void,
     options: MessageListOptions = {},
+    clock?: PacerClock,
   ) {
+    this.pacer = new FramePacer(() => this.drawText(), clock);
     this.element = document.createElement('div');
     this.element.className = 'messages';
     this.element.setAttribute('role', 'log');
@@ -104,6 +110,8 @@ export class MessageList {
   }
 
   reset(messages: MessageSnapshot[]): void {
+    this.pacer.cancel();
+    this.undrawn.clear();
     for (const view of this.views.values()) this.remove(view.element);
     this.views.clear();
     this.streamingId = undefined;
@@ -125,6 +133,7 @@ export class MessageList {
   }
 
   add(message: MessageSnapshot): void {
+    this.drawNow();
     if (message.role === 'assistant') this.setLastAnswer(message.id);
     const element = this.render(message);
     // Those added in an earlier task have been laid out: they may be skipped again.
@@ -163,18 +172,34 @@ export class MessageList {
       return false;
     }
     view.seq = delta.seq;
-    view.append(delta.text);
-    if (delta.end) {
-      view.setState(delta.end.state, delta.end.error, delta.end.metrics, delta.end.cut);
-      if (this.streamingId === delta.id) this.streamingId = undefined;
-      this.unfresh();
+    if (delta.text) this.undrawn.set(view, (this.undrawn.get(view) ?? '') + delta.text);
+    if (!delta.end) {
+      if (this.undrawn.size) this.pacer.request();
+      return true;
     }
+    this.drawNow();
+    view.setState(delta.end.state, delta.end.error, delta.end.metrics, delta.end.cut);
+    if (this.streamingId === delta.id) this.streamingId = undefined;
+    this.unfresh();
     this.scrollIfPinned();
     return true;
   }
 
+  /** Draws the text still waiting, if any: before anything else touches the list, and at an answer's end. */
+  private drawNow(): void {
+    if (this.undrawn.size) this.pacer.flush();
+  }
+
+  /** Puts the streamed text received so far into the answers (FramePacer decides when). */
+  private drawText(): void {
+    for (const [view, text] of this.undrawn) view.append(text);
+    this.undrawn.clear();
+    this.scrollIfPinned();
+  }
+
   /** Reasoning text added to an answer (throttled by the host like the answer itself). */
   appendThinking(id: string, text: string): void {
+    this.drawNow();
     const view = this.views.get(id);
     if (view) view.appendThinking(text);
     else this.older.update(id, (m) => ({ ...m, thinking: (m.thinking ?? '') + text }));
@@ -182,6 +207,7 @@ export class MessageList {
 
   /** The pages an answer cites (the whole list, replacing the last). */
   setSources(id: string, sources: AnswerSource[]): void {
+    this.drawNow();
     const view = this.views.get(id);
     if (view) view.showSources(sources);
     else this.older.update(id, (m) => ({ ...m, sources }));
@@ -189,18 +215,21 @@ export class MessageList {
   }
 
   setNote(id: string, note: AnswerNote): void {
+    this.drawNow();
     const view = this.views.get(id);
     if (view) view.showAnswerNote(note);
     else this.older.update(id, (m) => ({ ...m, note }));
   }
 
   setWarning(id: string, warning: string): void {
+    this.drawNow();
     const view = this.views.get(id);
     if (view) view.showWarning(warning);
     else this.older.update(id, (m) => ({ ...m, warning }));
   }
 
   updateTool(id: string, tool: ToolCallInfo): void {
+    this.drawNow();
     const card = this.tools.get(id);
     if (card) card.update(tool);
     else this.older.update(id, (m) => ({ ...m, tool }));
@@ -208,6 +237,7 @@ export class MessageList {
   }
 
   setStatus(id: string, status: string | undefined): void {
+    this.drawNow();
     this.views.get(id)?.setStatus(status);
   }
 
