@@ -32,6 +32,8 @@ interface RunResult {
   renderer: string;
   at: Record<string, { p50: number; p95: number; max: number; n: number }>;
   longTasks: number;
+  /** Updates the page drew later than the task that brought them (framePacer.ts): their work is not timed here. */
+  drawnLater: number;
   heapBeforeMB: number;
   heapAfter10kMB: number;
   heapAfterMB: number;
@@ -57,11 +59,18 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
     new PerformanceObserver((list) => (w.__longTasks += list.getEntries().length)).observe({ type: 'longtask', buffered: false });
     w.__timings = [];
     w.__seq = 0;
+    w.__drawnLater = 0;
     window.dispatchEvent(
       new MessageEvent('message', {
         data: { type: 'messageAdded', message: { id: 'bench', role: 'assistant', text: '', state: 'streaming', seq: 0 } },
       }),
     );
+    w.__changes = new MutationObserver(() => {});
+    w.__changes.observe(document.querySelector('article[data-id="bench"] .markdown'), {
+      childList: true,
+      subtree: true,
+      characterData: true,
+    });
   });
   const heapBefore = await heapMB();
   const play = (batch: string[], startToken: number) =>
@@ -76,6 +85,7 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
           // The page scrolls in the next frame, which lays the update out: read what it reads, so that layout is timed here.
           void document.querySelector('.messages')?.scrollHeight;
           w.__timings.push([startToken + (i + 1) * perUpdate, performance.now() - t0]);
+          if (!w.__changes.takeRecords().length) w.__drawnLater++;
           await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
         }
       },
@@ -95,9 +105,10 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
     return performance.now() - t0;
   });
   const heapAfter = await heapMB();
-  const { timings, longTasks } = await h.page.evaluate(() => ({
+  const { timings, longTasks, drawnLater } = await h.page.evaluate(() => ({
     timings: (window as any).__timings as Array<[number, number]>,
     longTasks: (window as any).__longTasks as number,
+    drawnLater: (window as any).__drawnLater as number,
   }));
   await h.stop();
   // Each mark: the updates around that many tokens (at least 20 of them: 1,000 tokens is 20 updates).
@@ -111,6 +122,7 @@ async function run(renderer: 'incremental' | 'naive', tokens: string[]): Promise
     renderer,
     at,
     longTasks,
+    drawnLater,
     heapBeforeMB: heapBefore,
     heapAfter10kMB: heap10k,
     heapAfterMB: heapAfter,
@@ -351,6 +363,7 @@ async function main(): Promise<void> {
   });
   rows.push(['final update (end of answer)', `${fmt(incremental.finishMs)}`, `${fmt(naive.finishMs)}`, '']);
   rows.push(['long tasks (>50 ms)', String(incremental.longTasks), String(naive.longTasks), '']);
+  rows.push(['updates drawn after their task (paced, not timed)', String(incremental.drawnLater), String(naive.drawnLater), '']);
   rows.push([
     'heap growth, 10k tokens',
     `${fmt(incremental.heapAfter10kMB - incremental.heapBeforeMB, 1)} MB`,

@@ -8,18 +8,34 @@ import { build, type Plugin } from 'esbuild';
 
 const root = join(__dirname, '..', '..');
 
+interface Swap {
+  module: string;
+  contents: string;
+}
+
 const BASELINES = {
-  /** bench/render.ts: the whole answer re-rendered per update instead of the incremental view. */
-  fullRender: {
-    module: 'src/webview/markdown/incrementalView.ts',
-    contents: `export { FullRenderMarkdownView as IncrementalMarkdownView } from './fullRenderView';`,
-  },
+  /**
+   * bench/render.ts: the whole answer re-rendered per update instead of the incremental view, each update drawn
+   * as it arrives.
+   */
+  fullRender: [
+    {
+      module: 'src/webview/markdown/incrementalView.ts',
+      contents: `export { FullRenderMarkdownView as IncrementalMarkdownView } from './fullRenderView';`,
+    },
+    {
+      module: 'src/webview/messages/framePacer.ts',
+      contents: `export { DrawAtOncePacer as FramePacer } from './drawAtOnce'; export type PacerClock = never;`,
+    },
+  ],
   /** bench/history.ts: `OlderMessages` with a batch of Infinity, so a conversation opens all at once. */
-  allMessages: {
-    module: 'src/webview/messages/batchSize.ts',
-    contents: `export { BATCH } from './allMessages';`,
-  },
-};
+  allMessages: [
+    {
+      module: 'src/webview/messages/batchSize.ts',
+      contents: `export { BATCH } from './allMessages';`,
+    },
+  ],
+} satisfies Record<string, Swap[]>;
 
 export type Baseline = keyof typeof BASELINES;
 
@@ -33,18 +49,20 @@ export function baselinePage(baseline: Baseline): Promise<string> {
 }
 
 async function buildPage(baseline: Baseline): Promise<string> {
-  const { module, contents } = BASELINES[baseline];
-  const target = join(root, module);
-  let swapped = false;
-  const swap: Plugin = {
-    name: `baseline-${baseline}`,
-    setup(b) {
-      b.onLoad({ filter: new RegExp(`^${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }, () => {
-        swapped = true;
-        return { contents, loader: 'ts', resolveDir: __dirname };
-      });
-    },
-  };
+  const swaps: Swap[] = BASELINES[baseline];
+  const swapped = new Set<string>();
+  const plugins: Plugin[] = swaps.map(({ module, contents }) => {
+    const target = join(root, module);
+    return {
+      name: `baseline-${baseline}-${module}`,
+      setup(b) {
+        b.onLoad({ filter: new RegExp(`^${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }, () => {
+          swapped.add(module);
+          return { contents, loader: 'ts', resolveDir: __dirname };
+        });
+      },
+    };
+  });
   const result = await build({
     entryPoints: [join(root, 'src/webview/main.ts')],
     bundle: true,
@@ -54,9 +72,10 @@ async function buildPage(baseline: Baseline): Promise<string> {
     target: 'es2022',
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [swap],
+    plugins,
   });
   // A renamed module would otherwise leave the baseline silently identical to ours.
-  if (!swapped) throw new Error(`The ${baseline} baseline replaces ${module}, which the page no longer loads`);
+  for (const { module } of swaps)
+    if (!swapped.has(module)) throw new Error(`The ${baseline} baseline replaces ${module}, which the page no longer loads`);
   return result.outputFiles[0].text;
 }
