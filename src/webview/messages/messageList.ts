@@ -1,5 +1,5 @@
 import type { AnswerNote, AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
-import { FramePacer, type PacerClock } from './framePacer';
+import { FramePacer } from './framePacer';
 import { MessageView, type MessageContext } from './messageView';
 import { OlderMessages } from './olderMessages';
 import { ScrollKeeper } from './scrollKeeper';
@@ -50,9 +50,8 @@ export class MessageList {
     /** Called when a delta does not follow the previous one: a host bug to report, not to hide. */
     private readonly onSequenceGap: (detail: string) => void,
     options: MessageListOptions = {},
-    clock?: PacerClock,
   ) {
-    this.pacer = new FramePacer(() => this.drawText(), clock);
+    this.pacer = new FramePacer(() => this.drawText());
     this.element = document.createElement('div');
     this.element.className = 'messages';
     this.element.setAttribute('role', 'log');
