@@ -1,6 +1,8 @@
 // The baseline of bench/editorFirstToken.ts: what a minimal extension does to stream an answer into a
 // webview. The page adds the answer's <pre> itself on Enter; the host posts nothing but the text, each
 // throttled delta as one message (the first at once, then at most one every 50 ms), and a last 'done'.
+// A question that starts with "(floor)" gets the same stream and posts, but the page only counts the text it
+// receives (bench/editorLongTasks.ts: what the editor itself costs to deliver an answer, with nothing drawn).
 // Plain JavaScript with no dependencies, so `vsce package` needs no build.
 const vscode = require('vscode');
 const { randomBytes } = require('node:crypto');
@@ -77,6 +79,7 @@ input.addEventListener('keydown', (e) => {
   e.preventDefault();
   const pre = document.createElement('pre');
   pre.className = 'answer';
+  if (input.value.startsWith('(floor)')) pre.dataset.floor = '0';
   answers.append(pre);
   vscode.postMessage({ type: 'send', text: input.value });
   input.value = '';
@@ -84,7 +87,8 @@ input.addEventListener('keydown', (e) => {
 window.addEventListener('message', (e) => {
   const pre = answers.lastElementChild;
   if (!pre) return;
-  if (e.data.type === 'delta') pre.append(e.data.text);
+  if (e.data.type === 'delta' && pre.dataset.floor) pre.dataset.floor = String(Number(pre.dataset.floor) + e.data.text.length);
+  else if (e.data.type === 'delta') pre.append(e.data.text);
   else if (e.data.type === 'done') pre.dataset.done = '1';
 });
 </script>
