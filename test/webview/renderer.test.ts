@@ -119,9 +119,24 @@ describe('incremental renderer in headless Chromium', () => {
     assert.equal(await tail.locator('strong').count(), 1);
     assert.equal(await tail.locator('code').count(), 1);
     assert.equal(await h.page.locator('article[data-id="b"]').evaluate((e) => e.className), '', 'nothing toggled on the root');
-    const caret = await tail.evaluate((t) => getComputedStyle(t.lastElementChild!, '::after').animationName);
-    assert.equal(caret, 'caret');
-    await h.send({ type: 'delta', id: 'b', seq: 2, text: 'mple.com) done**', end: { state: 'done' } });
+    const caret = () => tail.evaluate((t) => getComputedStyle(t.lastElementChild!, '::after'));
+    assert.equal((await caret()).display, 'inline-block', 'a caret at the end of the text');
+    // Blinking once text pauses; steady while it comes (a blink restarted at every update cost a frame each).
+    await h.page.waitForFunction(() => document.querySelector('article[data-id="b"] .markdown > .tail')!.hasAttribute('data-idle'));
+    assert.equal((await caret()).animationName, 'caret');
+    // Read when the text is drawn (the page may pace its drawing): in the same task, before any timer.
+    const whileComing = await h.page.evaluate(
+      () =>
+        new Promise<string>((done) => {
+          const t = document.querySelector('article[data-id="b"] .markdown > .tail')!;
+          new MutationObserver(() => {
+            done(getComputedStyle(t.lastElementChild!, '::after').animationName);
+          }).observe(t, { subtree: true, childList: true, characterData: true, attributes: true });
+          window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'b', seq: 2, text: 'mple.com' } }));
+        }),
+    );
+    assert.equal(whileComing, 'none', 'steady again when text comes');
+    await h.send({ type: 'delta', id: 'b', seq: 3, text: ') done**', end: { state: 'done' } });
     assert.equal(await tail.count(), 0);
     assert.equal(await h.page.locator('article[data-id="b"] .markdown a').getAttribute('href'), 'https://example.com');
   });
@@ -207,23 +222,32 @@ describe('incremental renderer in headless Chromium', () => {
     }));
     assert.deepEqual(css, { streaming: 'visible', committed: 'layout style', chunks: css.chunks });
     assert.ok(css.chunks >= 2, `committed blocks are grouped (${css.chunks} groups)`);
-    // The groups are unwrapped a bounded number of elements at a time: the layout of what moved falls in one frame.
-    await h.page.evaluate(() => {
-      const steps: number[][] = ((window as any).__unwrapSteps = []);
-      const markdown = document.querySelector('article[data-id="d"] .markdown')!;
-      new MutationObserver((records) => {
-        const moved = records.filter((r) => r.target === markdown).flatMap((r) => Array.from(r.addedNodes));
-        // The elements of each block moved, in order.
-        if (moved.length) steps.push(moved.map((node) => (node instanceof Element ? 1 + node.getElementsByTagName('*').length : 0)));
-      }).observe(markdown, { childList: true });
-    });
+    // A long answer keeps its groups at the end (unwrapping them laid the whole answer out again), and looks the
+    // same as without them: margins collapse through them, and the last block ends the answer as it would.
     await h.send({ type: 'delta', id: 'd', seq: seq + 1, text: '', end: { state: 'done' } });
-    await h.page.waitForFunction(() => !document.querySelector('article[data-id="d"] .markdown > .chunk'), undefined, { timeout: 10_000 });
-    const steps: number[][] = await h.page.evaluate(() => (window as any).__unwrapSteps);
-    assert.ok(steps.length > 1, `unwrapped in ${steps.length} steps`);
-    // Blocks move until 120 elements have (incrementalView's UNWRAP_ELEMENTS): under 120 before a step's last block.
-    const sum = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
-    for (const sizes of steps) assert.ok(sum(sizes.slice(0, -1)) < 120, `a step moved ${sizes.length} blocks, ${sum(sizes)} elements`);
-    assert.equal(await h.page.evaluate(() => getComputedStyle(document.querySelector('article[data-id="d"]')!).contentVisibility), 'auto');
+    const end = await h.page.evaluate(() => {
+      const markdown = document.querySelector('article[data-id="d"] .markdown')!;
+      const last = markdown.querySelector(':scope > .chunk:last-child > :last-child')!;
+      const height = markdown.getBoundingClientRect().height;
+      const flat = markdown.cloneNode(true) as HTMLElement;
+      flat.querySelectorAll(':scope > .chunk').forEach((c) => c.replaceWith(...Array.from(c.childNodes)));
+      markdown.after(flat);
+      const flatHeight = flat.getBoundingClientRect().height;
+      const flatMargin = getComputedStyle(flat.lastElementChild!).marginBottom;
+      flat.remove();
+      const chunks = markdown.querySelectorAll(':scope > .chunk').length;
+      return {
+        tail: !!markdown.querySelector('.tail'),
+        chunks,
+        margin: getComputedStyle(last).marginBottom,
+        flatMargin,
+        height,
+        flatHeight,
+      };
+    });
+    assert.equal(end.tail, false);
+    assert.ok(end.chunks >= 2, `${end.chunks} groups kept`);
+    assert.equal(end.margin, end.flatMargin, "the last block's margin, as the last child's");
+    assert.equal(end.height, end.flatHeight, 'the same height as the same blocks without groups');
   });
 });

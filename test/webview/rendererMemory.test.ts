@@ -55,13 +55,13 @@ describe('streamed answer memory in headless Chromium', () => {
     await h.page.evaluate((seq) => {
       window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'long', seq, text: '', end: { state: 'done' } } }));
     }, updates.length + 1);
-    await h.page.waitForFunction(() => !document.querySelector('article[data-id="long"] .markdown > .chunk'));
+    await h.page.waitForFunction(() => !document.querySelector('article[data-id="long"] .markdown > .tail'));
     const done = (await heap()) - baseline;
     const limit = text.length * BYTES_PER_CHAR;
     const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
     const detail = `${updates.length} updates, answer ${(text.length / 1024).toFixed(0)} KB; limit ${mb(limit)}`;
     assert.ok(streaming < limit, `heap grew ${mb(streaming)} while streaming (${detail})`);
     assert.ok(done < limit, `heap grew ${mb(done)} by the end (${detail})`);
-    assert.equal((await h.page.locator('article[data-id="long"] .markdown > *').count()) > 100, true);
+    assert.equal((await h.page.locator('article[data-id="long"] .markdown > .chunk > *').count()) > 100, true);
   });
 });

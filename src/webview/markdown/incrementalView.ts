@@ -7,46 +7,31 @@ import { morphChildren } from './morph';
  * unfinished tail lives in one `.tail` element (which carries the streaming caret) and is morphed into
  * each new render, keeping what did not change (morph.ts), or, inside an open code fence, only has text
  * appended to its code. A block that becomes final moves out of the tail as it is, not built again.
- * After `finish` the tail element is gone and the children are exactly markdown-it's render.
+ * After `finish` the tail element is gone and the blocks are exactly markdown-it's render (a long answer's in
+ * their groups, below).
  *
  * While streaming, committed blocks sit in plain `div.chunk` groups of CHUNK_SIZE: with thousands of
  * top-level children, the parent's layout walk alone cost 1.5 ms per update (3,000 blocks, Chromium),
  * 0.1 ms once grouped. The groups have no styling or containment, so margins collapse through them as if
- * they were not there. `finish` unwraps them: at once when they hold few elements, otherwise a bounded number
- * of elements per idle callback. What costs is not the moving, which `timeRemaining` sees, but the style and
- * layout of the moved blocks in the frame after it: a whole group of 64 blocks per callback made frames of
- * 50-90 ms with a core busy (as many groups as fitted in an idle period, 400-800 ms); UNWRAP_ELEMENTS
- * elements (about 600 layout objects) keep each such frame a few ms.
+ * they were not there. `finish` unwraps them when they hold few elements (UNWRAP_ELEMENTS); a long answer
+ * keeps them. Unwrapping the 130 KB real-world document, even a bounded number of elements per idle
+ * callback, re-attached and laid out the whole answer again after it ended: about 450 ms of layout in
+ * steps of 20-35 ms, each a frame that a busy core stretched past 50 ms (with Chromium's CPU throttled 4x,
+ * 1.8-2.4 s of work in the 2.5 s after the end; 0.1-0.3 s without).
  */
 const CHUNK_SIZE = 64;
 const UNWRAP_ELEMENTS = 120;
+/**
+ * The caret blinks only once text has stopped coming for this long (`data-idle` on the tail). A blinking
+ * caret on text that changes 20 times a second cost a frame of its own after every update (the animation
+ * restarted on the caret's new place: a style pass and a commit; 480 frames for 237 updates in Chromium, 290
+ * with a steady caret), and while text flows nobody can see it blink anyway.
+ */
+const BLINK_AFTER_MS = 600;
 
-function unwrapWhenIdle(chunks: Element[]): void {
-  const idle = (fn: () => void) =>
-    typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 0);
-  const step = () => {
-    unwrapSome(chunks, UNWRAP_ELEMENTS);
-    if (chunks.length) idle(step);
-  };
-  idle(step);
-}
-
-/** Moves the groups' blocks, in order, in front of their group until `budget` elements have moved. */
-function unwrapSome(chunks: Element[], budget: number): void {
-  let moved = 0;
-  while (chunks.length && moved < budget) {
-    const chunk = chunks[0];
-    const node = chunk.firstChild;
-    if (!node) {
-      chunk.remove();
-      chunks.shift();
-      continue;
-    }
-    moved += node instanceof Element ? 1 + node.getElementsByTagName('*').length : 0;
-    chunk.before(node);
-  }
-  // A group emptied by the last move goes now, not in another callback.
-  while (chunks.length && !chunks[0].firstChild) chunks.shift()!.remove();
+/** Moves the groups' blocks, in order, in front of their group, and removes the groups. */
+function unwrap(chunks: Element[]): void {
+  for (const chunk of chunks) chunk.replaceWith(...Array.from(chunk.childNodes));
 }
 
 export class IncrementalMarkdownView implements MarkdownView {
@@ -56,6 +41,7 @@ export class IncrementalMarkdownView implements MarkdownView {
   /** The nodes of each committed segment (IncrementalMarkdown's), to replace one when its links change. */
   private readonly segments: Node[][] = [];
   private finished = false;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     md: Markdown,
@@ -73,20 +59,20 @@ export class IncrementalMarkdownView implements MarkdownView {
   append(text: string): void {
     if (!text || this.finished) return;
     this.apply(this.model.append(text));
+    this.blinkWhenIdle();
   }
 
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.idleTimer);
     this.apply(this.model.finish());
     this.tail?.remove();
     this.tail = undefined;
     this.chunk = undefined;
     this.segments.length = 0;
-    const chunks = Array.from(this.element.querySelectorAll(':scope > .chunk'));
-    if (!chunks.length) return;
-    if (this.element.getElementsByTagName('*').length <= UNWRAP_ELEMENTS) unwrapSome(chunks, Infinity);
-    else unwrapWhenIdle(chunks);
+    if (this.element.getElementsByTagName('*').length <= UNWRAP_ELEMENTS)
+      unwrap(Array.from(this.element.querySelectorAll(':scope > .chunk')));
   }
 
   private apply(update: RenderUpdate): void {
@@ -123,6 +109,15 @@ export class IncrementalMarkdownView implements MarkdownView {
     const paragraph = document.createElement('p');
     paragraph.append(text);
     tail.replaceChildren(paragraph, '\n');
+  }
+
+  /** Steady while text comes; blinking once it pauses (a model thinking, a tool running). */
+  private blinkWhenIdle(): void {
+    const tail = this.tail;
+    if (!tail) return;
+    if (tail.dataset.idle !== undefined) delete tail.dataset.idle;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => (tail.dataset.idle = ''), BLINK_AFTER_MS);
   }
 
   /** The element that holds the unfinished tail (and the caret), made on the first update. */

@@ -37,8 +37,13 @@ export class MessageList {
   private busy = false;
   private pinned = true;
   private readonly scrollQueued = { frame: false, task: false };
-  /** The messages added last, not skipped by content-visibility until the answer ends or more come (messages.css). */
+  /**
+   * The messages added last, not skipped by content-visibility (messages.css) until they have been off screen
+   * when the answer ends or more come. `offscreen` is kept by `freshWatch`.
+   */
   private fresh: HTMLElement[] = [];
+  private readonly offscreen = new WeakSet<Element>();
+  private readonly freshWatch: IntersectionObserver;
   private addingInTask = false;
   private readonly empty: HTMLElement;
   /** Streamed text received but not drawn yet (framePacer.ts): drawn before anything else touches the list. */
@@ -59,6 +64,15 @@ export class MessageList {
     this.empty = options.empty ?? builtInEmpty();
     if (!this.empty.parentNode) this.element.append(this.empty);
     this.keeper = new ScrollKeeper(this.element, () => this.pinned);
+    this.freshWatch = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          if (e.isIntersecting) this.offscreen.delete(e.target);
+          else this.offscreen.add(e.target);
+        }
+      },
+      { root: this.element },
+    );
     this.older = new OlderMessages(
       this.element,
       (m) => this.render(m),
@@ -120,6 +134,7 @@ export class MessageList {
     }
     this.tools.clear();
     this.fresh = [];
+    this.freshWatch.disconnect();
     this.lastAnswerId = lastOf(messages, (m) => m.role === 'assistant');
     this.older.reset(messages);
     // Only the newest can be the one being written (an older 'streaming' is a leftover of a crash).
@@ -143,6 +158,7 @@ export class MessageList {
     }
     element.dataset.fresh = '';
     this.fresh.push(element);
+    this.freshWatch.observe(element);
     this.element.append(element);
     this.keeper.observe(element);
     if (message.role === 'assistant' && message.state === 'streaming') this.streamingId = message.id;
@@ -193,7 +209,7 @@ export class MessageList {
   private drawText(): void {
     for (const [view, text] of this.undrawn) view.append(text);
     this.undrawn.clear();
-    this.scrollIfPinned();
+    this.scrollIfPinned('task');
   }
 
   /** Reasoning text added to an answer (throttled by the host like the answer itself). */
@@ -274,14 +290,16 @@ export class MessageList {
   }
 
   /**
-   * Scrolls to the bottom if still pinned, in the next frame (`frame`: a streamed update) or once this task's
-   * handlers are done (`task`: new messages, a question and the start of its answer in one batch).
+   * Scrolls to the bottom if still pinned, in the next frame (`frame`) or once this task's handlers are done
+   * (`task`: drawn text, new messages).
    *
-   * An update scrolls in the frame: reading `scrollHeight` at once laid the page out in the middle of handling
-   * a message (0.5-1 ms of every streamed update, 7 ms for a window's first answer), and the frame lays it out
-   * anyway, once for all the messages before it. New messages scroll after the task: its scroll event then
-   * goes out in the frame that draws them; scrolled in that frame, it took a frame of its own ~16 ms later,
-   * about when a short prompt's first token arrives, and delayed it (code-server traces).
+   * Reading `scrollHeight` lays the page out. In the middle of handling a message that cost 0.5-1 ms of every
+   * streamed update, so the layout waits until the task's handlers are done: it is the layout the next frame
+   * would do anyway. Scrolled in the frame instead (an animation frame callback), the scroll event and
+   * Chromium's hover update went out in a frame of their own after every update (code-server traces: 502
+   * frames for 219 updates; 310-390 with the scroll after the task and a steady caret). New messages scroll
+   * after the task too: their scroll event then goes out in the frame that draws them, not ~16 ms later, about
+   * when a short prompt's first token arrives.
    */
   private scrollIfPinned(when: 'frame' | 'task' = 'frame'): void {
     if (!this.pinned || this.scrollQueued[when]) return;
@@ -293,12 +311,20 @@ export class MessageList {
   }
 
   /**
-   * Lets the fresh messages be skipped again (their sizes are remembered by now). Done when the page changes
-   * anyway, in a frame it draws for other reasons: a style change of its own drew a frame two frames after the
-   * question, when a short prompt's first token arrives (code-server traces).
+   * Lets the fresh messages that are off screen be skipped again (their sizes are remembered by now). Done
+   * when the page changes anyway, in a frame it draws for other reasons: a style change of its own drew a
+   * frame two frames after the question, when a short prompt's first token arrives (code-server traces).
+   * One on screen stays as it is: turning on containment for a 130 KB answer just finished cost a frame of
+   * about 20 ms (pre-paint of the whole answer), which a busy core stretched into a long task; off screen,
+   * it is skipped at once.
    */
   private unfresh(): void {
-    for (const e of this.fresh.splice(0)) delete e.dataset.fresh;
+    this.fresh = this.fresh.filter((e) => {
+      if (e.isConnected && !this.offscreen.has(e)) return true;
+      delete e.dataset.fresh;
+      this.freshWatch.unobserve(e);
+      return false;
+    });
   }
 
   /** An empty state placed outside the list (beside it) takes the list's place: the list hides meanwhile. */
