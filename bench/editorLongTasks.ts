@@ -10,7 +10,11 @@
  *
  *   npm run package && node --import tsx bench/run.ts editorLongTasks
  *
- * Each long task is logged with when it started (from the question) against when the answer was done.
+ * A third side, the floor, is the minimal extension's page counting the same posts and drawing nothing: the
+ * editor's own long tasks, which no page can go below.
+ *
+ * Each long task is logged with when it started (from the question) against when the answer was done, and whose
+ * it was (the Long Tasks API's name).
  * BENCH_TRACE_FILE=/tmp/lt writes a Chromium trace of each busy-core answer (/tmp/lt.ours.2.json, ...) to find out
  * what they were: on 2026-12-06 they were V8 garbage collection (major GCs of the ~70-90 MB heap the webview
  * shares with the workbench, 36-43 ms with a core busy, landing in a frame) and the OS taking the core away;
@@ -59,7 +63,7 @@ export interface EditorLongTaskRun {
   tasks: number[];
   /**
    * Whose each long task was, as the Long Tasks API names it from the page's frame: 'self' (the page's own
-   * script ran in it), 'cross-origin-ancestor' (the workbench's), 'multiple-contexts', or 'unknown' (no script:
+   * script ran in it), 'same-origin-ancestor' (the workbench's: code-server serves webviews from its own origin), 'multiple-contexts', or 'unknown' (no script:
    * the frame's rendering, garbage collection).
    */
   culprits: string[];

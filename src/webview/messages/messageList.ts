@@ -196,7 +196,8 @@ export class MessageList {
     view.setState(delta.end.state, delta.end.error, delta.end.metrics, delta.end.cut);
     if (this.streamingId === delta.id) this.streamingId = undefined;
     this.unfresh();
-    this.scrollIfPinned();
+    // With the text drawn just before: one scroll, once the end state has changed the height too.
+    this.scrollIfPinned('task');
     return true;
   }
 
