@@ -25,14 +25,17 @@ type References = NonNullable<Env['references']>;
 /**
  * Streams markdown into HTML with work per update bounded by the unfinished tail, not the answer.
  *
- * The answer is split into top-level blocks. A block is final once two more blocks follow it: what is
- * appended can reinterpret the last block and merge it with the one before (a setext underline, a table
- * separator, `-` growing into `- item`, a lazy continuation), never reach further back. No blank line
- * is required after it: `## Title` directly followed by text is the common case in model output, and
- * requiring one kept whole answers in the tail. The CommonMark spec examples, streamed character by
- * character with this invariant checked at every step, are the proof (test/unit/incrementalRenderer).
- * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline
- * syntax filled in. Inside an open fence, new text is simply appended to the code. Reference-style
+ * The answer is split into top-level blocks. A block is final once the first line of the block after it is
+ * complete: a new line can reinterpret or join only the block right before it (a setext underline, a table
+ * separator, `2.` continuing a list, a lazy continuation), and while the next block's first line is still
+ * being written it can still turn out to belong to this one (`2` growing into `2. item` after a list, `-`
+ * into a setext underline). No blank line is required after it: `## Title` directly followed by text is the
+ * common case in model output. (The rule was "once two more blocks follow it": the tail then held a third
+ * more text, parsed again at every update.) The CommonMark spec examples, streamed character by character
+ * with this invariant checked at every step, and every Markdown file in node_modules (test/webview/corpus),
+ * are the proof.
+ *
+ * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline syntax filled in. Inside an open fence, new text is simply appended to the code. Reference-style
  * definitions can change links anywhere: those in committed text are handed to every tail parse, and
  * whenever the set of definitions changes (a new one, or one still being written) every committed segment
  * is rendered again, and those whose HTML changed are replaced (a README's badges at the top follow the
@@ -140,7 +143,7 @@ export class IncrementalMarkdown {
     const lines = lineOffsets(tailText);
     let final = 0;
     if (streaming) {
-      while (final + 2 < starts.length) final++;
+      while (final + 1 < starts.length && tailText.indexOf('\n', lines[tokens[starts[final + 1]].map![0]]) !== -1) final++;
     } else {
       final = starts.length;
     }
