@@ -55,7 +55,7 @@ describe('streamed answer memory in headless Chromium', () => {
     await h.page.evaluate((seq) => {
       window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'long', seq, text: '', end: { state: 'done' } } }));
     }, updates.length + 1);
-    await h.page.waitForFunction(() => !document.querySelector('article[data-id="long"] .markdown > .chunk[data-live]'));
+    await h.page.waitForFunction(() => !document.querySelector('article[data-id="long"] .markdown > .tail'));
     const done = (await heap()) - baseline;
     const limit = text.length * BYTES_PER_CHAR;
     const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;

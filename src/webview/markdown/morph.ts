@@ -6,11 +6,10 @@
  * answer dozens of times (3.8 elements created per element of the final answer on a 130 KB document).
  *
  * Children are matched by position: a streamed answer grows at its end, so what came before keeps its
- * place. When something does shift, the result is still exact, only less is reused. With `from`, only the
- * children from that one on are made equal to `fresh` (null: none, `fresh` is appended).
+ * place. When something does shift, the result is still exact, only less is reused.
  */
-export function morphChildren(parent: Node, fresh: readonly Node[], from: ChildNode | null = parent.firstChild): void {
-  let live = from;
+export function morphChildren(parent: Node, fresh: readonly Node[]): void {
+  let live = parent.firstChild;
   for (const node of fresh) {
     if (live && (live.isEqualNode(node) || morphNode(live, node))) {
       live = live.nextSibling;
