@@ -163,6 +163,22 @@ describe('IncrementalMarkdown', () => {
     assert.ok(maxTail < codeBlock + 3000, `the tail stays bounded by the biggest block, not the answer (${maxTail} of ${text.length})`);
   });
 
+  it('commits a block once the next block has a complete first line, and not before', () => {
+    // While `2` is still being written after a list, it may become `2. b`, an item of that same list.
+    const r = new IncrementalMarkdown(md);
+    assert.equal(r.append('1. a\n\n2').commit, '', 'the list stays in the tail while the next line is unfinished');
+    assert.equal(r.append('. b\n').commit, '', 'one list: nothing is final yet');
+    const after = r.append('\nAfter.\n');
+    assert.equal(after.commit, md.render('1. a\n\n2. b\n'), 'the list is final once a complete line starts the next block');
+    assert.equal(r.tailText, 'After.\n');
+    for (const parts of [
+      ['1. a\n\n2', '. b\n\nAfter.\n'],
+      ['Title\n-', '--\n\nNext'],
+      ['- a\n\nb\n', '  c\n'],
+    ])
+      stream(parts.join(''), parts);
+  });
+
   it('takes the fast path from the first line inside a fence, also right after blocks were committed', () => {
     const r = new IncrementalMarkdown(md);
     r.append('# Title\n\nOne.\n\nTwo.\n\nThree.\n\n');
