@@ -35,11 +35,12 @@ type References = NonNullable<Env['references']>;
  * with this invariant checked at every step, and every Markdown file in node_modules (test/webview/corpus),
  * are the proof.
  *
- * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline syntax filled in. Inside an open fence, new text is simply appended to the code. Reference-style
- * definitions can change links anywhere: those in committed text are handed to every tail parse, and
- * whenever the set of definitions changes (a new one, or one still being written) every committed segment
- * is rendered again, and those whose HTML changed are replaced (a README's badges at the top follow the
- * definitions at its end; the rest of the answer stays as it is). Answers without definitions never pay.
+ * Final blocks are rendered once; only the tail is re-parsed, with its unfinished inline syntax filled in.
+ * Inside an open fence, new text is simply appended to the code. Reference-style definitions can change
+ * links anywhere: those in committed text are handed to every tail parse, and whenever the set of
+ * definitions changes (a new one, or one still being written) every committed segment is rendered again, and
+ * those whose HTML changed are replaced (a README's badges at the top follow the definitions at its end; the
+ * rest of the answer stays as it is). Answers without definitions never pay.
  */
 export class IncrementalMarkdown {
   /**
@@ -143,7 +144,8 @@ export class IncrementalMarkdown {
     const lines = lineOffsets(tailText);
     let final = 0;
     if (streaming) {
-      while (final + 1 < starts.length && tailText.indexOf('\n', lines[tokens[starts[final + 1]].map![0]]) !== -1) final++;
+      const firstLineDone = (block: number) => tailText.indexOf('\n', lines[tokens[starts[block]].map![0]]) !== -1;
+      while (final + 1 < starts.length && firstLineDone(final + 1)) final++;
     } else {
       final = starts.length;
     }
