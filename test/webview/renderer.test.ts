@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { longAnswer } from '../fixtures/markdownCorpus';
+import { createMarkdown } from '../../src/webview/markdown/markdown';
 import { WebviewHarness } from './harness';
 
 const shots = join(__dirname, '..', '..', 'test-output', 'webview');
@@ -181,6 +182,60 @@ describe('incremental renderer in headless Chromium', () => {
     await h.clearPosted();
     await body.locator('span.image-link').click();
     assert.deepEqual(await h.posted(), [{ type: 'openLink', href: 'https://ci.example/runs' }]);
+  });
+
+  it('links earlier text when a reference definition arrives, leaving the blocks that do not use it as they are', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'refs', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    let seq = 0;
+    const delta = (text: string, end?: boolean) =>
+      h.send({ type: 'delta', id: 'refs', seq: ++seq, text, ...(end ? { end: { state: 'done' as const } } : {}) });
+    // One update: the paragraph, the code block and the paragraph after them are committed as one segment.
+    await delta('See [the docs][1] first.\n\n```js\nconst a = 1;\n```\n\nNothing to link here.\n\nNext.\n\nStill streaming');
+    await h.page.waitForFunction(() => document.querySelector('article[data-id="refs"] pre code .hljs-keyword'), undefined, {
+      timeout: 5000,
+    });
+    const mark = () =>
+      h.page.evaluate(() => {
+        const body = document.querySelector('article[data-id="refs"] .markdown')!;
+        const [first, second] = Array.from(body.querySelectorAll('p'));
+        Object.assign(body.querySelector('pre')!, { __mark: 'pre' });
+        Object.assign(first, { __mark: 'first' });
+        Object.assign(second, { __mark: 'second' });
+      });
+    await mark();
+    await delta(' text.\n\n[1]: https://docs.example/start\n', true);
+    const after = await h.page.evaluate(() => {
+      const body = document.querySelector('article[data-id="refs"] .markdown')!;
+      const [first, second] = Array.from(body.querySelectorAll('p'));
+      const pre = body.querySelector('pre')!;
+      return {
+        link: first.querySelector('a')?.getAttribute('href'),
+        first: (first as any).__mark,
+        second: (second as any).__mark,
+        pre: (pre as any).__mark,
+        toolbars: pre.querySelectorAll(':scope > [data-ui]').length,
+        highlighted: !!pre.querySelector('code .hljs-keyword'),
+      };
+    });
+    assert.deepEqual(after, {
+      link: 'https://docs.example/start',
+      first: undefined,
+      second: 'second',
+      pre: 'pre',
+      toolbars: 1,
+      highlighted: true,
+    });
+    const md = createMarkdown();
+    const html = await h.page.evaluate(() => {
+      const copy = document.querySelector('article[data-id="refs"] .markdown')!.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('[data-ui]').forEach((e) => e.remove());
+      copy.querySelectorAll('code').forEach((c) => c.replaceChildren(c.textContent ?? ''));
+      return copy.innerHTML;
+    });
+    const expected = md.render(
+      'See [the docs][1] first.\n\n```js\nconst a = 1;\n```\n\nNothing to link here.\n\nNext.\n\nStill streaming text.\n\n[1]: https://docs.example/start\n',
+    );
+    assert.equal(html, expected);
   });
 
   it('stays pinned to the bottom while streaming until the user scrolls up, and re-pins at the bottom', async () => {
