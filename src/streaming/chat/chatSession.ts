@@ -5,7 +5,7 @@ import { AfterPosts } from './afterPosts';
 import { fromStored, toStored } from './sessionMessages';
 import { withSources } from '../../shared/answerText';
 import { titleOf, type Conversation } from '../../history/conversationFormat';
-import type { StoredAttachment, StoredToolCall } from '../../history/storedMessage';
+import type { StoredAttachment } from '../../history/storedMessage';
 import { modelHistory } from './modelHistory';
 import { userContent } from './contextPrompt';
 import type { ChatMessage, ChatProvider } from '../providers/provider';
@@ -24,6 +24,7 @@ import { runCompaction } from './compactTurn';
 import { SessionModel } from './sessionModel';
 import { UndoneSummaries } from './undoneSummaries';
 import { SessionImages } from './sessionImages';
+import { MessageExtras } from './messageExtras';
 
 export { LOADING } from './turnLoop';
 
@@ -55,10 +56,7 @@ export class ChatSession implements TurnHost {
   private createdAt = Date.now();
   /** Set when the user renamed the conversation (kept so a save does not undo the rename). */
   private title: string | undefined;
-  /** What went with each question, exactly as the model got it (by message id). */
-  private readonly attachments = new Map<string, StoredAttachment[]>();
-  /** Each tool card's call as the model made it and what it got back (by card id): later turns send both again. */
-  private readonly calls = new Map<string, StoredToolCall>();
+  private readonly extras = new MessageExtras();
   readonly tools: ToolRound;
   /** Every streamed post of this conversation (text, reasoning, tool progress) shares one spacing: the cap holds for all of them together. */
   private readonly pace = new Pace();
@@ -100,12 +98,12 @@ export class ChatSession implements TurnHost {
       deps,
       pace: this.pace,
       addCard: (item, call) => {
-        this.calls.set(item.id, call);
+        this.extras.recordCall(item.id, call);
         this.messages.push(item);
         this.deps.post({ type: 'messageAdded', message: structuredClone(item) });
         this.save('flush');
       },
-      recordedCall: (id) => this.calls.get(id),
+      recordedCall: (id) => this.extras.call(id),
       save: (how) => this.save(how),
       approvalPending: (id, tool) => this.approvalPending.fire({ id, tool }),
     });
@@ -153,13 +151,8 @@ export class ChatSession implements TurnHost {
     if (this.turn) return false;
     const user: MessageSnapshot = { id: randomUUID(), role: 'user', text, state: 'done', seq: 0 };
     if (images.length) user.images = images.map((i) => ({ ...i }));
-    if (context.length) {
-      user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
-      this.attachments.set(
-        user.id,
-        context.map((a) => ({ ...a })),
-      );
-    }
+    if (context.length) user.context = context.map((a) => ({ kind: a.kind, label: a.label, tokens: a.tokens }));
+    this.extras.attach(user.id, context);
     this.messages.push(user);
     this.deps.post({ type: 'messageAdded', message: { ...user } });
     this.startTurn();
@@ -178,9 +171,9 @@ export class ChatSession implements TurnHost {
     const earlier = this.conversation();
     earlier.id = randomUUID();
     earlier.title = `${this.displayTitle} (before edit)`;
-    const context = this.attachments.get(messageId) ?? [];
+    const context = this.extras.context(messageId);
     const images = this.messages[index].images ?? [];
-    for (const m of this.messages.splice(index)) this.forget(m.id);
+    for (const m of this.messages.splice(index)) this.extras.forget(m.id);
     this.postSnapshot();
     this.send(text, context, images);
     return { earlier };
@@ -192,7 +185,7 @@ export class ChatSession implements TurnHost {
     // The last answer, even when tool cards follow it (a turn stopped while its tools waited or ran).
     const lastAnswer = this.messages.filter((m, i) => i > lastQuestion && m.role === 'assistant').at(-1);
     if (this.turn || lastQuestion < 0 || lastAnswer?.id !== messageId) return false;
-    for (const m of this.messages.splice(lastQuestion + 1)) this.forget(m.id);
+    for (const m of this.messages.splice(lastQuestion + 1)) this.extras.forget(m.id);
     this.postSnapshot();
     this.startTurn();
     this.save('flush');
@@ -242,9 +235,8 @@ export class ChatSession implements TurnHost {
     running?.controller.abort();
     await running?.ended;
     this.messages = [];
-    this.attachments.clear();
+    this.extras.clear();
     this.images.clear();
-    this.calls.clear();
     this.undoneSummaries.clear();
     this.conversationId = randomUUID();
     this.createdAt = Date.now();
@@ -299,13 +291,8 @@ export class ChatSession implements TurnHost {
     this.conversationId = conversation.id;
     this.createdAt = conversation.createdAt;
     this.title = conversation.title;
-    this.attachments.clear();
+    this.extras.load(conversation.messages);
     this.images.clear();
-    this.calls.clear();
-    for (const m of conversation.messages) {
-      if (m.context?.length) this.attachments.set(m.id, m.context);
-      if (m.call) this.calls.set(m.id, { ...m.call });
-    }
     this.messages = this.undoneSummaries.restore(conversation.messages).map(fromStored);
     this.postSnapshot();
     return true;
@@ -321,7 +308,7 @@ export class ChatSession implements TurnHost {
       updatedAt: Date.now(),
       model: { endpoint, model },
       // Summaries stay where they were made (undone ones too), so a reopened conversation sends the same without summarising again.
-      messages: this.undoneSummaries.interleave(this.messages.map((m) => toStored(m, this.attachments.get(m.id), this.calls.get(m.id)))),
+      messages: this.undoneSummaries.interleave(this.messages.map((m) => this.extras.stored(m))),
     };
   }
 
@@ -332,12 +319,6 @@ export class ChatSession implements TurnHost {
     // The page keys open forms for input to the conversation's id; the messages themselves are unchanged.
     this.deps.post(this.snapshot());
     this.didFork.fire(fork);
-  }
-
-  /** Drops what went with a message that is no longer in the conversation. */
-  private forget(messageId: string): void {
-    this.attachments.delete(messageId);
-    this.calls.delete(messageId);
   }
 
   /** The view, and whatever counts the messages, start over from the whole conversation. */
@@ -424,9 +405,9 @@ export class ChatSession implements TurnHost {
   historyBefore(index: number): ChatMessage[] {
     const { summary, rest } = fromLastSummary(this.messages.slice(0, index));
     const history = modelHistory(rest, {
-      question: (m) => userContent(m.text, this.attachments.get(m.id) ?? []),
+      question: (m) => userContent(m.text, this.extras.context(m.id)),
       images: (m) => this.images.forModel(m.images),
-      call: (cardId) => this.calls.get(cardId),
+      call: (cardId) => this.extras.call(cardId),
     });
     return summary === undefined ? history : [{ role: 'system', content: summaryPreamble(summary) }, ...history];
   }
