@@ -13,11 +13,8 @@ export class MessageExtras {
 
   /** Keeps a copy of the context a question was sent with (none: nothing kept). */
   attach(messageId: string, context: readonly StoredAttachment[]): void {
-    if (context.length)
-      this.attachments.set(
-        messageId,
-        context.map((a) => ({ ...a })),
-      );
+    const copy = context.map((a) => ({ ...a }));
+    if (copy.length) this.attachments.set(messageId, copy);
   }
 
   context(messageId: string): StoredAttachment[] {
