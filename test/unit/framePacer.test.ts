@@ -120,3 +120,21 @@ test('flush draws at once, and cancel forgets a draw that was waiting', () => {
   page.advance(1000);
   assert.equal(draws.length, 2, 'cancelled');
 });
+
+test('restart (the list replaced) forgets what the old page cost: the new answer is drawn at every update from the start', () => {
+  const page = new FakePage();
+  page.frameCost = 60;
+  const { pacer, draws } = setup(page);
+  stream(page, pacer, 10);
+  assert.ok(pacer.intervalMs > 200, `slow frames: paced (${pacer.intervalMs} ms)`);
+  // A draw whose frame is still to be measured when the list is replaced: that frame (60 ms again) is the
+  // old page's and the replacement's, and must not count.
+  pacer.flush();
+  pacer.restart();
+  page.drawFrame();
+  assert.equal(pacer.intervalMs, 0);
+  page.frameCost = 2;
+  const before = draws.length;
+  stream(page, pacer, 10);
+  assert.equal(draws.length - before, 10, 'every update drawn at once');
+});

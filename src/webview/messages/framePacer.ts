@@ -52,6 +52,8 @@ export class FramePacer {
   private lastRun = Number.NEGATIVE_INFINITY;
   private cancelTimer: (() => void) | undefined;
   private measuring = false;
+  /** Counts `restart`s: a frame measured before one was another page's. */
+  private epoch = 0;
 
   constructor(
     private readonly draw: () => void,
@@ -80,10 +82,23 @@ export class FramePacer {
     this.run();
   }
 
-  /** Forgets a draw asked for (the list was replaced). */
+  /** Forgets a draw asked for. */
   cancel(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+  }
+
+  /**
+   * The list was replaced (a new chat, another conversation): forgets a draw asked for and what frames cost.
+   * Those frames measured another page: a slow one among the last (an answer's end on a busy core) made the
+   * next answer's first draws rarer and larger.
+   */
+  restart(): void {
+    this.cancel();
+    this.costMs = 0;
+    this.lastRun = Number.NEGATIVE_INFINITY;
+    this.measuring = false;
+    this.epoch++;
   }
 
   private run(): void {
@@ -94,9 +109,11 @@ export class FramePacer {
     // One frame measured at a time: updates that arrive meanwhile are drawn in that same frame.
     if (this.measuring) return;
     this.measuring = true;
+    const epoch = this.epoch;
     this.clock.frame(() => {
       const frameStart = this.clock.now();
       this.clock.afterFrame(() => {
+        if (epoch !== this.epoch) return;
         this.measuring = false;
         const sample = ownMs + this.clock.now() - frameStart;
         this.costMs = this.costMs ? this.costMs * (1 - WEIGHT) + sample * WEIGHT : sample;

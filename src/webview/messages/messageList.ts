@@ -123,7 +123,7 @@ export class MessageList {
   }
 
   reset(messages: MessageSnapshot[]): void {
-    this.pacer.cancel();
+    this.pacer.restart();
     this.undrawn.clear();
     for (const view of this.views.values()) this.remove(view.element);
     this.views.clear();
