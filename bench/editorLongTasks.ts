@@ -30,6 +30,7 @@ import { PacedOllama, tokenize, type PaceSpec } from '../test/fakes/pacedOllama'
 import { realWorldDocument } from '../test/fixtures/markdownCorpus';
 import { openView, packageMinimal, SIDES, type Which } from './editorFirstToken';
 import { sleep } from './hosts';
+import { cpuBetween, cpuSnapshot, HOG } from './processCpu';
 import type { Figure } from './report';
 
 const RATE = 3_000;
@@ -73,11 +74,13 @@ export interface EditorLongTaskRun {
   answerMs: number;
   /** The tasks that changed the page from the question to the end (a drawn update each, mostly). */
   draws: number;
+  /** CPU ms each part of the machine used from the question to the end (bench/processCpu.ts). */
+  cpu: Record<string, number>;
 }
 
 function withHog<T>(busy: boolean, fn: () => Promise<T>): Promise<T> {
   if (!busy) return fn();
-  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  const hog = spawn(process.execPath, ['-e', HOG], { stdio: 'ignore' });
   return fn().finally(() => hog.kill());
 }
 
@@ -102,6 +105,7 @@ async function oneAnswer(vscode: CodeServer, which: LongTaskSide, busyCore: bool
     });
   const run = await withHog(busyCore, async () => {
     await frame.evaluate(observeScript);
+    const cpuBefore = cpuSnapshot();
     const started = Date.now();
     const load = loadavg()[0];
     const input = frame.locator(side.input);
@@ -121,6 +125,7 @@ async function oneAnswer(vscode: CodeServer, which: LongTaskSide, busyCore: bool
       timeout: 60_000,
       polling: 250,
     });
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot());
     const tasks = (await frame.evaluate('window.__tasks')) as Array<{ ms: number; at: number; culprit: string }>;
     return {
       which,
@@ -132,6 +137,7 @@ async function oneAnswer(vscode: CodeServer, which: LongTaskSide, busyCore: bool
       doneAtMs,
       answerMs,
       draws,
+      cpu,
     };
   });
   if (tracing) await browser.stopTracing();
@@ -180,7 +186,10 @@ export async function benchEditorLongTasks(
             (run.tasks.length
               ? ` (${run.tasks.map((t, k) => `${t.toFixed(0)} ms at ${(run.taskStarts[k] / 1000).toFixed(2)} s, ${run.culprits[k]}`).join('; ')}; done at ${(run.doneAtMs / 1000).toFixed(2)} s)`
               : '') +
-            `, answer in ${(run.answerMs / 1000).toFixed(1)} s, ${run.draws} page changes, load average ${run.load.toFixed(1)}`,
+            `, answer in ${(run.answerMs / 1000).toFixed(1)} s, ${run.draws} page changes, load average ${run.load.toFixed(1)}` +
+            `; CPU s: ${Object.entries(run.cpu)
+              .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(2)}`)
+              .join(', ')}`,
         );
       }
     }

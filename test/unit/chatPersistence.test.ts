@@ -128,4 +128,37 @@ describe('ChatSession keeps the conversation in the store', () => {
     assert.equal(order[firstDelta + 1], 'checkpoint', `then the checkpoint it asked for: ${order.join(', ')}`);
     assert.equal(order.slice(0, firstDelta).filter((m) => m === 'checkpoint').length, 0, `no checkpoint before it: ${order.join(', ')}`);
   });
+
+  it("records the turn's own model in its checkpoints, reading the settings once per turn, not at every update", async () => {
+    const recorded: Array<string | undefined> = [];
+    let reads = 0;
+    let model = 'first-model';
+    const s = new ChatSession({
+      config: () => {
+        reads++;
+        return { endpoint: { name: 'Local', type: 'ollama', url: server.url }, model, maxUpdatesPerSecond: 20 };
+      },
+      providerFor: createProvider,
+      post: () => {},
+      log: silent,
+      persist: { checkpoint: (c) => void recorded.push(c.model?.model), flush: async (c) => void recorded.push(c.model?.model) },
+    });
+    const script = server.onChat;
+    const words = Array.from({ length: 12 }, (_, i) => `w${i} `);
+    server.onChat = (body) => ({ steps: paced(answerLines(body.model, words), 60) });
+    try {
+      s.send('Question');
+      // The user picks another model while the answer streams: the answer is still the first model's.
+      model = 'picked-later';
+      const readsBefore = reads;
+      await s.idle();
+      assert.ok(recorded.length >= 6, `checkpoints while it streamed: ${recorded.length}`);
+      assert.deepEqual([...new Set(recorded)], ['first-model'], 'every save of the turn names the model that wrote it');
+      assert.ok(reads - readsBefore <= 3, `settings read ${reads - readsBefore} times over ${recorded.length} saves`);
+      // Between turns, the conversation names the model the next turn will use.
+      assert.equal(s.conversation().model?.model, 'picked-later');
+    } finally {
+      server.onChat = script;
+    }
+  });
 });

@@ -18,7 +18,7 @@ import type { ConversationFork } from '../../history/storeTypes';
 import { Emitter } from '../../shared/event';
 import type { IDisposable } from '../../shared/disposable';
 import { ToolRound } from './toolRound';
-import { newRunningTurn, runTurnLoop, type RunningTurn, type TurnHost } from './turnLoop';
+import { endOf, newRunningTurn, runTurnLoop, type RunningTurn, type TurnHost } from './turnLoop';
 import { compactionCut, fromLastSummary, summaryPreamble } from './compaction';
 import { runCompaction } from './compactTurn';
 import { SessionModel } from './sessionModel';
@@ -300,7 +300,7 @@ export class ChatSession implements TurnHost {
 
   /** The conversation as it is stored. Text still in a throttle is at most one update behind. */
   conversation(): Conversation {
-    const { endpoint, model } = this.modelLabel();
+    const { endpoint, model } = this.model.recorded();
     return {
       id: this.conversationId,
       ...(this.title ? { title: this.title } : {}),
@@ -341,9 +341,15 @@ export class ChatSession implements TurnHost {
   }
 
   private startTurn(): void {
-    const turn = (this.turn = newRunningTurn(this.addAnswer()));
-    this.deps.post({ type: 'busy', busy: true });
+    const turn = this.begin(this.addAnswer());
     void runTurnLoop(this, turn, turn.controller.signal).finally(() => this.finishTurn());
+  }
+
+  private begin(answer: AnswerStream): RunningTurn {
+    const turn = (this.turn = newRunningTurn(answer));
+    this.model.hold();
+    this.deps.post({ type: 'busy', busy: true });
+    return turn;
   }
 
   /** A new answer message (one per round of a turn, or a compaction's `summary` shown at `at`), with the throttles that stream it. */
@@ -366,6 +372,7 @@ export class ChatSession implements TurnHost {
     const turn = this.turn;
     turn?.markEnded();
     this.turn = undefined;
+    this.model.release();
     this.deps.post({ type: 'busy', busy: false });
     // Not after dispose(): that ended the turn already, and nobody listens to a session that is gone.
     if (turn) this.didEndTurn.fire({ state: endOf(turn) });
@@ -424,8 +431,7 @@ export class ChatSession implements TurnHost {
   compact(): boolean {
     const cut = compactionCut(this.messages);
     if (this.turn || cut < 0) return false;
-    const turn = (this.turn = newRunningTurn(this.insertSummary(cut)));
-    this.deps.post({ type: 'busy', busy: true });
+    const turn = this.begin(this.insertSummary(cut));
     void runCompaction(this, turn.answer, cut, turn.controller.signal).finally(() => this.finishTurn());
     return true;
   }
@@ -440,10 +446,4 @@ export class ChatSession implements TurnHost {
     this.save('flush');
     return true;
   }
-}
-
-function endOf(turn: RunningTurn): TurnEnd['state'] {
-  const state = turn.answer.message.state;
-  if (state === 'error') return 'error';
-  return state === 'stopped' || turn.controller.signal.aborted ? 'stopped' : 'done';
 }

@@ -54,6 +54,13 @@ export function newRunningTurn(answer: AnswerStream): RunningTurn {
   return { controller: new AbortController(), answer, ended, markEnded };
 }
 
+/** How a turn ended: its last answer's state, or stopped when Stop came between rounds. */
+export function endOf(turn: RunningTurn): 'done' | 'stopped' | 'error' {
+  const state = turn.answer.message.state;
+  if (state === 'error') return 'error';
+  return state === 'stopped' || turn.controller.signal.aborted ? 'stopped' : 'done';
+}
+
 /** What the turn loop needs from its session. */
 export interface TurnHost {
   readonly deps: SessionDeps;

@@ -1,0 +1,78 @@
+/**
+ * CPU time of every process and thread on the machine, read from /proc (Linux), grouped by what it is: the
+ * browser's renderer (its main thread apart from the rest), its GPU and browser processes, code-server's server,
+ * the extension host, the benchmark itself (Playwright and the fake model server), and everything else. Two
+ * snapshots around an answer say who used the cores meanwhile: with two cores and one busy, the page's thread
+ * waits on whatever else runs, so what the host side spends counts against the page's long tasks too.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export type CpuSnapshot = Map<string, number>;
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** The busy core's script (`node -e HOG`), known by its command line. */
+export const HOG = 'for (;;) {}';
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // the process or thread ended between listing and reading
+  }
+}
+
+/** utime + stime, in ms, from a /proc stat line (the name in parentheses may hold spaces). */
+function cpuMs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+function groupOf(pid: number, cmdline: string): string {
+  if (pid === process.pid) return 'bench (Playwright, fake server)';
+  if (cmdline.includes(HOG)) return 'hog';
+  if (/chrom/i.test(cmdline)) {
+    const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+    return type ? `chromium ${type}` : 'chromium browser';
+  }
+  if (cmdline.includes('extensionHost')) return 'extension host';
+  if (cmdline.includes('code-server')) return 'code-server';
+  return 'other';
+}
+
+/** Per group, the CPU ms used since boot; a renderer's threads are split into its main thread and the others. */
+export function cpuSnapshot(): CpuSnapshot {
+  const snap: CpuSnapshot = new Map();
+  const add = (key: string, ms: number) => snap.set(key, (snap.get(key) ?? 0) + ms);
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const cmdline = read(`/proc/${pid}/cmdline`)?.replace(/\0/g, ' ') ?? '';
+    const group = groupOf(pid, cmdline);
+    if (group !== 'chromium renderer') {
+      const stat = read(`/proc/${pid}/stat`);
+      if (stat) add(group, cpuMs(stat));
+      continue;
+    }
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`);
+      const comm = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '';
+      if (!stat) continue;
+      const thread = tid === name || comm === 'CrRendererMain' ? 'main' : /worker/i.test(comm) ? 'workers' : 'other threads';
+      add(`renderer ${thread}`, cpuMs(stat));
+    }
+  }
+  return snap;
+}
+
+/** CPU ms per group between two snapshots, largest first; groups that used under 10 ms are left out. */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const used = [...after].map(([key, ms]) => [key, ms - (before.get(key) ?? 0)] as const);
+  return Object.fromEntries(used.filter(([, ms]) => ms >= TICK_MS).sort((a, b) => b[1] - a[1]));
+}
