@@ -40,7 +40,7 @@ function groupOf(pid: number, cmdline: string): string {
   return 'other';
 }
 
-/** Per group, the CPU ms used since boot; a renderer's threads are split into its main thread and the others. */
+/** Per group, the CPU ms used since boot; the renderer's and the GPU process's by thread. */
 export function cpuSnapshot(): CpuSnapshot {
   const snap: CpuSnapshot = new Map();
   const add = (key: string, ms: number) => snap.set(key, (snap.get(key) ?? 0) + ms);
@@ -49,7 +49,7 @@ export function cpuSnapshot(): CpuSnapshot {
     if (!Number.isInteger(pid)) continue;
     const cmdline = read(`/proc/${pid}/cmdline`)?.replace(/\0/g, ' ') ?? '';
     const group = groupOf(pid, cmdline);
-    if (group !== 'chromium renderer') {
+    if (group !== 'chromium renderer' && group !== 'chromium gpu-process') {
       const stat = read(`/proc/${pid}/stat`);
       if (stat) add(group, cpuMs(stat));
       continue;
@@ -64,10 +64,14 @@ export function cpuSnapshot(): CpuSnapshot {
       const stat = read(`/proc/${pid}/task/${tid}/stat`);
       const comm = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? '';
       if (!stat) continue;
-      const thread = tid === name || comm === 'CrRendererMain' ? 'main' : /worker/i.test(comm) ? 'workers' : 'other threads';
-      add(`renderer ${thread}`, cpuMs(stat));
+      // The main thread is the process's own; the others by name (Compositor, CompositorTileW: raster, ...).
+      const thread = tid === name ? 'main' : comm.replace(/\d+$/, '') || 'unnamed';
+      add(`${group.replace('chromium ', '')} ${thread}`, cpuMs(stat));
     }
   }
+  // Time the virtual machine's CPUs were runnable but the host ran something else (`steal`, all CPUs).
+  const steal = Number(read('/proc/stat')?.split('\n')[0].trim().split(/\s+/)[8] ?? 0);
+  add('stolen by the hypervisor', steal * TICK_MS);
   return snap;
 }
 

@@ -60,4 +60,45 @@ describe('syntax highlighting in a worker', () => {
     assert.equal(await unknown.locator('*').count(), 0);
     assert.equal(await unknown.textContent(), 'let a = 1\n');
   });
+
+  it('puts highlighting in with the next streamed update, not in a frame of its own', async () => {
+    await h.send({ type: 'messageAdded', message: { id: 'merge', role: 'assistant', text: '', state: 'streaming', seq: 0 } });
+    // The stream goes on every 25 ms from inside the page until the block is highlighted: the highlighting
+    // comes back from the worker while updates are still being drawn.
+    const batches = await h.page.evaluate(
+      () =>
+        new Promise<Array<{ highlighted: boolean; streamed: boolean }>>((resolve) => {
+          const article = () => document.querySelector('article[data-id="merge"]');
+          const found: Array<{ highlighted: boolean; streamed: boolean }> = [];
+          const inCode = (n: Node) => !!(n instanceof Element ? n : n.parentElement)?.closest('pre');
+          // One callback per task that changed the page: what that task did.
+          const observer = new MutationObserver((records) => {
+            const added = records.flatMap((r) => Array.from(r.addedNodes));
+            found.push({
+              highlighted: added.some((n) => n instanceof Element && /hljs-/.test(n.className)),
+              streamed: records.some((r) => !inCode(r.target)),
+            });
+          });
+          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+          let seq = 0;
+          const send = (text: string) =>
+            window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id: 'merge', seq: ++seq, text } }));
+          send('Before.\n\n```ts\nconst answer: number = 42;\n```\n\n');
+          let after = 0;
+          const timer = setInterval(() => {
+            send(`Line ${seq}.\n\n`);
+            if (article()?.querySelector('pre code [class^="hljs-"]') && ++after > 3) {
+              clearInterval(timer);
+              observer.disconnect();
+              send('Done.');
+              resolve(found);
+            }
+          }, 25);
+        }),
+    );
+    const withHighlight = batches.filter((b) => b.highlighted);
+    assert.equal(withHighlight.length, 1, `the block was highlighted in one go: ${JSON.stringify(batches)}`);
+    assert.ok(withHighlight[0].streamed, `and in the same task as a streamed update: ${JSON.stringify(batches)}`);
+    await h.send({ type: 'delta', id: 'merge', seq: 10_000, text: '', end: { state: 'done' } });
+  });
 });

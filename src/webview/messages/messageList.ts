@@ -1,4 +1,5 @@
 import type { AnswerNote, AnswerSource, HostToWebview, MessageSnapshot, ToolCallInfo } from '../../shared/protocol';
+import { applyHighlights } from '../markdown/codeBlocks';
 import { FramePacer } from './framePacer';
 import { MessageView, type MessageContext } from './messageView';
 import { OlderMessages } from './olderMessages';
@@ -208,6 +209,7 @@ export class MessageList {
 
   /** Puts the streamed text received so far into the answers (FramePacer decides when). */
   private drawText(): void {
+    applyHighlights();
     for (const [view, text] of this.undrawn) view.append(text);
     this.undrawn.clear();
     this.scrollIfPinned('task');
