@@ -3,7 +3,7 @@
  * message path. The string-level invariants are in test/unit/incrementalRenderer.test.ts; here the DOM.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { longAnswer } from '../fixtures/markdownCorpus';
@@ -279,7 +279,31 @@ describe('incremental renderer in headless Chromium', () => {
     assert.ok(css.chunks >= 2, `committed blocks are grouped (${css.chunks} groups)`);
     // A long answer keeps its groups at the end (unwrapping them laid the whole answer out again), and looks the
     // same as without them: margins collapse through them, and the last block ends the answer as it would.
+    // Chromium's own count of the elements it restyles: the last group turning :last-child restyled all of its
+    // elements (every span of its highlighted code), where only its blocks can change.
+    const trace = join(shots, 'end-of-answer-trace.json');
+    const browser = h.page.context().browser()!;
+    await browser.startTracing(h.page, { path: trace, categories: ['devtools.timeline'] });
     await h.send({ type: 'delta', id: 'd', seq: seq + 1, text: '', end: { state: 'done' } });
+    const inLastGroup = await h.page.evaluate(() => {
+      const chunk = document.querySelector('article[data-id="d"] .markdown > .chunk:last-child')!;
+      void document.body.offsetHeight;
+      return {
+        elements: chunk.getElementsByTagName('*').length,
+        blocks: chunk.querySelectorAll('p, ul, ol, pre, blockquote, table, hr, h1, h2, h3, h4, h5, h6').length,
+      };
+    });
+    await browser.stopTracing();
+    const restyled = Math.max(
+      ...(JSON.parse(readFileSync(trace, 'utf8')).traceEvents as Array<{ name: string; args?: { elementCount?: number } }>)
+        .filter((e) => e.name === 'UpdateLayoutTree')
+        .map((e) => e.args?.elementCount ?? 0),
+    );
+    assert.ok(inLastGroup.elements >= 4 * inLastGroup.blocks, `the last group holds far more than blocks: ${JSON.stringify(inLastGroup)}`);
+    assert.ok(
+      restyled < inLastGroup.elements / 4,
+      `the end restyled ${restyled} elements; the last group has ${JSON.stringify(inLastGroup)}`,
+    );
     const end = await h.page.evaluate(() => {
       const markdown = document.querySelector('article[data-id="d"] .markdown')!;
       const last = markdown.querySelector(':scope > .chunk:last-child > :last-child')!;
