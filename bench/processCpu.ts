@@ -1,9 +1,10 @@
 /**
  * CPU time of every process and thread on the machine, read from /proc (Linux), grouped by what it is: the
- * browser's renderer (its main thread apart from the rest), its GPU and browser processes, code-server's server,
- * the extension host, the benchmark itself (Playwright and the fake model server), and everything else. Two
- * snapshots around an answer say who used the cores meanwhile: with two cores and one busy, the page's thread
- * waits on whatever else runs, so what the host side spends counts against the page's long tasks too.
+ * renderer's and the GPU process's threads by name (the renderer's main thread as `main`), the browser process,
+ * code-server's server, the extension host, the benchmark itself (Playwright and the fake model server), the
+ * hog, everything else, and the hypervisor's steal. Two snapshots around an answer say who used the cores
+ * meanwhile: with two cores and one busy, the page's thread waits on whatever else runs, so what the host side
+ * spends counts against the page's long tasks too, and steal shows a neighbour's load that is no one's here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -29,7 +30,7 @@ function cpuMs(stat: string): number {
 }
 
 function groupOf(pid: number, cmdline: string): string {
-  if (pid === process.pid) return 'bench (Playwright, fake server)';
+  if (pid === process.pid) return 'bench (Playwright and fake server)';
   if (cmdline.includes(HOG)) return 'hog';
   if (/chrom/i.test(cmdline)) {
     const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
