@@ -16,7 +16,7 @@
  * Each long task is logged with when it started (from the question) against when the answer was done, and whose
  * it was (the Long Tasks API's name).
  * BENCH_TRACE_FILE=/tmp/lt writes a Chromium trace of each busy-core answer (/tmp/lt.ours.2.json, ...) to find out
- * what they were: on 2026-12-06 they were V8 garbage collection (major GCs of the ~70-90 MB heap the webview
+ * what they were, and logs the renderer's major GCs in each (bench/traceGc.ts): on 2026-12-06 they were V8 garbage collection (major GCs of the ~70-90 MB heap the webview
  * shares with the workbench, 36-43 ms with a core busy, landing in a frame) and the OS taking the core away;
  * the heap grew 5 MB/s during an answer, 1 MB/s once the page stopped flattening the whole text per update.
  * The minimal extension's own long task was a 62 ms layout of its 130 KB <pre>.
@@ -31,6 +31,7 @@ import { realWorldDocument } from '../test/fixtures/markdownCorpus';
 import { openView, packageMinimal, SIDES, type Which } from './editorFirstToken';
 import { sleep } from './hosts';
 import { cpuBetween, cpuSnapshot, HOG } from './processCpu';
+import { majorGcs, type MajorGc } from './traceGc';
 import type { Figure } from './report';
 
 const RATE = 3_000;
@@ -40,6 +41,7 @@ const observeScript = `(() => {
   const w = window;
   w.__tasks = [];
   w.__t0 = performance.now();
+  performance.mark('bench-question');
   w.__lastChange = performance.now();
   w.__draws = 0;
   if (!w.__observing) {
@@ -76,6 +78,8 @@ export interface EditorLongTaskRun {
   draws: number;
   /** CPU ms each part of the machine used from the question to the end (bench/processCpu.ts). */
   cpu: Record<string, number>;
+  /** With BENCH_TRACE_FILE: the renderer's major GCs from the question on (bench/traceGc.ts). */
+  majorGcs?: MajorGc[];
 }
 
 function withHog<T>(busy: boolean, fn: () => Promise<T>): Promise<T> {
@@ -98,10 +102,11 @@ async function oneAnswer(vscode: CodeServer, which: LongTaskSide, busyCore: bool
   // BENCH_TRACE_FILE: a Chromium trace of the busy-core answers (all frames), to attribute the long tasks.
   const browser = (vscode as unknown as { browser?: import('playwright-core').Browser }).browser;
   const tracing = process.env.BENCH_TRACE_FILE && busyCore && browser;
+  const tracePath = `${process.env.BENCH_TRACE_FILE}.${which}.${n}.json`;
   if (tracing)
     await browser.startTracing(undefined, {
-      path: `${process.env.BENCH_TRACE_FILE}.${which}.${n}.json`,
-      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'disabled-by-default-v8.gc', 'blink.user_timing'],
     });
   const run = await withHog(busyCore, async () => {
     await frame.evaluate(observeScript);
@@ -140,8 +145,17 @@ async function oneAnswer(vscode: CodeServer, which: LongTaskSide, busyCore: bool
       cpu,
     };
   });
-  if (tracing) await browser.stopTracing();
-  return run;
+  if (!tracing) return run;
+  await browser.stopTracing();
+  return { ...run, majorGcs: majorGcs(tracePath, 'bench-question') };
+}
+
+function describeGc(gc: MajorGc): string {
+  const documents = gc.documents ? `, documents ${gc.documents[0]} -> ${gc.documents[1]}` : '';
+  return (
+    `at ${gc.atS.toFixed(2)} s, ${gc.wallMs.toFixed(0)} ms (${gc.cpuMs.toFixed(0)} ms CPU), ${gc.reason}, ` +
+    `heap ${gc.beforeMb.toFixed(0)} -> ${gc.afterMb.toFixed(0)} MB${documents}`
+  );
 }
 
 export async function benchEditorLongTasks(
@@ -189,7 +203,8 @@ export async function benchEditorLongTasks(
             `, answer in ${(run.answerMs / 1000).toFixed(1)} s, ${run.draws} page changes, load average ${run.load.toFixed(1)}` +
             `; CPU s: ${Object.entries(run.cpu)
               .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(2)}`)
-              .join(', ')}`,
+              .join(', ')}` +
+            (run.majorGcs ? `; major GCs: ${run.majorGcs.map(describeGc).join('; ') || 'none'}` : ''),
         );
       }
     }
