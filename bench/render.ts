@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { longAnswer, realWorldDocument } from '../test/fixtures/markdownCorpus';
 import { WebviewHarness } from '../test/webview/harness';
 import { baselinePage } from './baselines/pageBundle';
+import { garbageRun, type GarbageRun } from './heapGarbage';
 import { fmt, saveSection, summary, table } from './stats';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 50_000);
@@ -286,6 +287,19 @@ interface RealWorldResult {
   quiet: Record<'incremental' | 'naive', RealWorldRun>;
   busyCore: Record<'incremental' | 'naive', RealWorldRun>;
   allocation: Record<'incremental' | 'naive', { firstKBPerUpdate: number; secondKBPerUpdate: number }>;
+  /** V8 + Blink memory the answer left to collect, and kept (bench/heapGarbage.ts). */
+  garbage: Record<'incremental' | 'naive' | 'appended', GarbageRun>;
+}
+
+/** bench/heapGarbage.ts's three pages; `appended` gets our page's final render. */
+async function garbage(tokens: string[]): Promise<RealWorldResult['garbage']> {
+  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
+  const updates: string[] = [];
+  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  const { finalHtml, ...incremental } = await garbageRun('incremental', updates);
+  const { finalHtml: _appendedHtml, ...appended } = await garbageRun('appended', updates, finalHtml);
+  const { finalHtml: _naiveHtml, ...naive } = await garbageRun('naive', updates);
+  return { incremental, naive, appended };
 }
 
 async function realWorld(): Promise<RealWorldResult> {
@@ -306,9 +320,11 @@ async function realWorld(): Promise<RealWorldResult> {
     quiet: await both('longTasks'),
     busyCore: await withCpuHog(() => both('longTasks')),
     allocation: { incremental: await allocationRun('incremental', tokens), naive: await allocationRun('naive', tokens) },
+    garbage: await garbage(tokens),
   };
   const tasks = (r: RealWorldRun) => `${r.longTasks} (longest ${fmt(r.longestTaskMs, 0)} ms)`;
   const { elements, quiet, busyCore, allocation } = result;
+  const left = (g: GarbageRun) => `${fmt(g.garbageMB, 1)} MB (kept ${fmt(g.keptMB, 1)} MB)`;
   const kb = (a: RealWorldResult['allocation']['naive']) =>
     `${fmt(a.firstKBPerUpdate, 0)} -> ${fmt(a.secondKBPerUpdate, 0)} KB (${fmt(a.secondKBPerUpdate / a.firstKBPerUpdate, 2)}x)`;
   console.log(
@@ -328,6 +344,12 @@ async function realWorld(): Promise<RealWorldResult> {
           kb(allocation.incremental),
           kb(allocation.naive),
           '<= 1.5x',
+        ],
+        [
+          'V8 + Blink garbage of the answer (final blocks appended as they come: ' + left(result.garbage.appended) + ')',
+          left(result.garbage.incremental),
+          left(result.garbage.naive),
+          '<= 1.5x appended',
         ],
       ],
     ),

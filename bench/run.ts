@@ -132,6 +132,25 @@ function renderFigures(): Figure[] {
       target: { label: '< 4 ms', met: inc.at[last].p95 < 4 },
     },
     ...allocationFigure(render.realWorld?.allocation),
+    ...garbageFigure(render.realWorld?.garbage),
+  ];
+}
+
+/** What an answer leaves to collect in the renderer's heaps (bench/heapGarbage.ts). */
+function garbageFigure(garbage: Record<'incremental' | 'naive' | 'appended', { garbageMB: number }> | undefined): Figure[] {
+  if (!garbage) return [];
+  const bound = garbage.appended.garbageMB;
+  return [
+    {
+      measure: `Webview garbage (V8 + Blink) of one answer of the 130 KB document; a page appending the final blocks: ${bound.toFixed(1)} MB (one run each)`,
+      chartLabel: 'Garbage of a 130 KB answer',
+      unit: 'MB',
+      digits: 1,
+      ours: [garbage.incremental.garbageMB],
+      naive: [garbage.naive.garbageMB],
+      better: 'lower',
+      target: { label: '<= 1.5× appended', met: garbage.incremental.garbageMB <= 1.5 * bound },
+    },
   ];
 }
 
