@@ -81,8 +81,8 @@ export class IncrementalMarkdownView implements MarkdownView {
     if (update.commit || update.tail !== undefined) {
       // Blocks just committed were the tail's first children: morphing the tail into commit + new tail keeps
       // those nodes (and the rest of the tail) instead of building them again.
-      const committed = parse(update.commit);
-      morphChildren(this.tailElement(), [...committed, ...parse(update.tail ?? '')]);
+      const [committed, tail] = parseSplit(update.commit, update.tail ?? '');
+      morphChildren(this.tailElement(), [...committed, ...tail]);
       if (committed.length) this.commitTailStart(committed.length);
     }
     if (update.fenceText) {
@@ -187,6 +187,21 @@ function sameBlock(now: Node, rendered: Node): boolean {
 
 function sameAttributes(a: Element, b: Element): boolean {
   return a.attributes.length === b.attributes.length && Array.from(a.attributes).every((x) => b.getAttribute(x.name) === x.value);
+}
+
+/**
+ * The committed blocks' and the tail's nodes from one parse: markdown-it's HTML (raw HTML off) never holds a
+ * comment, so one between them marks where the tail starts. A parse makes garbage in Blink's heap whatever its
+ * size (the parser, the fragment), and the heap is the workbench's too in code-server (bench/heapGarbage.ts).
+ */
+function parseSplit(commit: string, tail: string): [Node[], Node[]] {
+  if (!commit) return [[], parse(tail)];
+  if (!tail) return [parse(commit), []];
+  const nodes = parse(`${commit}<!--tail-->${tail}`);
+  const at = nodes.findIndex((n) => n.nodeType === Node.COMMENT_NODE);
+  // Only HTML left open could put the mark inside an element; then the two are parsed on their own.
+  if (at === -1) return [parse(commit), parse(tail)];
+  return [nodes.slice(0, at), nodes.slice(at + 1)];
 }
 
 function parse(html: string): Node[] {
