@@ -4,7 +4,8 @@
  * and what it freed. A webview in code-server shares its renderer, and so its V8 heap, with the workbench:
  * a major GC there stops our page too, and its pause grows with everything the workbench holds and has
  * dropped (closed views' documents), not only with what the page allocated. Used by editorLongTasks.ts to
- * tell a long task that is a GC from one that is the page's own work.
+ * log which collections came in a traced answer, beside its long tasks (those are mostly the page's tasks
+ * while V8 marks or just after a collection, not the collection's own pause).
  */
 import { readFileSync } from 'node:fs';
 
