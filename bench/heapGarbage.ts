@@ -15,12 +15,13 @@
  * final blocks of our own render put into the same message as they arrive (parsed once, appended in groups
  * of 64, never re-rendered).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { WebviewHarness } from '../test/webview/harness';
 import { baselinePage } from './baselines/pageBundle';
+import { markCompacts, readTrace } from './traceGc';
 
 export interface GarbageRun {
   /** Freed by major collections from the first update to a forced collection after the end, MB. */
@@ -29,14 +30,6 @@ export interface GarbageRun {
   keptMB: number;
   /** Major collections V8 started on its own while the answer streamed. */
   collections: number;
-}
-
-interface GcSummary {
-  ts: number;
-  gc: string;
-  reason: string;
-  start_global_consumed_size: number;
-  end_global_consumed_size: number;
 }
 
 /**
@@ -109,23 +102,16 @@ export async function garbageRun(
 
 /** The page's main thread's major collections, from the forced one before the answer to the one after it. */
 function garbageFrom(trace: string): GarbageRun {
-  const events = (
-    JSON.parse(readFileSync(trace, 'utf8')) as {
-      traceEvents: Array<{ name: string; pid: number; tid: number; ts: number; args?: { value?: string } }>;
-    }
-  ).traceEvents;
+  const events = readTrace(trace);
   const start = events.find((e) => e.name === 'answer-start')!;
   const end = events.find((e) => e.name === 'answer-end')!;
-  const majors = events
-    .filter((e) => e.name === 'V8.GCTraceGCNVP' && e.pid === start.pid && e.tid === start.tid)
-    .map((e) => ({ ...(JSON.parse(e.args!.value!) as Omit<GcSummary, 'ts'>), ts: e.ts }))
-    .filter((g) => g.gc === 'mc');
+  const majors = markCompacts(events, (e) => e.pid === start.pid && e.tid === start.tid);
   const before = majors.filter((g) => g.ts < start.ts).at(-1)!;
   const after = majors.filter((g) => g.ts > end.ts);
   const during = majors.filter((g) => g.ts >= start.ts);
   return {
-    garbageMB: during.reduce((sum, g) => sum + g.start_global_consumed_size - g.end_global_consumed_size, 0) / 1e6,
-    keptMB: (after.at(-1)!.end_global_consumed_size - before.end_global_consumed_size) / 1e6,
+    garbageMB: during.reduce((sum, g) => sum + g.startBytes - g.endBytes, 0) / 1e6,
+    keptMB: (after.at(-1)!.endBytes - before.endBytes) / 1e6,
     collections: during.filter((g) => g.ts <= end.ts).length,
   };
 }

@@ -143,6 +143,14 @@ interface RealWorldRun {
   longestTaskMs: number;
 }
 
+/** The real-world stream's updates: the tokens of 1/20 s at 3,000 tokens/s each. */
+function realWorldUpdates(tokens: string[]): string[] {
+  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
+  const updates: string[] = [];
+  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  return updates;
+}
+
 /**
  * Streams `tokens` into a fresh page at 20 updates a second, then ends the answer and waits until the page
  * has been quiet (no DOM change) for a second: deferred work (unwrapping, highlighting) is counted too.
@@ -156,9 +164,7 @@ export async function realWorldRun(
 ): Promise<RealWorldRun> {
   const h = new WebviewHarness();
   await h.start({ webviewJs: renderer === 'naive' ? await baselinePage('fullRender') : page, height: 800 });
-  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
-  const updates: string[] = [];
-  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  const updates = realWorldUpdates(tokens);
   const result = await h.page.evaluate(
     async ({ updates, interval, measure }) => {
       const send = (data: unknown) => window.dispatchEvent(new MessageEvent('message', { data }));
@@ -227,9 +233,7 @@ export async function allocationRun(
   await h.start({ webviewJs: renderer === 'naive' ? await baselinePage('fullRender') : page, height: 800 });
   const cdp = await h.page.context().newCDPSession(h.page);
   await cdp.send('HeapProfiler.enable');
-  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
-  const updates: string[] = [];
-  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  const updates = realWorldUpdates(tokens);
   await h.page.evaluate(() => {
     (window as any).__seq = 0;
     window.dispatchEvent(
@@ -293,9 +297,7 @@ interface RealWorldResult {
 
 /** bench/heapGarbage.ts's three pages; `appended` gets our page's final render. */
 async function garbage(tokens: string[]): Promise<RealWorldResult['garbage']> {
-  const perUpdate = REAL_WORLD_TOKENS_PER_SECOND / UPDATES_PER_SECOND;
-  const updates: string[] = [];
-  for (let i = 0; i < tokens.length; i += perUpdate) updates.push(tokens.slice(i, i + perUpdate).join(''));
+  const updates = realWorldUpdates(tokens);
   const { finalHtml, ...incremental } = await garbageRun('incremental', updates);
   const { finalHtml: _appendedHtml, ...appended } = await garbageRun('appended', updates, finalHtml);
   const { finalHtml: _naiveHtml, ...naive } = await garbageRun('naive', updates);

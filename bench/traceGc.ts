@@ -26,7 +26,7 @@ export interface MajorGc {
   documents: [number, number] | undefined;
 }
 
-interface TraceEvent {
+export interface TraceEvent {
   name: string;
   ph: string;
   pid: number;
@@ -37,8 +37,35 @@ interface TraceEvent {
   args?: { name?: string; value?: unknown; data?: { documents?: number } };
 }
 
+export function readTrace(path: string): TraceEvent[] {
+  return (JSON.parse(readFileSync(path, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+}
+
+/** One mark-compact (major) collection as V8 summed it up when it ended. */
+export interface MarkCompact {
+  ts: number;
+  reason: string;
+  /** V8 + embedder (Blink) + external bytes before and after. */
+  startBytes: number;
+  endBytes: number;
+}
+
+/** V8's own summaries of the major collections on the threads `on` accepts. */
+export function markCompacts(events: TraceEvent[], on: (e: TraceEvent) => boolean): MarkCompact[] {
+  return events
+    .filter((e) => e.name === 'V8.GCTraceGCNVP' && on(e))
+    .map((e) => ({ ts: e.ts, gc: JSON.parse(String(e.args?.value)) as Record<string, number | string> }))
+    .filter(({ gc }) => gc.gc === 'mc')
+    .map(({ ts, gc }) => ({
+      ts,
+      reason: String(gc.reason),
+      startBytes: Number(gc.start_global_consumed_size),
+      endBytes: Number(gc.end_global_consumed_size),
+    }));
+}
+
 export function majorGcs(tracePath: string, from?: string): MajorGc[] {
-  const events = (JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const events = readTrace(tracePath);
   // The renderer that holds the page: the one the `from` mark was made in, when there is one.
   const mark = events.find((e) => e.name === from);
   const main = new Set(
@@ -52,11 +79,7 @@ export function majorGcs(tracePath: string, from?: string): MajorGc[] {
     .filter((e) => e.name === 'UpdateCounters' && e.args?.data?.documents !== undefined && onMain(e))
     .sort((a, b) => a.ts - b.ts);
   const documentsAt = (ts: number) => counters.filter((e) => e.ts <= ts).at(-1)?.args?.data?.documents;
-  // V8's own summary of each collection, emitted as it ends: kind "mc" (mark-compact) is a major one.
-  const summaries = events
-    .filter((e) => e.name === 'V8.GCTraceGCNVP' && onMain(e))
-    .map((e) => ({ ts: e.ts, gc: JSON.parse(String(e.args?.value)) as Record<string, number | string> }))
-    .filter((s) => s.gc.gc === 'mc');
+  const summaries = markCompacts(events, onMain);
   const markingStarts = events.filter((e) => e.name === 'V8.GCIncrementalMarkingStart' && onMain(e));
   return events
     .filter((e) => e.name === 'MajorGC' && e.ph === 'X' && onMain(e))
@@ -70,9 +93,9 @@ export function majorGcs(tracePath: string, from?: string): MajorGc[] {
         atS: (e.ts - t0) / 1e6,
         wallMs: (e.dur ?? 0) / 1000,
         cpuMs: (e.tdur ?? 0) / 1000,
-        reason: started?.reason ?? String(summary?.gc.reason ?? 'unknown'),
-        beforeMb: Number(summary?.gc.start_global_consumed_size ?? 0) / 1e6,
-        afterMb: Number(summary?.gc.end_global_consumed_size ?? 0) / 1e6,
+        reason: started?.reason ?? summary?.reason ?? 'unknown',
+        beforeMb: (summary?.startBytes ?? 0) / 1e6,
+        afterMb: (summary?.endBytes ?? 0) / 1e6,
         documents: before !== undefined && after !== undefined ? [before, after] : undefined,
       };
     });
