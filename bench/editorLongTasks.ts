@@ -16,10 +16,12 @@
  * Each long task is logged with when it started (from the question) against when the answer was done, and whose
  * it was (the Long Tasks API's name).
  * BENCH_TRACE_FILE=/tmp/lt writes a Chromium trace of each busy-core answer (/tmp/lt.ours.2.json, ...) to find out
- * what they were, and logs the renderer's major GCs in each (bench/traceGc.ts): on 2026-12-06 they were V8 garbage collection (major GCs of the ~70-90 MB heap the webview
- * shares with the workbench, 36-43 ms with a core busy, landing in a frame) and the OS taking the core away;
- * the heap grew 5 MB/s during an answer, 1 MB/s once the page stopped flattening the whole text per update.
- * The minimal extension's own long task was a 62 ms layout of its 130 KB <pre>.
+ * what they were, and logs the renderer's major GCs in each (bench/traceGc.ts). On 2026-12-06 they were V8
+ * garbage collection (major GCs of the ~70-90 MB heap the webview shares with the workbench, 36-43 ms with a
+ * core busy, landing in a frame) and the OS taking the core away; the heap grew 5 MB/s during an answer, 1 MB/s
+ * once the page stopped flattening the whole text per update. The minimal extension's own long task was a 62 ms
+ * layout of its 130 KB <pre>. On 2026-12-07 the page's long tasks were its update tasks (a few ms of CPU)
+ * stretched while V8 marked ahead of a major GC, or waiting for a core just after one (bench/HISTORY.md).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
