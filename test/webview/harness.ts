@@ -99,9 +99,28 @@ export class WebviewHarness {
       }
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      await this.open(opts);
+    } catch (e) {
+      // Once in CI (7 December) Chromium's browser process exited while the first page loaded, before any
+      // of our code ran. A second launch says whether it was the machine or the page; its own log says why.
+      if (this.browser?.isConnected() !== false) throw e;
+      process.stderr.write(`Chromium exited while the page loaded (${e}); the end of its log:\n${this.browserLog.slice(-40).join('\n')}\n`);
+      await this.open(opts);
+    }
+  }
+
+  private readonly browserLog: string[] = [];
+
+  private async open(opts: { width?: number; height?: number }): Promise<void> {
+    this.browserLog.length = 0;
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      logger: { isEnabled: (name) => name === 'browser', log: (_name, _sev, message) => void this.browserLog.push(String(message)) },
+    });
     this.page = await this.browser.newPage({ viewport: { width: opts.width ?? 420, height: opts.height ?? 640 } });
-    const origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const origin = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     this.page.on('request', (r) => {
       // A blob: of this origin is bytes the page's own script made (the highlighting worker): nothing leaves the page.
       if (!r.url().startsWith(origin) && !r.url().startsWith(`blob:${origin}/`)) this.foreignRequests.push(r.url());
