@@ -35,6 +35,7 @@ import { sleep } from './hosts';
 import { cpuBetween, cpuSnapshot, HOG } from './processCpu';
 import { majorGcs, type MajorGc } from './traceGc';
 import type { Figure } from './report';
+import { shareInterval } from './stats';
 
 const RATE = 3_000;
 
@@ -217,6 +218,16 @@ export async function benchEditorLongTasks(
   }
   const count = (which: LongTaskSide, busy: boolean) =>
     runs.filter((r) => r.which === which && r.busyCore === busy).map((r) => r.tasks.length);
+  // In how many answers each side had a long task, and how sure that is: one run's counts vary a lot.
+  const shares = (['ours', 'minimal', 'floor'] as const).flatMap((which) =>
+    [false, true].map((busy) => {
+      const counts = count(which, busy);
+      const { low, high } = shareInterval(counts.filter((c) => c > 0).length, counts.length);
+      const line = `${which}, ${busy ? 'one core busy' : 'quiet'}: ${counts.filter((c) => c > 0).length} of ${counts.length} answers`;
+      return { which, busy, low, high, line: `${line} (95% interval ${(low * 100).toFixed(0)}-${(high * 100).toFixed(0)}%)` };
+    }),
+  );
+  log(`answers with a long task:\n${shares.map((s) => `  ${s.line}`).join('\n')}`);
   const figure = (busy: boolean): Figure => ({
     measure: `Long tasks (> 50 ms) in the editor at 3,000 tokens/s, ${busy ? 'one core busy' : 'quiet'}`,
     unit: 'tasks',
@@ -235,5 +246,5 @@ export async function benchEditorLongTasks(
     better: 'lower',
     chart: false,
   });
-  return { figures: [figure(false), figure(true), floor(false), floor(true)], section: { spec, runs } };
+  return { figures: [figure(false), figure(true), floor(false), floor(true)], section: { spec, runs, shares } };
 }

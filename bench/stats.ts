@@ -62,3 +62,19 @@ export function medianDifference(a: number[], b: number[], rounds = 4000): { dif
     high: differences[Math.ceil(0.975 * rounds) - 1],
   };
 }
+
+/**
+ * The share of `n` trials in which something happened (`k`), with its 95% interval (Wilson's score interval,
+ * which stays inside 0-1 and is sound for a handful of trials). A long-task run asks in how many answers a
+ * side had one: 1 of 8 and 3 of 8 have intervals of 2-47% and 14-69%, so one run of 8 answers a side cannot
+ * tell such builds apart, and 0 of 8 still allows up to 32%.
+ */
+export function shareInterval(k: number, n: number): { share: number; low: number; high: number } {
+  if (n <= 0) return { share: Number.NaN, low: 0, high: 1 };
+  const z = 1.96;
+  const p = k / n;
+  const denominator = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / denominator;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denominator;
+  return { share: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}

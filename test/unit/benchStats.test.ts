@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { medianDifference } from '../../bench/stats';
+import { medianDifference, shareInterval } from '../../bench/stats';
 
 /** Samples with the editor bench's kind of spread: most near `centre`, one slow outlier. */
 function samples(centre: number, n: number, seed: number): number[] {
@@ -25,4 +25,18 @@ test('the interval is the same every time (a fixed seed)', () => {
   const a = samples(6, 12, 3);
   const b = samples(7, 12, 4);
   assert.deepEqual(medianDifference(a, b), medianDifference(a, b));
+});
+
+test('the share of answers with a long task comes with its Wilson interval', () => {
+  const pct = (x: number) => Math.round(x * 1000) / 10;
+  const one = shareInterval(1, 8);
+  assert.deepEqual([pct(one.low), pct(one.high)], [2.2, 47.1]);
+  const three = shareInterval(3, 8);
+  assert.deepEqual([pct(three.low), pct(three.high)], [13.7, 69.4]);
+  // Zero in 8 is not zero for sure: up to about a third is still likely.
+  const none = shareInterval(0, 8);
+  assert.deepEqual([none.low, pct(none.high)], [0, 32.4]);
+  // More answers narrow it: 0 of 32 leaves at most about 11%.
+  assert.ok(shareInterval(0, 32).high < 0.11);
+  assert.deepEqual(shareInterval(8, 8).high, 1);
 });
