@@ -222,8 +222,9 @@ export async function benchEditorLongTasks(
   const shares = (['ours', 'minimal', 'floor'] as const).flatMap((which) =>
     [false, true].map((busy) => {
       const counts = count(which, busy);
-      const { low, high } = shareInterval(counts.filter((c) => c > 0).length, counts.length);
-      const line = `${which}, ${busy ? 'one core busy' : 'quiet'}: ${counts.filter((c) => c > 0).length} of ${counts.length} answers`;
+      const hit = counts.filter((c) => c > 0).length;
+      const { low, high } = shareInterval(hit, counts.length);
+      const line = `${which}, ${busy ? 'one core busy' : 'quiet'}: ${hit} of ${counts.length} answers`;
       return { which, busy, low, high, line: `${line} (95% interval ${(low * 100).toFixed(0)}-${(high * 100).toFixed(0)}%)` };
     }),
   );

@@ -106,6 +106,7 @@ export class WebviewHarness {
       // of our code ran. A second launch says whether it was the machine or the page; its own log says why.
       if (this.browser?.isConnected() !== false) throw e;
       process.stderr.write(`Chromium exited while the page loaded (${e}); the end of its log:\n${this.browserLog.slice(-40).join('\n')}\n`);
+      await this.browser?.close().catch(() => {});
       await this.open(opts);
     }
   }

@@ -61,9 +61,9 @@ export async function pickFiles(): Promise<vscode.Uri[]> {
   pick.placeholder = 'Type to filter; check several files, then press Enter';
   pick.canSelectMany = true;
   pick.matchOnDescription = true;
-  // Files checked so far are not lost to a stray click elsewhere; Escape still closes it. It also stays open
-  // when the pick before it ("Add context") gives the focus back to the chat as it closes: once in an e2e run
-  // this pick was shown and at once hidden, with nothing attached.
+  // Files checked so far are not lost to a stray click elsewhere; Escape still closes it. Once in an e2e run
+  // this pick was shown and at once hidden, nothing attached: most likely the pick before it ("Add context")
+  // gave the focus back to the chat as it closed.
   pick.ignoreFocusOut = true;
   const dialogButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Open dialog…' };
   pick.buttons = [dialogButton];
