@@ -8,8 +8,9 @@
  * Why it matters: in code-server the webview shares its renderer with the workbench, and a major collection
  * there stops our page for 15-30 ms of CPU; with a core busy, the page's tasks while V8 marks and just after
  * it stretch past 50 ms (bench/editorLongTasks.ts with BENCH_TRACE_FILE). V8 starts one when the memory
- * allocated since the last approaches its limit, so the less an answer allocates, the fewer land in answers. JavaScript's own allocation (bench/render.ts
- * allocationRun) is a small part: what lays the page out is most of it.
+ * allocated since the last approaches its limit, so the less an answer allocates, the fewer land in answers.
+ * JavaScript's own allocation (bench/render.ts allocationRun) is a small part: what lays the page out is most
+ * of it.
  *
  * Three pages: ours, the naive full re-render, and a lower bound for any incremental page, `appended`: the
  * final blocks of our own render put into the same message as they arrive (parsed once, appended in groups
