@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 
@@ -36,9 +37,7 @@ describe('Apply, review and undo in a real VS Code (code-server)', { timeout: 8 
     await vscode.start({ 'modelChat.endpoints': [{ name: 'E2E Ollama', type: 'ollama', url: server.url }] }, { 'src/app.ts': ORIGINAL });
     chat = await vscode.openChat();
     server.onChat = (body) => ({ steps: answerLines(body.model, ANSWER) });
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Make greet friendlier');
-    await box.press('Enter');
+    await sendMessage(chat, 'Make greet friendlier');
     await chat.locator('article[data-role="assistant"][data-state="done"] pre').waitFor({ timeout: 30_000 });
   });
   after(async () => {
@@ -116,9 +115,7 @@ describe('Apply, review and undo in a real VS Code (code-server)', { timeout: 8 
         'And in `src/util.ts`:\n\n```ts\nexport const twice = (n: number) => n + n;\n```\n',
       ]),
     });
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Two files please');
-    await box.press('Enter');
+    await sendMessage(chat, 'Two files please');
     const answer = chat.locator('article[data-role="assistant"][data-state="done"]').nth(1);
     await answer.locator('pre').nth(1).waitFor({ timeout: 30_000 });
     for (const i of [0, 1]) {
@@ -178,9 +175,7 @@ describe('Apply, review and undo in a real VS Code (code-server)', { timeout: 8 
         ]),
       };
     };
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Set b to 3');
-    await box.press('Enter');
+    await sendMessage(chat, 'Set b to 3');
     const answer = chat.locator('article[data-role="assistant"][data-state="done"]').nth(2);
     const pre = answer.locator('pre').first();
     await pre.waitFor({ timeout: 30_000 });

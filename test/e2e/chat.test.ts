@@ -8,6 +8,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin, fakeServerScript } from '../fakes/mcpServers';
 import { answerLines, atRate, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 90_000 };
 const server = new FakeOllama();
@@ -23,9 +24,7 @@ let answersBefore = 0;
 /** Sends from the message box; `waitState` then waits for the answer to *this* question. */
 async function send(text: string): Promise<void> {
   answersBefore = await chat.locator('article[data-role="assistant"]').count();
-  const box = chat.locator('textarea[aria-label="Message"]');
-  await box.fill(text);
-  await box.press('Enter');
+  await sendMessage(chat, text);
 }
 async function waitState(state: string, timeout = 20_000): Promise<void> {
   // Attached, not visible: a round that only called tools has an empty answer, which is hidden.

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, doneLine, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 180_000 };
 const CONTEXT = 2048;
@@ -49,9 +50,7 @@ describe('the truncation note and compaction, in a real VS Code (code-server)', 
 
   async function ask(text: string): Promise<void> {
     const requests = server.chatRequests.length;
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill(text);
-    await box.press('Enter');
+    await sendMessage(chat, text);
     await server.until(() => server.chatRequests.length > requests, 30_000);
     await chat.locator('article[data-role="assistant"]:last-of-type[data-state="done"]').waitFor({ timeout: 30_000, state: 'attached' });
   }

@@ -9,6 +9,7 @@ import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { freePort } from '../fakes/ports';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 90_000 };
 const server = new FakeOllama();
@@ -20,9 +21,7 @@ const lastUserContent = (): string => server.chatRequests.at(-1)!.body.messages.
 const answers = () => chat.locator('article[data-role="assistant"]');
 async function send(text: string): Promise<void> {
   const before = server.chatRequests.length;
-  const box = chat.locator('textarea[aria-label="Message"]');
-  await box.fill(text);
-  await box.press('Enter');
+  await sendMessage(chat, text);
   await waitFor(() => server.chatRequests.length > before, `the request for "${text}"`);
   await chat.locator('article[data-role="assistant"]:last-of-type[data-state="done"]').waitFor({ state: 'attached', timeout: 20_000 });
 }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 180_000 };
 const server = new FakeOllama();
@@ -58,9 +59,7 @@ async function twoReadyChats(timeoutMs = 45_000): Promise<Frame[]> {
 }
 
 async function send(frame: Frame, text: string): Promise<void> {
-  const box = frame.locator('textarea[aria-label="Message"]');
-  await box.fill(text);
-  await box.press('Enter');
+  await sendMessage(frame, text);
 }
 
 const answerText = (frame: Frame) => frame.locator('article[data-role="assistant"] .markdown').last().textContent();

@@ -10,6 +10,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const server = new FakeOllama();
 const vscode = new CodeServer();
@@ -43,9 +44,7 @@ describe('MCP elicitation in a real VS Code (code-server)', { timeout: 6 * 60_00
         body.messages.at(-1).role === 'tool'
           ? { steps: answerLines(body.model, ['Thanks, Ada: your details reached the server.']) }
           : { steps: answerLines(body.model, [], { toolCalls: [ask] }) };
-      const box = chat.locator('textarea[aria-label="Message"]');
-      await box.fill('Sign me up');
-      await box.press('Enter');
+      await sendMessage(chat, 'Sign me up');
       const card = chat.locator('[data-tool="trigger-elicitation-request"]');
       await card.waitFor({ timeout: 60_000 });
       const offered = server.chatRequests.at(-1)!.body.tools.map((t: { function: { name: string } }) => t.function.name);

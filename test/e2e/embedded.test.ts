@@ -13,6 +13,7 @@ import { SUGGESTED_MODELS } from '../../src/shared/suggestedModels';
 import { closedPort } from '../fakes/ports';
 import { LLAMA_HOME } from '../real-server/llamaServer';
 import { CodeServer, platformVsix } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const TINY = join(LLAMA_HOME, 'tiny.gguf');
 const skip = existsSync(TINY) ? false : `the tiny model is missing (${TINY}): run \`bash test/real-server/install.sh\``;
@@ -110,9 +111,7 @@ describe('The built-in engine in a real VS Code (code-server), with no model ser
     await waitFor(async () => (await empty.getAttribute('data-setup')) === 'ready', 'the chat to be ready with the picked model');
     assert.match(await empty.innerText(), /Ask tiny anything/);
 
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Say hello in one short sentence.');
-    await box.press('Enter');
+    await sendMessage(chat, 'Say hello in one short sentence.');
     const answer = chat.locator('article[data-role="assistant"]').last();
     // Text arrives before the answer ends: it streams (loading the model and the first token take a few seconds).
     await waitFor(

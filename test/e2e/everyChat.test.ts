@@ -12,6 +12,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 180_000 };
 const server = new FakeOllama();
@@ -63,9 +64,7 @@ async function findChats(): Promise<void> {
 }
 
 async function send(frame: Frame, text: string): Promise<void> {
-  const box = frame.locator('textarea[aria-label="Message"]');
-  await box.fill(text);
-  await box.press('Enter');
+  await sendMessage(frame, text);
 }
 
 async function answered(frame: Frame, n: number): Promise<void> {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 const server = new FakeOllama();
@@ -77,9 +78,7 @@ describe('Conversations out and in, in a real VS Code (code-server)', { timeout:
   });
 
   it('Export conversation… writes the Markdown transcript where the user typed, and opens it', T, async () => {
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill(QUESTION);
-    await box.press('Enter');
+    await sendMessage(chat, QUESTION);
     await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ state: 'attached', timeout: 20_000 });
 
     await vscode.runCommand('Model Chat: Export conversation…');

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { messageBox, sendMessage } from './messageBox';
 
 const T = { timeout: 180_000 };
 const server = new FakeOllama();
@@ -69,11 +70,9 @@ describe('Gallery: themes and widths in a real VS Code', { timeout: 10 * 60_000 
   });
 
   it('a conversation in light, dark and high contrast at 250 and 500 px', T, async () => {
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('What does add do?');
-    await box.press('Enter');
+    await sendMessage(chat, 'What does add do?');
     await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ timeout: 30_000 });
-    await box.fill('Can it take three numbers?');
+    await messageBox(chat).fill('Can it take three numbers?');
     for (const t of THEMES) {
       await vscode.setColorTheme(t.theme);
       await chat.waitForFunction((cls) => document.body.classList.contains(cls), t.bodyClass, { timeout: 15_000 });

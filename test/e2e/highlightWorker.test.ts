@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const server = new FakeOllama();
 const vscode = new CodeServer();
@@ -28,9 +29,7 @@ describe('syntax highlighting in a worker, in code-server', { timeout: 5 * 60_00
     server.onChat = (body) => ({
       steps: answerLines(body.model, ['Here:\n\n', '```python\n', 'def add(a, b):\n    return a + b\n', '```\n']),
     });
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Some code');
-    await box.press('Enter');
+    await sendMessage(chat, 'Some code');
     const code = chat.locator('article[data-role="assistant"] .markdown pre code');
     await code.locator('.hljs-keyword').first().waitFor({ timeout: 20_000 });
     assert.equal(await code.textContent(), 'def add(a, b):\n    return a + b\n');

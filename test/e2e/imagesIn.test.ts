@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { messageBox, sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 const server = new FakeOllama();
@@ -98,11 +99,9 @@ describe('Images in, in a real VS Code (code-server)', { timeout: 10 * 60_000 },
     await chat.locator('[aria-label^="Model: E2E Ollama · text-only:latest"]').waitFor({ timeout: 15_000 });
     const before = server.chatRequests.length;
     await pasteImage(chat);
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('And this one?');
-    await box.press('Enter');
+    await sendMessage(chat, 'And this one?');
     await chat.getByText('text-only:latest cannot see images.', { exact: false }).waitFor({ timeout: 15_000 });
-    assert.equal(await box.inputValue(), 'And this one?');
+    assert.equal(await messageBox(chat).inputValue(), 'And this one?');
     assert.equal(await chat.locator('.composer .image-chip').count(), 1);
     assert.equal(server.chatRequests.length, before, 'nothing was sent to the server');
   });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 
@@ -29,9 +30,7 @@ describe('links in a real VS Code (code-server)', { timeout: 6 * 60_000 }, () =>
         'and [the docs](http://127.0.0.1:9/docs).',
       ]),
     });
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Links please');
-    await box.press('Enter');
+    await sendMessage(chat, 'Links please');
     await chat
       .locator('article[data-role="assistant"][data-state="done"] .markdown a', { hasText: 'the docs' })
       .waitFor({ timeout: 30_000 });

@@ -10,6 +10,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const server = new FakeOllama();
 const vscode = new CodeServer();
@@ -69,9 +70,7 @@ describe('MCP resources and prompts in a real VS Code (code-server)', { timeout:
       await vscode.screenshotSidebar(join(out, 'mcp-resource-chip.png'));
 
       server.onChat = (body) => ({ steps: answerLines(body.model, ['Read it.']) });
-      const box = chat.locator('textarea[aria-label="Message"]');
-      await box.fill('What does this server do?');
-      await box.press('Enter');
+      await sendMessage(chat, 'What does this server do?');
       await chat.locator('article[data-role="assistant"]:last-of-type[data-state="done"]').waitFor({ timeout: 30_000 });
       const question = server.chatRequests.at(-1)!.body.messages.at(-1);
       assert.equal(question.role, 'user');
@@ -90,9 +89,7 @@ describe('MCP resources and prompts in a real VS Code (code-server)', { timeout:
       body.messages.at(-1).role === 'tool'
         ? { steps: answerLines(body.model, ['Two links.']) }
         : { steps: answerLines(body.model, [], { toolCalls: [call] }) };
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill('Link me two resources');
-    await box.press('Enter');
+    await sendMessage(chat, 'Link me two resources');
     const card = chat.locator('[data-tool="get-resource-links"][data-state="done"]');
     await card.waitFor({ timeout: 60_000 });
     await card.locator('button[aria-label="Open Text Resource 2"]').click();

@@ -12,6 +12,7 @@ import type { Frame, Page } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { OAuthMcpServer, SECRET, SECRET_TOOL } from '../fakes/oauthMcpServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const model = new FakeOllama();
 const vault = new OAuthMcpServer();
@@ -36,9 +37,7 @@ let answered = 0;
 
 async function send(text: string): Promise<void> {
   answered = await answers().count();
-  const box = chat.locator('textarea[aria-label="Message"]');
-  await box.fill(text);
-  await box.press('Enter');
+  await sendMessage(chat, text);
 }
 
 /** The text of the turn's answer: the first answer with text after those there were when it was sent. */

@@ -13,6 +13,7 @@ import { everythingBin } from '../fakes/mcpServers';
 import { FakeOpenAI } from '../fakes/openaiServer';
 import { GEMINI_SIGNATURE, geminiScript, replay } from '../fakes/providerReplay';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 
@@ -63,9 +64,7 @@ describe('the seed providers’ quirks in a real VS Code (code-server)', { timeo
   /** Sends from the message box; `waitState` then waits for the answer to *this* question. */
   async function send(text: string): Promise<void> {
     answersBefore = await answers().count();
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill(text);
-    await box.press('Enter');
+    await sendMessage(chat, text);
   }
   async function waitState(state: string, timeout = 30_000): Promise<void> {
     await answers().nth(answersBefore).waitFor({ timeout, state: 'attached' });

@@ -10,6 +10,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 120_000 };
 const ECHO = { function: { name: 'echo', arguments: { message: 'hi from the tool' } } };
@@ -49,9 +50,7 @@ describe('tool calls in later turns, in a real VS Code (code-server)', { timeout
   /** Sends from the message box and waits until the answer to it is done (its chat request seen first). */
   async function ask(text: string): Promise<any[]> {
     const requests = server.chatRequests.length;
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill(text);
-    await box.press('Enter');
+    await sendMessage(chat, text);
     await server.until(() => server.chatRequests.length > requests, 30_000);
     await chat.locator('article[data-role="assistant"]:last-of-type[data-state="done"]').waitFor({ timeout: 30_000, state: 'attached' });
     return server.chatRequests.at(-1)!.body.messages;

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fakeServerScript } from '../fakes/mcpServers';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 describe('Model Chat in an untrusted workspace (Restricted Mode)', { timeout: 5 * 60_000 }, () => {
   const server = new FakeOllama();
@@ -33,9 +34,7 @@ describe('Model Chat in an untrusted workspace (Restricted Mode)', { timeout: 5 
       await vscode.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
       const chat = await vscode.openChat();
       server.onChat = (body) => ({ steps: answerLines(body.model, ['Hello from restricted mode.']) });
-      const box = chat.locator('textarea[aria-label="Message"]');
-      await box.fill('Any tools?');
-      await box.press('Enter');
+      await sendMessage(chat, 'Any tools?');
       await chat.locator('article[data-role="assistant"][data-state="done"]').waitFor({ timeout: 30_000 });
       assert.equal((await chat.locator('article[data-role="assistant"] .markdown').textContent())?.trim(), 'Hello from restricted mode.');
       const offered = ((server.chatRequests[0].body.tools ?? []) as Array<{ function: { name: string } }>)

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { answerLines, FakeOllama } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
+import { sendMessage } from './messageBox';
 
 const T = { timeout: 180_000 };
 const ORIGINAL = 'export function greeting(name: string): string {\n  return `Hello, ${name}`;\n}\n';
@@ -60,9 +61,7 @@ describe('workspace tools in a real VS Code (code-server)', { timeout: 10 * 60_0
   });
 
   const send = async (text: string) => {
-    const box = chat.locator('textarea[aria-label="Message"]');
-    await box.fill(text);
-    await box.press('Enter');
+    await sendMessage(chat, text);
   };
 
   it('a terminal command asks even though read-only tools run freely, and its output comes back', T, async () => {
