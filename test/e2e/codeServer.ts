@@ -198,6 +198,20 @@ export class CodeServer {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Developer: Reload Window, as a user reloads: the workbench saves its state (the editor layout, each
+   * webview's state) and waits for that before the page reloads, a new workbench and a new extension host. A
+   * browser reload (`page.reload()`) saves it only as far as an unload handler gets: a layout made seconds
+   * before was seen lost on a busy machine (the second editor chat came back as "New chat", in the first tab's
+   * group).
+   */
+  async reloadWindow(): Promise<void> {
+    const reloaded = this.page.waitForEvent('load', { timeout: 60_000 });
+    await this.runCommand('Developer: Reload Window');
+    await reloaded;
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  }
+
   /** Quick open (Ctrl+P) with a file name typed in, its row shown. */
   async quickOpen(fileName: string): Promise<void> {
     await this.quickInput('Control+P', fileName);

@@ -199,9 +199,8 @@ describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
   });
 
   it('after a window reload both tabs come back with their conversations', T, async () => {
-    // In code-server, Reload Window reloads the page: a new workbench and a new extension host.
-    await vscode.page.reload();
-    await vscode.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // Reload Window, not a browser reload: the tabs' layout is the workbench's state, saved before it reloads.
+    await vscode.reloadWindow();
     const end = Date.now() + 60_000;
     let shown: string[][];
     for (;;) {

@@ -209,8 +209,8 @@ describe('Every chat is a full chat (code-server)', { timeout: 12 * 60_000 }, ()
   });
 
   it('the moved chat’s tab comes back with its conversation after a window reload', T, async () => {
-    await vscode.page.reload();
-    await vscode.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // Reload Window, not a browser reload: which tab holds the chat is the workbench's state, saved before it reloads.
+    await vscode.reloadWindow();
     const asked = await until(
       'the tab shows its conversation again',
       async () => (await chatPages()).find((p) => p.asked[0] === FIRST)?.asked,
