@@ -19,6 +19,9 @@ import { TurnUndoButtons } from './messages/turnUndo';
 import { SlashCommands } from './panels/slashCommands';
 
 const host = connectHost();
+/** Enter while an answer is being written sends nothing; the text stays in the box. */
+const STILL_ANSWERING =
+  'The answer is still being written. Your message stays here: send it when the answer ends, or press Escape to stop.';
 const md = createMarkdown();
 const app = document.getElementById('app')!;
 
@@ -113,6 +116,7 @@ const composer = new Composer(
       contextBar.setDraft(draft);
     },
     sentChanged: (sent) => host.saveState({ ...host.state(), sent }),
+    refusedWhileBusy: () => notice.show(STILL_ANSWERING),
   },
   host.state().draft ?? '',
   host.state().sent ?? [],
@@ -218,6 +222,8 @@ function handle(message: HostToWebview): void {
       return list.setNote(message.id, message.note);
     case 'busy':
       list.setBusy(message.busy);
+      // Said while the answer ran; once it has ended, the box can be sent.
+      if (!message.busy && notice.showing(STILL_ANSWERING)) notice.hide();
       return composer.setBusy(message.busy);
     case 'thinking':
       return list.appendThinking(message.id, message.text);

@@ -111,6 +111,29 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await page().locator('article[data-role="assistant"] .markdown').innerText(), 'Part');
   });
 
+  it('Enter while an answer is written sends nothing, keeps the text and says why; once it ends, Enter sends', async () => {
+    await h.send(
+      { type: 'messageAdded', message: user('u9', 'Hi') },
+      { type: 'messageAdded', message: assistant('a9') },
+      { type: 'busy', busy: true },
+    );
+    await h.clearPosted();
+    const box = page().locator('textarea[aria-label="Message"]');
+    await box.fill('And then?');
+    await box.press('Enter');
+    assert.deepEqual(await h.posted(), [], 'nothing is sent while the answer runs');
+    assert.equal(await box.inputValue(), 'And then?');
+    const notice = page().locator('[role="status"] .notice-text');
+    await notice.waitFor();
+    assert.match((await notice.textContent())!, /still being written.*stays here/);
+    await page().screenshot({ path: join(shots, 'still-answering.png') });
+    await h.send({ type: 'delta', id: 'a9', seq: 1, text: 'Done.', end: { state: 'done' } }, { type: 'busy', busy: false });
+    await notice.waitFor({ state: 'detached' });
+    await box.press('Enter');
+    assert.deepEqual(await h.posted(), [{ type: 'send', text: 'And then?' }]);
+    assert.equal(await box.inputValue(), '');
+  });
+
   it('Enter sends the text and clears the box; Shift+Enter adds a line; a refused send puts the text back', async () => {
     const box = page().locator('textarea[aria-label="Message"]');
     await box.fill('first line');

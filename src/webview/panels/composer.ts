@@ -2,7 +2,8 @@ import { iconButton } from '../dom';
 
 /**
  * The message box with Send and Stop. Enter sends, Shift+Enter adds a line, Escape stops a running turn.
- * The box is cleared when the text is sent; if the host refuses it (a turn is running), it comes back.
+ * The box is cleared when the text is sent; if the host refuses it (a turn is running), it comes back. Enter
+ * while a turn runs sends nothing and keeps the text; the page says so (`refusedWhileBusy`).
  */
 export class Composer {
   readonly element: HTMLElement;
@@ -20,6 +21,8 @@ export class Composer {
       stop(): void;
       draftChanged(text: string): void;
       sentChanged(sent: string[]): void;
+      /** Send was asked for (Enter) while a turn runs: the text stays in the box, and the user should know why. */
+      refusedWhileBusy(): void;
     },
     draft = '',
     /** Questions sent before, oldest first (kept in the page state, so they survive a reload). */
@@ -141,6 +144,7 @@ export class Composer {
   }
 
   private trySend(): void {
+    if (this.busy && this.input.value.trim() !== '') return this.handlers.refusedWhileBusy();
     if (!this.ask(this.input.value)) return;
     this.input.value = '';
     this.autosize();

@@ -55,6 +55,11 @@ export class NoticeBar {
     this.schedule();
   }
 
+  /** Whether `text` is the notice on show. */
+  showing(text: string): boolean {
+    return !this.body.hidden && this.body.querySelector('.notice-text')?.textContent === text;
+  }
+
   hide(): void {
     clearTimeout(this.timer);
     if (this.body.hidden) return;
