@@ -207,7 +207,11 @@ export class CodeServer {
    */
   async reloadWindow(): Promise<void> {
     const reloaded = this.page.waitForEvent('load', { timeout: 60_000 });
-    await this.runCommand('Developer: Reload Window');
+    // If the palette fails, its error is the one to see, not the wait's timeout a minute later.
+    await this.runCommand('Developer: Reload Window').catch((err) => {
+      reloaded.catch(() => {});
+      throw err;
+    });
     await reloaded;
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   }

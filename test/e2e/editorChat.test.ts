@@ -58,10 +58,6 @@ async function twoReadyChats(timeoutMs = 45_000): Promise<Frame[]> {
   throw new Error(`Two editor chats did not appear.\n--- code-server output ---\n${vscode.output.slice(-3000)}`);
 }
 
-async function send(frame: Frame, text: string): Promise<void> {
-  await sendMessage(frame, text);
-}
-
 const answerText = (frame: Frame) => frame.locator('article[data-role="assistant"] .markdown').last().textContent();
 const tab = (title: string) => vscode.page.locator('.tabs-container .tab', { hasText: title }).first();
 const LONG = 'long';
@@ -163,9 +159,9 @@ describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
     }
     // Moving to a new layout reloads a webview's page: take the two pages as they are once both are ready.
     [left, right] = await twoReadyChats();
-    await send(left, LEFT);
+    await sendMessage(left, LEFT);
     await left.locator('article[data-role="assistant"][data-state="streaming"]').waitFor({ timeout: 20_000 });
-    await send(right, RIGHT);
+    await sendMessage(right, RIGHT);
     // The second request arrived while the first answer was still being written: both were open at once.
     const end = Date.now() + 20_000;
     while (server.chatRequests.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
@@ -226,9 +222,9 @@ describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
 
   it("Stop in a tab stops that tab's answer only", T, async () => {
     const requests = server.chatRequests.length;
-    await send(left, `Left ${LONG} question`);
+    await sendMessage(left, `Left ${LONG} question`);
     await left.locator('article[data-role="assistant"][data-state="streaming"]').waitFor({ timeout: 20_000 });
-    await send(right, 'Right follow-up');
+    await sendMessage(right, 'Right follow-up');
     await right.locator('article[data-role="assistant"][data-state="streaming"]').waitFor({ timeout: 20_000 });
     await until('both questions reached the server', () => server.chatRequests.length === requests + 2);
     await left.locator('button[aria-label="Stop"]').click();
@@ -242,7 +238,7 @@ describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
   it('closing a tab stops its answer; the partial answer is kept, stopped, in history', T, async () => {
     const closedBefore = server.closed.length;
     const question = `Right ${LONG} question to close`;
-    await send(right, question);
+    await sendMessage(right, question);
     // Three words of this answer on screen (earlier, finished answers in the tab have the same words).
     await right
       .locator('article[data-role="assistant"][data-state="streaming"] .markdown', { hasText: 'right right right' })

@@ -63,10 +63,6 @@ async function findChats(): Promise<void> {
   });
 }
 
-async function send(frame: Frame, text: string): Promise<void> {
-  await sendMessage(frame, text);
-}
-
 async function answered(frame: Frame, n: number): Promise<void> {
   await frame
     .locator('article[data-role="assistant"][data-state="done"]')
@@ -124,7 +120,7 @@ describe('Every chat is a full chat (code-server)', { timeout: 12 * 60_000 }, ()
   it('"Move chat to editor" takes the conversation and its chips to a tab; the sidebar starts a new chat', T, async () => {
     const sidebar = await vscode.openChat();
     await sidebar.locator('.model-picker', { hasText: 'test-model:latest' }).waitFor({ timeout: 30_000 });
-    await send(sidebar, FIRST);
+    await sendMessage(sidebar, FIRST);
     await answered(sidebar, 1);
     await attachWithPlus(sidebar, 'notes.md');
     await fileChip(sidebar, 'notes.md').waitFor({ timeout: 30_000 });
@@ -147,13 +143,13 @@ describe('Every chat is a full chat (code-server)', { timeout: 12 * 60_000 }, ()
     await vscode.screenshot('everyChat-chips');
 
     const before = server.chatRequests.length;
-    await send(tabChat, 'Tab question');
+    await sendMessage(tabChat, 'Tab question');
     await answered(tabChat, 2);
     assert.equal(server.chatRequests.length, before + 1);
     assert.ok(lastRequest().includes('NOTES-MARKER'), 'the tab’s file went with the tab’s question');
     assert.ok(!lastRequest().includes('OTHER-MARKER'), 'the sidebar’s did not');
 
-    await send(sidebarChat, 'Sidebar question');
+    await sendMessage(sidebarChat, 'Sidebar question');
     await answered(sidebarChat, 1);
     assert.ok(lastRequest().includes('OTHER-MARKER'), 'the sidebar’s file went with the sidebar’s question');
     assert.ok(!lastRequest().includes('NOTES-MARKER'), 'the tab’s did not');
@@ -179,7 +175,7 @@ describe('Every chat is a full chat (code-server)', { timeout: 12 * 60_000 }, ()
   });
 
   it('an editor tab’s MCP form shows in that tab, not the sidebar, and what is typed reaches the server', T, async () => {
-    await send(tabChat, SIGN_UP);
+    await sendMessage(tabChat, SIGN_UP);
     const card = tabChat.locator('[data-tool="trigger-elicitation-request"]');
     await card.waitFor({ timeout: 60_000 });
     await card.locator('button[aria-label="Allow"]').click();
