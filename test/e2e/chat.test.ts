@@ -8,7 +8,7 @@ import type { Frame } from 'playwright-core';
 import { everythingBin, fakeServerScript } from '../fakes/mcpServers';
 import { answerLines, atRate, FakeOllama, paced } from '../fakes/ollamaServer';
 import { CodeServer } from './codeServer';
-import { sendMessage } from './messageBox';
+import { messageBox, sendMessage } from './messageBox';
 
 const T = { timeout: 90_000 };
 const server = new FakeOllama();
@@ -108,6 +108,15 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     const stopButton = chat.locator('button[aria-label="Stop"]');
     assert.equal(await stopButton.isVisible(), true);
     assert.equal(await stopButton.isEnabled(), true);
+    // Enter while the answer is written sends nothing, keeps the text and says why.
+    const requests = server.chatRequests.length;
+    await messageBox(chat).fill('And one more');
+    await messageBox(chat).press('Enter');
+    const notice = chat.locator('[role="status"] .notice-text', { hasText: 'still being written' });
+    await notice.waitFor({ timeout: 10_000 });
+    await vscode.screenshot('03-still-answering');
+    assert.equal(await messageBox(chat).inputValue(), 'And one more');
+    assert.equal(server.chatRequests.length, requests, 'nothing was sent');
     const clicked = performance.now();
     await stopButton.click();
     await server.until(() => server.closed.length > 0, 5000);
@@ -117,6 +126,9 @@ describe('Model Chat in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     assert.match(text, /^word0 word1 word2 word3 word4 word5/);
     assert.ok(!text.includes('word399'), 'the answer was cut short');
     assert.equal(await chat.locator('button[aria-label="Send"]').isVisible(), true);
+    await notice.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await messageBox(chat).inputValue(), 'And one more', 'the text is still there to send');
+    await messageBox(chat).fill('');
     await vscode.screenshot('03-stopped');
   });
 
