@@ -52,11 +52,16 @@ async function typeIntoOpenDialog(path: string): Promise<void> {
     if (!typed) continue;
     await vscode.page.keyboard.press('Enter');
     try {
-      await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+      // The dialog checks the path on the server before it closes, which is slow on a loaded machine; typing over
+      // it again while it checks can undo the pick (seen once in a full run: still open after three 5 s waits).
+      await widget.waitFor({ state: 'hidden', timeout: 15_000 });
       return;
     } catch (err) {
       if (!(await widget.isVisible())) return;
-      if (attempt === 3) throw err;
+      if (attempt === 3) {
+        await vscode.screenshot('embedded-open-dialog-stuck').catch(() => {});
+        throw err;
+      }
     }
   }
 }
