@@ -12,6 +12,7 @@ import { ModelStatusBar } from './view/modelStatusBar';
 import { ChatSurfaces } from './view/chatSurfaces';
 import { createChatSurface, type SurfaceShared } from './view/chatSurface';
 import { ChatPanels } from './view/chatPanels';
+import { FileMemento } from './view/fileMemento';
 import { reportProblems, restoreLatest } from './history/restoreLatest';
 import { ContextController, registerContextCommands, type ChatContext } from './context/contextController';
 import { readInstructions } from './context/instructionFiles';
@@ -143,7 +144,11 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       log,
       store,
       surfaces,
-      memory: context.workspaceState,
+      // A file on the extension host's disk, not workspaceState: see fileMemento.ts. A window without a folder
+      // has no storage folder of its own (the global one is every such window's).
+      memory: context.storageUri
+        ? new FileMemento(join(context.storageUri.fsPath, 'editor-chats.json'), (m) => log.warn(m), context.workspaceState)
+        : context.workspaceState,
       createSurface: (target) => createChatSurface(shared, target),
     }),
   );

@@ -1,8 +1,8 @@
 /**
  * Chats in editor tabs, in a real VS Code (code-server): two tabs side by side stream at the same time, each
- * answer in its own tab, the tabs named after their conversations; after a window reload both come back with
- * their conversations; Stop in a tab stops that tab's answer only; closing a tab stops its answer, which is
- * kept (stopped) in history.
+ * answer in its own tab, the tabs named after their conversations; the host keeps which tab shows which on the
+ * server's disk; after a window reload both come back with their conversations; Stop in a tab stops that tab's
+ * answer only; closing a tab stops its answer, which is kept (stopped) in history.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -118,6 +118,23 @@ function storedWith(question: string): { messages: { role: string; state: string
   return undefined;
 }
 
+/**
+ * The questions of the conversations the host remembers for the tabs (`editor-chats.json` in the workspace's
+ * storage, on the server's disk: a browser reload cannot drop it, as it can the workbench's state).
+ */
+function rememberedTabs(): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const files = walk(join(vscode.dir, 'user-data'));
+  const memory = files.find((f) => f.endsWith('editor-chats.json'));
+  if (!memory) return [];
+  const ids = (JSON.parse(readFileSync(memory, 'utf8')) as { 'modelChat.editorChats'?: string[] })['modelChat.editorChats'] ?? [];
+  return ids.map((id) => {
+    const file = files.find((f) => f.includes('conversations') && f.endsWith(`${id}.json`));
+    return file ? ([LEFT, RIGHT].find((q) => readFileSync(file, 'utf8').includes(q)) ?? `(${id}: no question)`) : `(${id}: no file)`;
+  });
+}
+
 describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     await server.start();
@@ -185,6 +202,10 @@ describe('Chats in editor tabs (code-server)', { timeout: 10 * 60_000 }, () => {
     // Each tab is named after its conversation.
     await tab(LEFT).waitFor({ timeout: 15_000 });
     await tab(RIGHT).waitFor({ timeout: 15_000 });
+    // The host wrote down which conversation each tab shows, for a tab that comes back without its page state.
+    await until("the host remembers both tabs' conversations", () => rememberedTabs().sort().join() === [LEFT, RIGHT].sort().join()).catch(
+      (err: Error) => assert.fail(`${err.message}: ${JSON.stringify(rememberedTabs())}`),
+    );
     await vscode.screenshot('editorChat-side-by-side');
     // The README's picture is retaken only on request: a test run must not rewrite tracked files.
     if (process.env.UPDATE_DOCS) {
