@@ -94,6 +94,12 @@ export interface EditorLongTaskRun {
  * user's, and the runs on record were made without it.
  */
 const COLLECT_FIRST = process.env.BENCH_LONG_TASK_COLLECT === '1';
+/**
+ * For a diagnosis, not a result: BENCH_LONG_TASK_SIDES=ours and BENCH_LONG_TASK_KINDS=busy run only those answers
+ * (the figures of the sides left out are then empty).
+ */
+const ONLY_SIDES = process.env.BENCH_LONG_TASK_SIDES?.split(',');
+const ONLY_KINDS = process.env.BENCH_LONG_TASK_KINDS?.split(',');
 
 /** A full collection of the renderer that holds the workbench and, same-origin in code-server, the webviews. */
 async function collectGarbage(vscode: CodeServer): Promise<void> {
@@ -217,7 +223,9 @@ export async function benchEditorLongTasks(
     log(`  each answer from ${COLLECT_FIRST ? 'a collected heap' : 'the heap as the answer before left it'}`);
     let n = 0;
     for (const which of order) {
+      if (ONLY_SIDES && !ONLY_SIDES.includes(which)) continue;
       for (const busyCore of [false, true]) {
+        if (ONLY_KINDS && !ONLY_KINDS.includes(busyCore ? 'busy' : 'quiet')) continue;
         const run = await oneAnswer(vscode, which, busyCore, ++n);
         runs.push(run);
         log(
