@@ -22,6 +22,9 @@ const host = connectHost();
 /** Enter while an answer is being written sends nothing; the text stays in the box. */
 const STILL_ANSWERING =
   'The answer is still being written. Your message stays here: send it when the answer ends, or press Escape to stop.';
+/** The same, in an edit of an earlier question (there Escape cancels the edit; the Stop button stops the answer). */
+const STILL_ANSWERING_EDIT =
+  'The answer is still being written. Your edit stays here: send it when the answer ends, or stop the answer first.';
 const md = createMarkdown();
 const app = document.getElementById('app')!;
 
@@ -74,6 +77,7 @@ const list = new MessageList(
       regenerate: (id) => host.post({ type: 'regenerate', id }),
       continue: (id) => host.post({ type: 'continue', id }),
       editChanged: (id, text) => host.saveState({ ...host.state(), editing: text === undefined ? undefined : { id, text } }),
+      editRefusedWhileBusy: () => notice.show(STILL_ANSWERING_EDIT),
     },
   },
   (detail) => {
@@ -223,7 +227,7 @@ function handle(message: HostToWebview): void {
     case 'busy':
       list.setBusy(message.busy);
       // Said while the answer ran; once it has ended, the box can be sent.
-      if (!message.busy && notice.showing(STILL_ANSWERING)) notice.hide();
+      if (!message.busy && (notice.showing(STILL_ANSWERING) || notice.showing(STILL_ANSWERING_EDIT))) notice.hide();
       return composer.setBusy(message.busy);
     case 'thinking':
       return list.appendThinking(message.id, message.text);

@@ -134,6 +134,33 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await box.inputValue(), '');
   });
 
+  it('Enter in an edit of an earlier question while an answer is written keeps the edit and says why', async () => {
+    const done = (id: string, text: string): MessageSnapshot => ({ id, role: 'assistant', text, state: 'done', seq: 0 });
+    await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'First question'), done('a1', 'First answer')] });
+    const article = page().locator('article[data-id="u1"]');
+    await article.locator('button[aria-label="Edit"]').click();
+    const edit = article.locator('textarea[aria-label="Edit message"]');
+    await edit.fill('First question, rewritten');
+    // Meanwhile a question sent from the message box is being answered.
+    await h.send(
+      { type: 'messageAdded', message: user('u2', 'Second question') },
+      { type: 'messageAdded', message: assistant('a2') },
+      { type: 'busy', busy: true },
+    );
+    await h.clearPosted();
+    await edit.press('Enter');
+    assert.deepEqual(await h.posted(), [], 'nothing is sent while the answer runs');
+    assert.equal(await edit.inputValue(), 'First question, rewritten', 'the edit stays open with its text');
+    const notice = page().locator('[role="status"] .notice-text');
+    await notice.waitFor();
+    assert.match((await notice.textContent())!, /still being written.*edit stays here/);
+    await page().screenshot({ path: join(shots, 'still-answering-edit.png') });
+    await h.send({ type: 'delta', id: 'a2', seq: 1, text: 'Done.', end: { state: 'done' } }, { type: 'busy', busy: false });
+    await notice.waitFor({ state: 'detached' });
+    await edit.press('Enter');
+    assert.deepEqual(await h.posted(), [{ type: 'editMessage', id: 'u1', text: 'First question, rewritten' }]);
+  });
+
   it('Enter sends the text and clears the box; Shift+Enter adds a line; a refused send puts the text back', async () => {
     const box = page().locator('textarea[aria-label="Message"]');
     await box.fill('first line');

@@ -5,7 +5,8 @@ const MAX_HEIGHT = 240;
 /**
  * A question turned back into its text for editing, in place of its rendered markdown. Enter sends,
  * Shift+Enter adds a line, Escape cancels. Sending empty text is refused here; while a turn runs the
- * editor stays open but cannot send (the host would refuse the new turn anyway).
+ * editor stays open but cannot send (the host would refuse the new turn anyway): Enter then keeps the text
+ * and says so through `refusedWhileBusy`, as the message box does.
  */
 export class MessageEditor {
   readonly element: HTMLElement;
@@ -15,7 +16,12 @@ export class MessageEditor {
 
   constructor(
     text: string,
-    private readonly handlers: { send(text: string): void; cancel(): void; changed?(text: string): void },
+    private readonly handlers: {
+      send(text: string): void;
+      cancel(): void;
+      changed?(text: string): void;
+      refusedWhileBusy?(): void;
+    },
   ) {
     this.element = el('div', 'message-editor');
     this.input = el('textarea');
@@ -67,6 +73,7 @@ export class MessageEditor {
   }
 
   private trySend(): void {
+    if (this.busy && this.input.value.trim() !== '') return this.handlers.refusedWhileBusy?.();
     if (this.sendButton.disabled) return;
     this.handlers.send(this.input.value);
   }

@@ -9,6 +9,8 @@ export interface MessageActions {
   continue?(id: string): void;
   /** The text of an open inline edit as it changes (undefined once it closes), so a reload can bring it back. */
   editChanged?(id: string, text: string | undefined): void;
+  /** Enter in an open edit while an answer is being written: nothing is sent, the page says why. */
+  editRefusedWhileBusy?(): void;
 }
 
 /**

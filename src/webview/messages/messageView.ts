@@ -212,6 +212,7 @@ export class MessageView {
       },
       cancel: () => this.stopEdit(true),
       changed: (edited) => this.ctx.actions.editChanged?.(this.id, edited),
+      refusedWhileBusy: () => this.ctx.actions.editRefusedWhileBusy?.(),
     });
     this.ctx.actions.editChanged?.(this.id, text);
     this.editor = editor;
