@@ -39,7 +39,7 @@ export interface ModelChatApi {
   isWaitingForApproval(): boolean;
 }
 
-/** What deactivate waits for: pending checkpoints written, MCP servers stopped. */
+/** What deactivate waits for: pending checkpoints and the tabs' memory written, MCP servers stopped. */
 let shutdown: (() => Promise<unknown>) | undefined;
 
 const MODEL_SETTINGS = ['endpoints', 'defaultEndpoint', 'defaultModel', 'embedded.modelsFolder'];
@@ -138,17 +138,18 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
     const entry = surfaces.current();
     return entry !== sidebar.entry && entry?.context ? { context: entry.context, reveal: async () => entry.reveal() } : sidebarChat;
   };
+  // A file on the extension host's disk, not workspaceState: see fileMemento.ts. A window without a folder
+  // has no storage folder of its own (the global one is every such window's).
+  const tabsMemory = context.storageUri
+    ? new FileMemento(join(context.storageUri.fsPath, 'editor-chats.json'), (m) => log.warn(m), context.workspaceState)
+    : undefined;
   const panels = disposables.add(
     new ChatPanels({
       extensionUri: context.extensionUri,
       log,
       store,
       surfaces,
-      // A file on the extension host's disk, not workspaceState: see fileMemento.ts. A window without a folder
-      // has no storage folder of its own (the global one is every such window's).
-      memory: context.storageUri
-        ? new FileMemento(join(context.storageUri.fsPath, 'editor-chats.json'), (m) => log.warn(m), context.workspaceState)
-        : context.workspaceState,
+      memory: tabsMemory ?? context.workspaceState,
       createSurface: (target) => createChatSurface(shared, target),
     }),
   );
@@ -185,7 +186,7 @@ export function activate(context: vscode.ExtensionContext): ModelChatApi {
       (e) => MODEL_SETTINGS.some((key) => e.affectsConfiguration(`modelChat.${key}`)) && onModelChanged(),
     ),
   );
-  shutdown = () => Promise.all([store.dispose(), mcp.dispose(), builtIn.client.dispose()]);
+  shutdown = () => Promise.all([store.dispose(), mcp.dispose(), builtIn.client.dispose(), tabsMemory?.flush()]);
   void restoreLatest(store, sessions, log, () => surfaces.inUse());
   // A window's first answer should not compile the stream path on the way to its first token (streaming/chat/warmUp.ts).
   const warm = setTimeout(() => {

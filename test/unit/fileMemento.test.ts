@@ -34,13 +34,39 @@ describe('FileMemento', () => {
     assert.deepEqual(readdirSync(dir), ['editor-chats.json']);
   });
 
-  it('reads a key it has not written from the memento it took over from, until it writes its own', async () => {
-    const old = new Map<string, unknown>([['tabs', ['from-workspace-state']]]);
-    const fallback = { get: <T>(key: string) => old.get(key) as T | undefined };
-    const memory = new FileMemento(join(dir, 'm.json'), undefined, fallback);
+  const old = new Map<string, unknown>([['tabs', ['from-workspace-state']]]);
+  const fallback = { get: <T>(key: string) => old.get(key) as T | undefined };
+
+  it('reads from the memento it took over from while it has no file; once it writes, only its own values', async () => {
+    const file = join(dir, 'm.json');
+    const memory = new FileMemento(file, undefined, fallback);
     assert.deepEqual(memory.get('tabs'), ['from-workspace-state']);
     await memory.update('tabs', []);
     assert.deepEqual(memory.get('tabs'), [], 'its own value wins, even an empty one');
+    await memory.update('tabs', undefined);
+    assert.equal(memory.get('tabs'), undefined, 'undefined removes the key; the old memento does not come back');
+    assert.deepEqual(memory.get('tabs', ['default']), ['default']);
+    const next = new FileMemento(file, undefined, fallback);
+    assert.equal(next.get('tabs'), undefined, 'nor in the next window: the file exists');
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {});
+  });
+
+  it('a damaged file is an empty memory even with an older memento to read from', () => {
+    const file = join(dir, 'm.json');
+    writeFileSync(file, '{"tabs": [');
+    assert.equal(new FileMemento(file, undefined, fallback).get('tabs'), undefined);
+  });
+
+  it('flush settles once the writes asked for have ended, a failed one too', async () => {
+    const file = join(dir, 'deep', 'm.json');
+    const memory = new FileMemento(file);
+    void memory.update('tabs', ['a']);
+    void memory.update('tabs', ['b']);
+    await memory.flush();
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { tabs: ['b'] });
+    const blocked = new FileMemento(join(file, 'under-a-file.json'));
+    blocked.update('tabs', ['c']).catch(() => undefined);
+    await blocked.flush();
   });
 
   it('a damaged, foreign or oversized file is an empty memory, said once, and is replaced by the next write', async () => {

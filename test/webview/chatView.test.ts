@@ -128,7 +128,8 @@ describe('chat webview in headless Chromium', () => {
     assert.match((await notice.textContent())!, /still being written.*stays here/);
     await page().screenshot({ path: join(shots, 'still-answering.png') });
     await h.send({ type: 'delta', id: 'a9', seq: 1, text: 'Done.', end: { state: 'done' } }, { type: 'busy', busy: false });
-    await notice.waitFor({ state: 'detached' });
+    // Sooner than the notice's own 10 s: the turn's end takes it away.
+    await notice.waitFor({ state: 'detached', timeout: 2_000 });
     await box.press('Enter');
     assert.deepEqual(await h.posted(), [{ type: 'send', text: 'And then?' }]);
     assert.equal(await box.inputValue(), '');
@@ -156,7 +157,8 @@ describe('chat webview in headless Chromium', () => {
     assert.match((await notice.textContent())!, /still being written.*edit stays here/);
     await page().screenshot({ path: join(shots, 'still-answering-edit.png') });
     await h.send({ type: 'delta', id: 'a2', seq: 1, text: 'Done.', end: { state: 'done' } }, { type: 'busy', busy: false });
-    await notice.waitFor({ state: 'detached' });
+    // Sooner than the notice's own 10 s: the turn's end takes it away.
+    await notice.waitFor({ state: 'detached', timeout: 2_000 });
     await edit.press('Enter');
     assert.deepEqual(await h.posted(), [{ type: 'editMessage', id: 'u1', text: 'First question, rewritten' }]);
   });

@@ -15,7 +15,7 @@ export interface ChatPanelsDeps {
   log: vscode.LogOutputChannel;
   store: Pick<ConversationStore, 'load'>;
   surfaces: ChatSurfaces;
-  /** Where the conversations shown in tabs are remembered (the workspace's state). */
+  /** Where the conversations shown in tabs are remembered: a file on the extension host's disk (fileMemento.ts). */
   memory: Pick<vscode.Memento, 'get' | 'update'>;
   /** The controllers for one more surface (the same as the sidebar's). */
   createSurface(target: SurfaceTarget): ChatSurface;
