@@ -25,6 +25,10 @@ const STILL_ANSWERING =
 /** The same, in an edit of an earlier question (there Escape cancels the edit; the Stop button stops the answer). */
 const STILL_ANSWERING_EDIT =
   'The answer is still being written. Your edit stays here: send it when the answer ends, or stop the answer first.';
+/** Said while an answer ran: once no answer runs (it ended, or another conversation is shown), Enter sends. */
+function hideStillAnswering(busy: boolean): void {
+  if (!busy && (notice.showing(STILL_ANSWERING) || notice.showing(STILL_ANSWERING_EDIT))) notice.hide();
+}
 const md = createMarkdown();
 const app = document.getElementById('app')!;
 
@@ -207,6 +211,7 @@ function handle(message: HostToWebview): void {
         if (editing && !list.resumeEdit(editing.id, editing.text) && !message.messages.some((m) => m.id === editing.id))
           host.saveState({ ...host.state(), editing: undefined });
       }
+      hideStillAnswering(message.busy);
       composer.setBusy(message.busy);
       header.showModel(message.model);
       images.setProvider(message.model.provider);
@@ -226,8 +231,7 @@ function handle(message: HostToWebview): void {
       return list.setNote(message.id, message.note);
     case 'busy':
       list.setBusy(message.busy);
-      // Said while the answer ran; once it has ended, the box can be sent.
-      if (!message.busy && (notice.showing(STILL_ANSWERING) || notice.showing(STILL_ANSWERING_EDIT))) notice.hide();
+      hideStillAnswering(message.busy);
       return composer.setBusy(message.busy);
     case 'thinking':
       return list.appendThinking(message.id, message.text);

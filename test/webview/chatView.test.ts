@@ -135,6 +135,22 @@ describe('chat webview in headless Chromium', () => {
     assert.equal(await box.inputValue(), '');
   });
 
+  it('the notice goes when another conversation, with no answer running, is shown', async () => {
+    await h.send(
+      { type: 'messageAdded', message: user('u8', 'Hi') },
+      { type: 'messageAdded', message: assistant('a8') },
+      { type: 'busy', busy: true },
+    );
+    const box = page().locator('textarea[aria-label="Message"]');
+    await box.fill('Kept');
+    await box.press('Enter');
+    const notice = page().locator('[role="status"] .notice-text');
+    await notice.waitFor();
+    await h.send({ type: 'snapshot', busy: false, model, messages: [user('u7', 'Older conversation')] });
+    await notice.waitFor({ state: 'detached', timeout: 2_000 });
+    assert.equal(await box.inputValue(), 'Kept');
+  });
+
   it('Enter in an edit of an earlier question while an answer is written keeps the edit and says why', async () => {
     const done = (id: string, text: string): MessageSnapshot => ({ id, role: 'assistant', text, state: 'done', seq: 0 });
     await h.send({ type: 'snapshot', busy: false, model, messages: [user('u1', 'First question'), done('a1', 'First answer')] });
